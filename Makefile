@@ -1,0 +1,75 @@
+# Every target creates .venv and installs the project on first use, so a fresh clone needs
+# nothing but Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROTO_OUT := .
+PROTOS := $(shell find protos -name '*.proto')
+PYTEST_ARGS ?=
+
+.PHONY: help demo test test-fast proto proto-check lint fmt up down status bench deploy-check clean
+
+help:
+	@echo "make demo        run the sample city's whole year-end cycle on the embedded stack (KEEP=1 leaves it up)"
+	@echo "make test        run the whole test suite (real PostgreSQL, Temporal and gRPC)"
+	@echo "make up|down     start|stop the local stack; make status shows it"
+	@echo "make proto       regenerate Python code from protos/; make proto-check verifies it is in sync"
+	@echo "make lint        ruff and buf lint"
+	@echo "make bench       run the benchmarks under bench/"
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/oneassess demo $(if $(KEEP),--keep,)
+
+test: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+up: $(STAMP)
+	$(BIN)/oneassess up
+
+down: $(STAMP)
+	$(BIN)/oneassess down
+
+status: $(STAMP)
+	$(BIN)/oneassess status
+
+# The one place generated code comes from: protoc from grpcio-tools, output next to the
+# hand-written `oneassess` package (protos/oneassess/x/v1 -> oneassess/x/v1).
+proto: $(STAMP)
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$(PROTO_OUT) --pyi_out=$(PROTO_OUT) \
+		--grpc_python_out=$(PROTO_OUT) $(PROTOS)
+
+proto-check: $(STAMP)
+	@tmp=$$(mktemp -d) && \
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$$tmp --pyi_out=$$tmp \
+		--grpc_python_out=$$tmp $(PROTOS) && \
+	for f in $$(cd $$tmp && find . -type f); do \
+		cmp -s "$$tmp/$$f" "$$f" || { echo "out of sync: $$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
+	done; \
+	for f in $$(find oneassess -name '*_pb2*.py*'); do \
+		test -f "$$tmp/$$f" || { echo "stale generated file: $$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
+	done; \
+	rm -rf $$tmp; echo "generated code is in sync with protos/"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	cd protos && ../$(BIN)/buf lint
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+deploy-check: $(STAMP)
+	$(BIN)/pytest -q tests/deploy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

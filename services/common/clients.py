@@ -1,0 +1,89 @@
+"""gRPC client channels with a bearer token on every call (CLI, worker, service-to-service)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+
+from oneassess.indicators.v1 import indicators_service_pb2_grpc as indicators_grpc
+from oneassess.scoring.v1 import scoring_service_pb2_grpc as scoring_grpc
+from oneassess.submissions.v1 import submissions_service_pb2_grpc as submissions_grpc
+from services.common import telemetry
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+]
+
+
+def _with_token(token_source: Callable[[], str]):
+    def add(client_call_details):
+        metadata = list(client_call_details.metadata or [])
+        metadata.append(("authorization", f"Bearer {token_source()}"))
+        return client_call_details._replace(metadata=metadata)
+
+    return add
+
+
+class _Bearer(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    def __init__(self, token_source: Callable[[], str]) -> None:
+        self._add = _with_token(token_source)
+
+    async def intercept_unary_unary(self, continuation, details, request):
+        return await continuation(self._add(details), request)
+
+    async def intercept_unary_stream(self, continuation, details, request):
+        return await continuation(self._add(details), request)
+
+    async def intercept_stream_unary(self, continuation, details, request_iterator):
+        return await continuation(self._add(details), request_iterator)
+
+    async def intercept_stream_stream(self, continuation, details, request_iterator):
+        return await continuation(self._add(details), request_iterator)
+
+
+def channel(address: str, token: str | Callable[[], str] | None) -> grpc.aio.Channel:
+    interceptors = list(telemetry.client_interceptors())
+    if token:
+        interceptors.append(_Bearer(token if callable(token) else (lambda: token)))
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors)
+
+
+class ServiceClients:
+    """Stubs for the three services, created lazily, one channel per service."""
+
+    def __init__(self, addresses: dict[str, str], token: str | Callable[[], str] | None) -> None:
+        self._addresses = addresses
+        self._token = token
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def _channel(self, name: str) -> grpc.aio.Channel:
+        if name not in self._channels:
+            self._channels[name] = channel(self._addresses[name], self._token)
+        return self._channels[name]
+
+    @property
+    def indicators(self) -> indicators_grpc.IndicatorsServiceStub:
+        return indicators_grpc.IndicatorsServiceStub(self._channel("indicators"))
+
+    @property
+    def submissions(self) -> submissions_grpc.SubmissionsServiceStub:
+        return submissions_grpc.SubmissionsServiceStub(self._channel("submissions"))
+
+    @property
+    def scoring(self) -> scoring_grpc.ScoringServiceStub:
+        return scoring_grpc.ScoringServiceStub(self._channel("scoring"))
+
+    async def close(self) -> None:
+        for ch in self._channels.values():
+            await ch.close()
+        self._channels.clear()

@@ -1,0 +1,64 @@
+"""Configuration from environment variables (documented in the README's configuration table)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Every process reads the same settings; each uses the part it needs."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    oneassess_home: Path = Field(default=REPO_ROOT / ".oneassess", alias="ONEASSESS_HOME")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="oneassess", alias="TEMPORAL_NAMESPACE")
+    temporal_task_queue: str = Field(default="oneassess", alias="TEMPORAL_TASK_QUEUE")
+    temporal_ui_port: int = Field(default=8233, alias="TEMPORAL_UI_PORT")
+    # Namespace retention set by `oneassess up`; the dev server accepts 1h up to years.
+    temporal_retention: str = Field(default="3650d", alias="TEMPORAL_RETENTION")
+    # Set when TEMPORAL_ADDRESS points at a cluster that `oneassess up` must not start.
+    external_temporal: bool = Field(default=False, alias="ONEASSESS_EXTERNAL_TEMPORAL")
+    bind_host: str = Field(default="127.0.0.1", alias="ONEASSESS_BIND_HOST")
+    indicators_port: int = Field(default=50051, alias="INDICATORS_PORT")
+    submissions_port: int = Field(default=50052, alias="SUBMISSIONS_PORT")
+    scoring_port: int = Field(default=50053, alias="SCORING_PORT")
+    indicators_address: str = Field(default="", alias="INDICATORS_ADDRESS")
+    submissions_address: str = Field(default="", alias="SUBMISSIONS_ADDRESS")
+    scoring_address: str = Field(default="", alias="SCORING_ADDRESS")
+    token_secret: str = Field(default="", alias="ONEASSESS_TOKEN_SECRET")
+    token: str = Field(default="", alias="ONEASSESS_TOKEN")
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="ONEASSESS_MAX_UPLOAD_BYTES")
+    blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
+    db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
+    shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
+
+    @cached_property
+    def home(self) -> Path:
+        self.oneassess_home.mkdir(parents=True, exist_ok=True)
+        return self.oneassess_home
+
+    def address_of(self, service: str) -> str:
+        """gRPC address of a peer service: its *_ADDRESS, else the local port."""
+        explicit = getattr(self, f"{service}_address")
+        if explicit:
+            return explicit
+        return f"127.0.0.1:{getattr(self, f'{service}_port')}"
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    @property
+    def blobs(self) -> Path:
+        return self.blob_dir or self.home / "blobs"
+
+
+def load() -> Settings:
+    return Settings()

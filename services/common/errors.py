@@ -1,0 +1,151 @@
+"""Domain errors, raised by pure code and repositories, mapped once to gRPC statuses.
+
+Each error names the field and the reason, and travels as a google.rpc.Status with an
+ErrorInfo (AIP-193) and, for field problems, a BadRequest listing every violation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+DOMAIN = "oneassess"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One problem with one field: where (file, line, cell...), which field, why."""
+
+    field: str
+    reason: str
+    location: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.field}: {self.reason}"
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error a caller should see as a clear status, not a crash."""
+
+    message: str
+    reason: str = "INVALID"
+    violations: list[Violation] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    code = grpc.StatusCode.INTERNAL
+    rpc_code = code_pb2.INTERNAL
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    rpc_code = code_pb2.INVALID_ARGUMENT
+
+    @classmethod
+    def field(cls, field_name: str, reason: str, location: str = "") -> InvalidArgument:
+        violation = Violation(field_name, reason, location)
+        return cls(str(violation), "INVALID_FIELD", [violation], {"field": field_name})
+
+    @classmethod
+    def many(cls, what: str, violations: list[Violation]) -> InvalidArgument:
+        lines = "\n".join(f"  - {v}" for v in violations)
+        noun = "problem" if len(violations) == 1 else "problems"
+        return cls(f"{what}: {len(violations)} {noun}\n{lines}", "INVALID_FIELDS", list(violations))
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+    rpc_code = code_pb2.NOT_FOUND
+
+
+class AlreadyExists(DomainError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    rpc_code = code_pb2.ALREADY_EXISTS
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    rpc_code = code_pb2.FAILED_PRECONDITION
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+    rpc_code = code_pb2.PERMISSION_DENIED
+
+
+class Unauthenticated(DomainError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+    rpc_code = code_pb2.UNAUTHENTICATED
+
+
+class Aborted(DomainError):
+    code = grpc.StatusCode.ABORTED
+    rpc_code = code_pb2.ABORTED
+
+
+class ResourceExhausted(DomainError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    rpc_code = code_pb2.RESOURCE_EXHAUSTED
+
+
+def to_status(error: DomainError) -> status_pb2.Status:
+    """The rich status a client receives for a domain error."""
+    details = []
+    info = error_details_pb2.ErrorInfo(
+        reason=error.reason, domain=DOMAIN, metadata={k: str(v) for k, v in error.metadata.items()}
+    )
+    details.append(info)
+    if error.violations:
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=(f"{v.location}:{v.field}" if v.location else v.field),
+                        description=v.reason,
+                    )
+                    for v in error.violations
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        any_msg = any_pb2.Any()
+        any_msg.Pack(detail)
+        packed.append(any_msg)
+    return status_pb2.Status(code=error.rpc_code, message=error.message, details=packed)
+
+
+async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    await context.abort_with_status(rpc_status.to_status(to_status(error)))
+
+
+def describe_rpc_error(err: grpc.RpcError) -> tuple[str, str, list[str]]:
+    """(code name, message, violations) of a received error, for clients and the CLI."""
+    status = rpc_status.from_call(err) if hasattr(err, "trailing_metadata") else None
+    violations: list[str] = []
+    if status is not None:
+        for detail in status.details:
+            bad_request = error_details_pb2.BadRequest()
+            if detail.Unpack(bad_request):
+                violations += [f"{v.field}: {v.description}" for v in bad_request.field_violations]
+    return err.code().name, err.details() or "", violations
+
+
+def error_reason(err: grpc.RpcError) -> str:
+    """The ErrorInfo reason of a received error, or ''."""
+    status = rpc_status.from_call(err)
+    if status is None:
+        return ""
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    return ""

@@ -1,0 +1,88 @@
+"""Request-id idempotency (AIP-155) for mutating RPCs.
+
+The work and the stored response commit in one transaction under an advisory lock on the
+(method, request id), so a retry returns the original response and concurrent duplicates
+run the work exactly once. Reusing a request id for a different request is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+from google.protobuf.message import Message
+
+from services.common.errors import InvalidArgument
+
+R = TypeVar("R", bound=Message)
+
+
+def request_fingerprint(request: Message, *extra: bytes) -> str:
+    """sha256 of the request without its request_id (plus any streamed content hashes)."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    if "request_id" in copy.DESCRIPTOR.fields_by_name:
+        copy.ClearField("request_id")
+    digest = hashlib.sha256(copy.SerializeToString(deterministic=True))
+    for part in extra:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+async def run_once(
+    pool: asyncpg.Pool,
+    *,
+    method: str,
+    request_id: str,
+    fingerprint: str,
+    response_type: type[R],
+    work: Callable[[asyncpg.Connection], Awaitable[R]],
+) -> R:
+    """Run `work` in a transaction once per (method, request_id); replay its response after."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not request_id:
+            return await work(conn)
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}\x00{request_id}")
+        row = await conn.fetchrow(
+            "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
+            method,
+            request_id,
+        )
+        if row is not None:
+            if row["request_sha256"] != fingerprint:
+                raise InvalidArgument.field(
+                    "request_id",
+                    f"request id {request_id!r} was already used for a different {method} request",
+                )
+            return response_type.FromString(row["response"])
+        response = await work(conn)
+        await conn.execute(
+            "INSERT INTO idempotency (method, request_id, request_sha256, response) VALUES ($1, $2, $3, $4)",
+            method,
+            request_id,
+            fingerprint,
+            response.SerializeToString(deterministic=True),
+        )
+        return response
+
+
+async def replay(
+    pool_or_conn, *, method: str, request_id: str, fingerprint: str, response_type: type[R]
+) -> R | None:
+    """The stored response of an earlier identical request, if any (checked before slow work)."""
+    if not request_id:
+        return None
+    row = await pool_or_conn.fetchrow(
+        "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
+        method,
+        request_id,
+    )
+    if row is None:
+        return None
+    if row["request_sha256"] != fingerprint:
+        raise InvalidArgument.field(
+            "request_id", f"request id {request_id!r} was already used for a different {method} request"
+        )
+    return response_type.FromString(row["response"])

@@ -1,0 +1,133 @@
+"""The one service runtime: grpc.aio server, health, reflection, auth, pool, migrations,
+telemetry and graceful shutdown. Each service supplies a ServiceSpec; nothing here is
+service-specific.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from services.common import db, telemetry
+from services.common.auth import Role, issue_token, token_secret
+from services.common.clients import CHANNEL_OPTIONS, ServiceClients
+from services.common.config import Settings
+from services.common.interceptors import Policy, RequestContextInterceptor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service's handlers get: settings, its pool, and clients to its peers."""
+
+    name: str
+    settings: Settings
+    pool: asyncpg.Pool
+    peers: ServiceClients
+    background: list[asyncio.Task] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # "indicators"; also its Postgres schema
+    migrations: Path
+    policy: Policy
+    # Adds the servicers to the server; returns their full service names (for health/reflection).
+    register: Callable[[grpc.aio.Server, Runtime], list[str]]
+    # Optional background work started with the server (e.g. the outbox relay).
+    background: Callable[[Runtime], list[Awaitable]] | None = None
+
+
+@dataclass
+class RunningService:
+    spec: ServiceSpec
+    server: grpc.aio.Server
+    port: int
+    runtime: Runtime
+    health: health.aio.HealthServicer
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Graceful: report NOT_SERVING, stop accepting, drain in-flight calls, close the pool."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace if grace is not None else self.runtime.settings.shutdown_grace_seconds)
+        for task in self.runtime.background:
+            task.cancel()
+        await asyncio.gather(*self.runtime.background, return_exceptions=True)
+        await self.runtime.peers.close()
+        await self.runtime.pool.close()
+
+
+def service_token(settings: Settings, name: str) -> Callable[[], str]:
+    """A fresh short-lived service token whenever a peer call is made."""
+    secret = token_secret(settings)
+    return lambda: issue_token(secret, Role.SERVICE, subject=f"service:{name}", ttl_seconds=300)
+
+
+async def start(spec: ServiceSpec, settings: Settings, *, port: int | None = None) -> RunningService:
+    telemetry.setup(spec.name)
+    url = db.database_url(settings)
+    applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
+    if applied:
+        log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    pool = await db.create_pool(url, spec.name, max_size=settings.db_pool_max, application=spec.name)
+    peers = ServiceClients(
+        {name: settings.address_of(name) for name in ("indicators", "submissions", "scoring")},
+        service_token(settings, spec.name),
+    )
+    runtime = Runtime(spec.name, settings, pool, peers)
+
+    server = grpc.aio.server(
+        interceptors=[
+            *telemetry.server_interceptors(),
+            RequestContextInterceptor(token_secret(settings), spec.policy),
+        ],
+        options=CHANNEL_OPTIONS,
+    )
+    service_names = spec.register(server, runtime)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    bind_port = settings.port_of(spec.name) if port is None else port
+    bound = server.add_insecure_port(f"{settings.bind_host}:{bind_port}")
+    if bound == 0:
+        await pool.close()
+        raise OSError(f"{spec.name}: cannot listen on {settings.bind_host}:{bind_port} (port in use?)")
+    await server.start()
+    for name in ["", *service_names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    if spec.background:
+        runtime.background = [asyncio.create_task(job) for job in spec.background(runtime)]
+    log.info("%s listening on %s:%d", spec.name, settings.bind_host, bound)
+    return RunningService(spec, server, bound, runtime, health_servicer)
+
+
+async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT, then shut down gracefully."""
+    running = await start(spec, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("%s: shutting down (grace %.0fs)", spec.name, settings.shutdown_grace_seconds)
+    await running.stop()
+    telemetry.shutdown()
+
+
+def main(spec: ServiceSpec) -> None:
+    from services.common.config import load
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(serve_forever(spec, load()))

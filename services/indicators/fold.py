@@ -1,0 +1,198 @@
+"""The fold (合并): special assessments + equivalences + units -> one frozen catalogue (pure).
+
+- Canonical keys: the plan's equivalence groups and the files' declared equivalences are
+  merged transitively (union-find); a component's canonical key is the first key of the
+  earliest plan group in it, else its smallest key. Independent of import order.
+- Asks depend only on a unit's kind: for each kind, the canonical keys needed by at least
+  one indicator that applies to the kind, each with every indicator it serves.
+- Burden: asks per unit before folding (each special assessment counted on its own) and
+  after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from services.common.errors import FailedPrecondition, Violation
+from services.indicators.model import CyclePlan, SpecialAssessmentDoc, UnitDef, canonical_hash
+
+
+@dataclass(frozen=True)
+class FoldedIndicator:
+    special_assessment: str
+    code: str
+    applies_to: tuple[str, ...]
+    canonical_evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoldedAsk:
+    evidence_key: str
+    name: str
+    formats: tuple[str, ...]
+    serves: tuple[tuple[str, str], ...]  # (special assessment, indicator), sorted
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KindBurden:
+    kind: str
+    units: int
+    asks_before: int
+    asks_after: int
+
+    @property
+    def reduction_percent(self) -> float:
+        if not self.asks_before:
+            return 0.0
+        return round((self.asks_before - self.asks_after) * 100.0 / self.asks_before, 1)
+
+
+@dataclass(frozen=True)
+class Fold:
+    canonical: dict[str, str]
+    indicators: tuple[FoldedIndicator, ...]
+    asks_by_kind: dict[str, tuple[FoldedAsk, ...]]
+    burden: dict[str, KindBurden]
+    units: tuple[UnitDef, ...]
+
+    def asks_for(self, kind: str) -> tuple[FoldedAsk, ...]:
+        return self.asks_by_kind.get(kind, ())
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        self.parent.setdefault(key, key)
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:  # path compression
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def canonical_keys(
+    all_keys: Iterable[str],
+    plan_groups: Sequence[Sequence[str]],
+    declared: Iterable[tuple[str, str]],
+) -> dict[str, str]:
+    """Every key -> its canonical key (transitive over plan groups and declared pairs)."""
+    uf = _UnionFind()
+    for key in all_keys:
+        uf.find(key)
+    for group in plan_groups:
+        for other in group[1:]:
+            uf.union(group[0], other)
+    for a, b in declared:
+        uf.union(a, b)
+    # Canonical: first key of the earliest plan group in the component, else the component's root
+    # (its smallest key, since union keeps the smaller root).
+    preferred: dict[str, str] = {}
+    for group in plan_groups:
+        preferred.setdefault(uf.find(group[0]), group[0])
+    return {key: preferred.get(uf.find(key), uf.find(key)) for key in sorted(uf.parent)}
+
+
+def check_equivalences(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc]) -> list[Violation]:
+    """Every key of the plan's equivalence groups must be declared by some folded file."""
+    declared = {e.key for doc in docs for e in doc.evidence}
+    problems = []
+    for i, group in enumerate(plan.equivalences):
+        for key in group:
+            if key not in declared:
+                problems.append(
+                    Violation(
+                        f"equivalences[{i}]",
+                        f"evidence key {key!r} is not declared by any folded special assessment",
+                    )
+                )
+    return problems
+
+
+def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[UnitDef]) -> Fold:
+    by_code = {doc.code: doc for doc in docs}
+    missing = [code for code, _ in plan.weights if code not in by_code]
+    if missing:
+        raise FailedPrecondition(
+            f"special_assessments: not imported: {', '.join(missing)}", "SPECIAL_ASSESSMENT_MISSING"
+        )
+    ordered = [by_code[code] for code, _ in sorted(plan.weights)]
+    canonical = canonical_keys(
+        (e.key for doc in ordered for e in doc.evidence),
+        plan.equivalences,
+        (pair for doc in ordered for pair in doc.equivalences),
+    )
+
+    indicators: list[FoldedIndicator] = []
+    for doc in ordered:
+        for ind in doc.indicators:
+            indicators.append(
+                FoldedIndicator(
+                    special_assessment=doc.code,
+                    code=ind.code,
+                    applies_to=tuple(k for k in (ind.applies_to or doc.applies_to) if k in doc.applies_to),
+                    canonical_evidence=tuple(dict.fromkeys(canonical[k] for k in ind.evidence)),
+                )
+            )
+
+    kinds = sorted({u.kind for u in units} | {k for doc in ordered for k in doc.applies_to})
+    asks_by_kind: dict[str, tuple[FoldedAsk, ...]] = {}
+    burden: dict[str, KindBurden] = {}
+    for kind in kinds:
+        asks_by_kind[kind] = _asks(kind, ordered, indicators, canonical)
+        before = sum(len(_raw_keys_needed(doc, kind)) for doc in ordered)
+        burden[kind] = KindBurden(kind, sum(1 for u in units if u.kind == kind), before, len(asks_by_kind[kind]))
+    return Fold(canonical, tuple(indicators), asks_by_kind, burden, tuple(sorted(units, key=lambda u: u.code)))
+
+
+def _raw_keys_needed(doc: SpecialAssessmentDoc, kind: str) -> set[str]:
+    """What one special assessment asks a unit of this kind today, on its own."""
+    if kind not in doc.applies_to:
+        return set()
+    return {key for ind in doc.indicators if kind in (ind.applies_to or doc.applies_to) for key in ind.evidence}
+
+
+def _asks(
+    kind: str,
+    docs: Sequence[SpecialAssessmentDoc],
+    indicators: Sequence[FoldedIndicator],
+    canonical: dict[str, str],
+) -> tuple[FoldedAsk, ...]:
+    serves: dict[str, list[tuple[str, str]]] = {}
+    for ind in indicators:
+        if kind in ind.applies_to:
+            for key in ind.canonical_evidence:
+                serves.setdefault(key, []).append((ind.special_assessment, ind.code))
+    asks = []
+    for key in sorted(serves):
+        aliases = sorted(k for k, c in canonical.items() if c == key)
+        declarations = [doc.evidence_by_key()[a] for doc in docs for a in aliases if a in doc.evidence_by_key()]
+        name = next((d.name for d in declarations if d.key == key), declarations[0].name)
+        format_sets = [set(d.formats) for d in declarations]
+        common = set.intersection(*format_sets)
+        formats = tuple(sorted(common or set.union(*format_sets)))
+        asks.append(FoldedAsk(key, name, formats, tuple(sorted(serves[key])), tuple(aliases)))
+    return tuple(asks)
+
+
+def catalogue_hash(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], result: Fold) -> str:
+    return canonical_hash(
+        {
+            "plan": plan.to_dict(),
+            "versions": sorted(doc.sha256 for doc in docs),
+            "canonical": result.canonical,
+            "asks": {
+                kind: [[a.evidence_key, list(a.serves)] for a in asks] for kind, asks in result.asks_by_kind.items()
+            },
+            "units": [[u.code, u.kind, u.group] for u in result.units],
+        }
+    )

@@ -1,0 +1,184 @@
+"""SQL of the indicators service: special assessments, units, cycles (explicit, keyword-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
+from services.indicators.model import CyclePlan, SpecialAssessmentDoc, UnitDef
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    doc: SpecialAssessmentDoc
+    version: int
+    sha256: str
+    imported_at: datetime
+    imported_by: str
+
+
+@dataclass(frozen=True)
+class StoredCycle:
+    plan: CyclePlan
+    state: str
+    created_at: datetime
+    folded_at: datetime | None
+    catalogue: dict[str, Any] | None
+    catalogue_sha256: str
+    versions: list[tuple[str, int, float, str]]  # (code, version, weight, sha256)
+
+
+def _version(row: asyncpg.Record) -> StoredVersion:
+    return StoredVersion(
+        SpecialAssessmentDoc.from_dict(row["doc"]), row["version"], row["sha256"], row["imported_at"], row["imported_by"]
+    )
+
+
+async def latest_version(conn, *, code: str) -> StoredVersion | None:
+    row = await conn.fetchrow("SELECT * FROM special_assessments WHERE code = $1 ORDER BY version DESC LIMIT 1", code)
+    return _version(row) if row else None
+
+
+async def insert_version(
+    conn, *, doc: SpecialAssessmentDoc, source_name: str, imported_by: str
+) -> tuple[StoredVersion, bool]:
+    """Store doc as the next version of its code; identical content returns the latest unchanged."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.sa.' || $1))", doc.code)
+    latest = await latest_version(conn, code=doc.code)
+    if latest is not None and latest.sha256 == doc.sha256:
+        return latest, False
+    row = await conn.fetchrow(
+        "INSERT INTO special_assessments (code, version, owner, doc, sha256, source_name, imported_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        doc.code,
+        (latest.version + 1) if latest else 1,
+        doc.owner,
+        doc.to_dict(),
+        doc.sha256,
+        source_name,
+        imported_by,
+    )
+    return _version(row), True
+
+
+async def list_versions(
+    conn, *, code: str, all_versions: bool, after: tuple[str, int] | None, limit: int
+) -> list[StoredVersion]:
+    after_code, after_version = after or ("", 1 << 30)
+    rows = await conn.fetch(
+        """
+        SELECT * FROM special_assessments s
+        WHERE ($1 = '' OR s.code = $1)
+          AND ($2 OR s.version = (SELECT max(version) FROM special_assessments x WHERE x.code = s.code))
+          AND (s.code > $3 OR (s.code = $3 AND s.version < $4))
+        ORDER BY s.code, s.version DESC
+        LIMIT $5
+        """,
+        code,
+        all_versions,
+        after_code,
+        after_version,
+        limit,
+    )
+    return [_version(r) for r in rows]
+
+
+async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
+    existing = {
+        r["code"]: r
+        for r in await conn.fetch("SELECT * FROM units WHERE code = ANY($1::text[])", [u.code for u in units])
+    }
+    created = updated = unchanged = 0
+    for unit in units:
+        row = existing.get(unit.code)
+        values = (unit.name, unit.kind, unit.group, unit.contact, unit.head)
+        if row is None:
+            created += 1
+        elif (row["name"], row["kind"], row["group_code"], row["contact"], row["head"]) == values:
+            unchanged += 1
+            continue
+        else:
+            updated += 1
+        await conn.execute(
+            "INSERT INTO units (code, name, kind, group_code, contact, head) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (code) DO UPDATE SET name = $2, kind = $3, group_code = $4, contact = $5, head = $6,"
+            " updated_at = now()",
+            unit.code,
+            *values,
+        )
+    return created, updated, unchanged
+
+
+def _unit(row: asyncpg.Record) -> UnitDef:
+    return UnitDef(row["code"], row["name"], row["kind"], row["group_code"], row["contact"], row["head"])
+
+
+async def list_units(conn, *, kind: str = "", group: str = "", after: str = "", limit: int = 1 << 30) -> list[UnitDef]:
+    rows = await conn.fetch(
+        "SELECT * FROM units WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR group_code = $2) AND code > $3"
+        " ORDER BY code LIMIT $4",
+        kind,
+        group,
+        after,
+        limit,
+    )
+    return [_unit(r) for r in rows]
+
+
+async def insert_cycle(conn, *, plan: CyclePlan, created_by: str) -> None:
+    try:
+        await conn.execute(
+            "INSERT INTO cycles (code, plan, state, created_by) VALUES ($1, $2, 'created', $3)",
+            plan.code,
+            plan.to_dict(),
+            created_by,
+        )
+    except asyncpg.UniqueViolationError as err:
+        raise AlreadyExists(f"code: cycle {plan.code!r} already exists", "CYCLE_EXISTS", metadata={"field": "code"}) from err
+
+
+async def get_cycle(conn, *, code: str, for_update: bool = False) -> StoredCycle:
+    row = await conn.fetchrow(f"SELECT * FROM cycles WHERE code = $1{' FOR UPDATE' if for_update else ''}", code)
+    if row is None:
+        raise NotFound(f"cycle_code: no cycle {code!r}", "CYCLE_NOT_FOUND", metadata={"field": "cycle_code"})
+    versions = await conn.fetch(
+        "SELECT v.sa_code, v.version, v.weight, s.sha256 FROM cycle_versions v"
+        " JOIN special_assessments s ON s.code = v.sa_code AND s.version = v.version"
+        " WHERE v.cycle_code = $1 ORDER BY v.sa_code",
+        code,
+    )
+    return StoredCycle(
+        CyclePlan.from_dict(row["plan"]),
+        row["state"],
+        row["created_at"],
+        row["folded_at"],
+        row["catalogue"],
+        row["catalogue_sha256"] or "",
+        [(v["sa_code"], v["version"], v["weight"], v["sha256"]) for v in versions],
+    )
+
+
+async def freeze_cycle(
+    conn, *, code: str, versions: list[tuple[str, int, float]], catalogue: dict[str, Any], catalogue_sha256: str
+) -> None:
+    stored = await get_cycle(conn, code=code, for_update=True)
+    if stored.state != "created":
+        raise FailedPrecondition(f"cycle_code: cycle {code!r} is already folded", "CYCLE_FOLDED")
+    await conn.executemany(
+        "INSERT INTO cycle_versions (cycle_code, sa_code, version, weight) VALUES ($1, $2, $3, $4)",
+        [(code, sa, version, weight) for sa, version, weight in versions],
+    )
+    await conn.execute(
+        "UPDATE cycles SET state = 'folded', folded_at = now(), catalogue = $2, catalogue_sha256 = $3 WHERE code = $1",
+        code,
+        catalogue,
+        catalogue_sha256,
+    )
+
+
+async def folded_cycles(conn) -> list[str]:
+    return [r["code"] for r in await conn.fetch("SELECT code FROM cycles WHERE state = 'folded'")]

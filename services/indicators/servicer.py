@@ -1,0 +1,351 @@
+"""IndicatorsService RPC handlers: proto <-> domain, authorisation by scope, transactions."""
+
+from __future__ import annotations
+
+from google.protobuf.json_format import MessageToDict, ParseDict
+
+from oneassess.indicators.v1 import indicators_service_pb2 as pb
+from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
+from services.common import audit, idempotency
+from services.common.auth import Role, principal
+from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.common.paging import decode_token, encode_token, page_size
+from services.common.server import Runtime
+from services.indicators import repository as repo
+from services.indicators.catalog import parse_special_assessment_yaml, parse_units_yaml
+from services.indicators.convert import catalogue_pb, cycle_pb, special_assessment_pb, unit_pb
+from services.indicators.fold import catalogue_hash, check_equivalences, fold
+from services.indicators.model import SpecialAssessmentDoc, UnitDef
+from services.indicators.plan import parse_plan
+
+ALL = frozenset(Role)
+READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
+POLICY = {
+    "ImportSpecialAssessment": frozenset({Role.ADMIN, Role.ASSESSOR}),
+    "ListSpecialAssessments": READERS,
+    "ImportUnits": frozenset({Role.ADMIN}),
+    "ListUnits": READERS,
+    "CreateCycle": frozenset({Role.ADMIN}),
+    "FoldCycle": frozenset({Role.ADMIN}),
+    "GetCycle": READERS,
+    "GetCatalogue": READERS,
+    "ListAsks": READERS,
+    "GetBurdenReport": READERS,
+}
+
+
+def parse_special_assessment(file: pb.SourceFile) -> SpecialAssessmentDoc:
+    name = file.name or "upload"
+    if not file.content:
+        raise InvalidArgument.field("file.content", "is empty", name)
+    fmt = file.format
+    if fmt == pb.SOURCE_FORMAT_UNSPECIFIED:
+        fmt = pb.SOURCE_FORMAT_XLSX if name.lower().endswith(".xlsx") else pb.SOURCE_FORMAT_YAML
+    if fmt == pb.SOURCE_FORMAT_YAML:
+        return parse_special_assessment_yaml(file.content, name)
+    raise InvalidArgument.field("file.format", f"format {pb.SourceFormat.Name(fmt)} is not supported yet", name)
+
+
+def parse_units(file: pb.SourceFile) -> list[UnitDef]:
+    name = file.name or "upload"
+    if not file.content:
+        raise InvalidArgument.field("file.content", "is empty", name)
+    return parse_units_yaml(file.content, name)
+
+
+class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.pool = runtime.pool
+        # Folded catalogues never change, so they are cached for the life of the process.
+        self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
+
+    # -- special assessments -------------------------------------------------------------------
+
+    async def ImportSpecialAssessment(self, request, context):
+        doc = parse_special_assessment(request.file)
+        principal().require_department(doc.owner, "owner")
+
+        async def work(conn):
+            stored, created = await repo.insert_version(
+                conn, doc=doc, source_name=request.file.name, imported_by=principal().subject
+            )
+            if created:
+                await audit.append(
+                    conn,
+                    actor=principal().subject,
+                    action="special_assessment.imported",
+                    subject=f"{doc.code}@{stored.version}",
+                    payload={"sha256": stored.sha256, "file": request.file.name},
+                )
+            return pb.ImportSpecialAssessmentResponse(
+                special_assessment=special_assessment_pb(
+                    stored.doc,
+                    version=stored.version,
+                    sha256=stored.sha256,
+                    imported_at=stored.imported_at,
+                    imported_by=stored.imported_by,
+                ),
+                created=created,
+            )
+
+        return await idempotency.run_once(
+            self.pool,
+            method="ImportSpecialAssessment",
+            request_id=request.request_id,
+            fingerprint=idempotency.request_fingerprint(request),
+            response_type=pb.ImportSpecialAssessmentResponse,
+            work=work,
+        )
+
+    async def ListSpecialAssessments(self, request, context):
+        size = page_size(request.page_size, default=50, maximum=500)
+        token = decode_token(request.page_token)
+        after = (token["code"], token["version"]) if token else None
+        rows = await repo.list_versions(
+            self.pool, code=request.code, all_versions=request.all_versions, after=after, limit=size + 1
+        )
+        page, more = rows[:size], len(rows) > size
+        return pb.ListSpecialAssessmentsResponse(
+            special_assessments=[
+                special_assessment_pb(
+                    r.doc, version=r.version, sha256=r.sha256, imported_at=r.imported_at, imported_by=r.imported_by
+                )
+                for r in page
+            ],
+            next_page_token=encode_token({"code": page[-1].doc.code, "version": page[-1].version}) if more else "",
+        )
+
+    # -- units ---------------------------------------------------------------------------------
+
+    async def ImportUnits(self, request, context):
+        units = parse_units(request.file)
+
+        async def work(conn):
+            created, updated, unchanged = await repo.upsert_units(conn, units=units)
+            await audit.append(
+                conn,
+                actor=principal().subject,
+                action="units.imported",
+                subject=request.file.name,
+                payload={"created": created, "updated": updated, "unchanged": unchanged},
+            )
+            return pb.ImportUnitsResponse(created=created, updated=updated, unchanged=unchanged)
+
+        return await idempotency.run_once(
+            self.pool,
+            method="ImportUnits",
+            request_id=request.request_id,
+            fingerprint=idempotency.request_fingerprint(request),
+            response_type=pb.ImportUnitsResponse,
+            work=work,
+        )
+
+    async def ListUnits(self, request, context):
+        size = page_size(request.page_size, default=100, maximum=1000)
+        after = decode_token(request.page_token).get("code", "")
+        units = await repo.list_units(self.pool, kind=request.kind, group=request.group, after=after, limit=size + 1)
+        page, more = units[:size], len(units) > size
+        return pb.ListUnitsResponse(
+            units=[unit_pb(u) for u in page],
+            next_page_token=encode_token({"code": page[-1].code}) if more else "",
+        )
+
+    # -- cycles --------------------------------------------------------------------------------
+
+    async def CreateCycle(self, request, context):
+        if not request.plan.content:
+            raise InvalidArgument.field("plan.content", "is empty")
+        plan = parse_plan(
+            request.plan.content,
+            request.plan.name or "cycle.yaml",
+            request.tolerance.content or None,
+            request.tolerance.name or "tolerance.yaml",
+        )
+
+        async def work(conn):
+            docs = []
+            missing = []
+            for code, _ in plan.weights:
+                latest = await repo.latest_version(conn, code=code)
+                if latest is None:
+                    missing.append(code)
+                else:
+                    docs.append(latest.doc)
+            if missing:
+                raise FailedPrecondition(
+                    f"special_assessments: not imported yet: {', '.join(missing)} (oneassess catalog import)",
+                    "SPECIAL_ASSESSMENT_MISSING",
+                    metadata={"field": "special_assessments"},
+                )
+            problems = check_equivalences(plan, docs)
+            if problems:
+                raise InvalidArgument.many(f"cycle plan {request.plan.name} was rejected", problems)
+            await repo.insert_cycle(conn, plan=plan, created_by=principal().subject)
+            await audit.append(
+                conn, actor=principal().subject, action="cycle.created", subject=plan.code, payload=plan.to_dict()
+            )
+            stored = await repo.get_cycle(conn, code=plan.code)
+            return pb.CreateCycleResponse(cycle=self._cycle_pb(stored))
+
+        return await idempotency.run_once(
+            self.pool,
+            method="CreateCycle",
+            request_id=request.request_id,
+            fingerprint=idempotency.request_fingerprint(request),
+            response_type=pb.CreateCycleResponse,
+            work=work,
+        )
+
+    async def FoldCycle(self, request, context):
+        async def work(conn):
+            stored = await repo.get_cycle(conn, code=request.cycle_code, for_update=True)
+            if stored.state == "folded":
+                raise FailedPrecondition(
+                    f"cycle_code: cycle {request.cycle_code!r} is already folded; its catalogue is frozen",
+                    "CYCLE_FOLDED",
+                    metadata={"field": "cycle_code"},
+                )
+            plan = stored.plan
+            versions = []
+            for code, weight in plan.weights:
+                latest = await repo.latest_version(conn, code=code)
+                if latest is None:
+                    raise FailedPrecondition(f"special_assessments: {code!r} is not imported", "SPECIAL_ASSESSMENT_MISSING")
+                versions.append((latest, weight))
+            docs = [v.doc for v, _ in versions]
+            problems = check_equivalences(plan, docs)
+            if problems:
+                raise InvalidArgument.many(f"cycle {plan.code} cannot be folded", problems)
+            units = await repo.list_units(conn)
+            if not units:
+                raise FailedPrecondition("units: no units imported (oneassess units import)", "NO_UNITS")
+            result = fold(plan, docs, units)
+            digest = catalogue_hash(plan, docs, result)
+            catalogue = catalogue_pb(plan, [(v.doc, v.version) for v, _ in versions], result, digest)
+            burden = burden_pb(plan.code, result)
+            await repo.freeze_cycle(
+                conn,
+                code=plan.code,
+                versions=[(v.doc.code, v.version, w) for v, w in versions],
+                catalogue={"catalogue": MessageToDict(catalogue), "burden": MessageToDict(burden)},
+                catalogue_sha256=digest,
+            )
+            await audit.append(
+                conn,
+                actor=principal().subject,
+                action="cycle.folded",
+                subject=plan.code,
+                payload={"catalogue_sha256": digest, "versions": {v.doc.code: v.version for v, _ in versions}},
+            )
+            return pb.FoldCycleResponse(cycle=self._cycle_pb(await repo.get_cycle(conn, code=plan.code)))
+
+        return await idempotency.run_once(
+            self.pool,
+            method="FoldCycle",
+            request_id=request.request_id,
+            fingerprint=idempotency.request_fingerprint(request),
+            response_type=pb.FoldCycleResponse,
+            work=work,
+        )
+
+    async def GetCycle(self, request, context):
+        return pb.GetCycleResponse(cycle=self._cycle_pb(await repo.get_cycle(self.pool, code=request.cycle_code)))
+
+    async def GetCatalogue(self, request, context):
+        catalogue, _, _ = await self._folded(request.cycle_code)
+        return pb.GetCatalogueResponse(catalogue=catalogue)
+
+    async def ListAsks(self, request, context):
+        principal().require_unit(request.unit_code)
+        catalogue, _, kinds = await self._folded(request.cycle_code)
+        kind = kinds.get(request.unit_code)
+        if kind is None:
+            raise NotFound(
+                f"unit_code: unit {request.unit_code!r} is not assessed in cycle {request.cycle_code!r}",
+                "UNIT_NOT_IN_CYCLE",
+                metadata={"field": "unit_code"},
+            )
+        asks = next((k.asks for k in catalogue.asks_by_kind if k.kind == kind), [])
+        size = page_size(request.page_size, default=100, maximum=1000)
+        start = int(decode_token(request.page_token).get("offset", 0))
+        page = asks[start : start + size]
+        more = start + size < len(asks)
+        return pb.ListAsksResponse(
+            asks=page,
+            next_page_token=encode_token({"offset": start + size}) if more else "",
+            total_size=len(asks),
+        )
+
+    async def GetBurdenReport(self, request, context):
+        _, burden, _ = await self._folded(request.cycle_code)
+        caller = principal()
+        if caller.role is Role.UNIT:
+            own = pb.BurdenReport()
+            own.CopyFrom(burden)
+            del own.units[:]
+            own.units.extend(u for u in burden.units if u.unit_code == caller.unit)
+            return pb.GetBurdenReportResponse(report=own)
+        return pb.GetBurdenReportResponse(report=burden)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _cycle_pb(self, stored: repo.StoredCycle) -> pb.Cycle:
+        return cycle_pb(
+            stored.plan,
+            state=stored.state,
+            created_at=stored.created_at,
+            folded_at=stored.folded_at,
+            versions=stored.versions,
+            catalogue_sha256=stored.catalogue_sha256,
+        )
+
+    async def _folded(self, cycle_code: str) -> tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]:
+        if cycle_code not in self._catalogues:
+            stored = await repo.get_cycle(self.pool, code=cycle_code)
+            if stored.state != "folded" or stored.catalogue is None:
+                raise FailedPrecondition(
+                    f"cycle_code: cycle {cycle_code!r} is not folded yet (oneassess cycle fold {cycle_code})",
+                    "CYCLE_NOT_FOLDED",
+                    metadata={"field": "cycle_code"},
+                )
+            catalogue = ParseDict(stored.catalogue["catalogue"], pb.Catalogue())
+            burden = ParseDict(stored.catalogue["burden"], pb.BurdenReport())
+            kinds = {u.code: u.kind for u in catalogue.units}
+            self._catalogues[cycle_code] = (catalogue, burden, kinds)
+        return self._catalogues[cycle_code]
+
+
+def burden_pb(cycle_code: str, result) -> pb.BurdenReport:
+    by_kind = [
+        pb.KindBurden(
+            kind=b.kind,
+            units=b.units,
+            asks_before=b.asks_before,
+            asks_after=b.asks_after,
+            reduction_percent=b.reduction_percent,
+        )
+        for _, b in sorted(result.burden.items())
+    ]
+    units = [
+        pb.UnitBurden(
+            unit_code=u.code,
+            kind=u.kind,
+            group=u.group,
+            asks_before=result.burden[u.kind].asks_before,
+            asks_after=result.burden[u.kind].asks_after,
+            reduction_percent=result.burden[u.kind].reduction_percent,
+        )
+        for u in result.units
+    ]
+    reach = [
+        pb.AskReach(
+            kind=kind,
+            evidence_key=a.evidence_key,
+            indicators=len(a.serves),
+            special_assessments=len({s for s, _ in a.serves}),
+        )
+        for kind, asks in sorted(result.asks_by_kind.items())
+        for a in asks
+    ]
+    return pb.BurdenReport(cycle_code=cycle_code, by_kind=by_kind, units=units, asks=reach)

@@ -1,0 +1,166 @@
+"""Shared test harness: real PostgreSQL, real gRPC ports, real Temporal servers.
+
+- PostgreSQL: embedded (from the wheel) once per session in a temp dir, or TEST_DATABASE_URL;
+  every test that asks for `database_url` gets a fresh database of its own.
+- Services: started in-process on free ports by `services_stack` (all three, wired as peers).
+- Temporal: the time-skipping test server (`workflow_env`) and the dev server (`dev_server`),
+  both from the wheels, never downloaded.
+- Nothing here touches the developer's .oneassess/: every test gets its own ONEASSESS_HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from oneassess.localstack.ports import free_port
+from oneassess.localstack.postgres import EmbeddedPostgres
+from services.common.auth import Role, issue_token
+from services.common.clients import ServiceClients
+from services.common.config import Settings
+
+TEST_SECRET = "test-secret-not-for-production-0123456789"
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "haizhou-2026"
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url(tmp_path_factory) -> str:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", port=free_port())
+    server.ensure_running()
+    yield server.url
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def database_url(postgres_base_url: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres_base_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = postgres_base_url.rpartition("/")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(postgres_base_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def make_settings(home: Path, database_url: str, **overrides: str) -> Settings:
+    values = {
+        "ONEASSESS_HOME": str(home),
+        "DATABASE_URL": database_url,
+        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        "INDICATORS_PORT": str(free_port()),
+        "SUBMISSIONS_PORT": str(free_port()),
+        "SCORING_PORT": str(free_port()),
+        "ONEASSESS_SHUTDOWN_GRACE": "1",
+        "TEMPORAL_ADDRESS": "127.0.0.1:1",  # unreachable unless a test provides a server
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "home", database_url)
+
+
+def token_for(role: Role | str, *, unit: str = "", department: str = "", ttl_seconds: int = 3600) -> str:
+    return issue_token(TEST_SECRET, role, unit=unit, department=department, ttl_seconds=ttl_seconds)
+
+
+@dataclass
+class Stack:
+    """The three services running in-process on real ports, and a way to call them as anyone."""
+
+    settings: Settings
+    running: dict
+    _clients: list
+
+    def address(self, service: str) -> str:
+        return f"127.0.0.1:{self.running[service].port}"
+
+    def as_(self, role: Role | str, *, unit: str = "", department: str = "") -> ServiceClients:
+        token = token_for(role, unit=unit, department=department)
+        clients = ServiceClients({s: self.address(s) for s in self.running}, token)
+        self._clients.append(clients)
+        return clients
+
+    @property
+    def admin(self) -> ServiceClients:
+        return self.as_(Role.ADMIN)
+
+    def pool(self, service: str) -> asyncpg.Pool:
+        return self.running[service].runtime.pool
+
+
+async def start_stack(settings: Settings, services: tuple[str, ...] = ("indicators", "submissions", "scoring")) -> Stack:
+    from services.common import server
+
+    specs = _specs()
+    running = {}
+    for name in services:
+        running[name] = await server.start(specs[name], settings, port=settings.port_of(name))
+    return Stack(settings, running, [])
+
+
+async def stop_stack(stack: Stack) -> None:
+    for clients in stack._clients:
+        await clients.close()
+    for svc in stack.running.values():
+        await svc.stop(grace=0.5)
+
+
+def _specs() -> dict:
+    specs = {}
+    from services.indicators.service import SPEC as indicators
+
+    specs["indicators"] = indicators
+    try:
+        from services.submissions.service import SPEC as submissions
+
+        specs["submissions"] = submissions
+    except ImportError:
+        pass
+    try:
+        from services.scoring.service import SPEC as scoring
+
+        specs["scoring"] = scoring
+    except ImportError:
+        pass
+    return specs
+
+
+@pytest_asyncio.fixture
+async def services_stack(settings: Settings) -> AsyncIterator[Stack]:
+    stack = await start_stack(settings, tuple(_specs()))
+    yield stack
+    await stop_stack(stack)
+
+
+@pytest.fixture
+def example_dir() -> Path:
+    return EXAMPLE
+
+
+def read_source(path: Path):
+    """A file as the CLI sends it to the indicators service."""
+    from oneassess.indicators.v1 import indicators_service_pb2 as pb
+
+    return pb.SourceFile(name=path.name, content=path.read_bytes())

@@ -1,0 +1,114 @@
+"""The shared service runtime: health, reflection, authentication, authorisation, errors,
+migrations. Exercised through the indicators service on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+import jwt
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from oneassess.indicators.v1 import indicators_service_pb2 as pb
+from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
+from services.common import db
+from services.common.auth import Role
+from services.common.errors import error_reason
+from services.indicators.service import SPEC
+from tests.conftest import TEST_SECRET, start_stack, stop_stack, token_for
+
+
+@pytest.fixture
+async def indicators(settings):
+    stack = await start_stack(settings, ("indicators",))
+    yield stack
+    await stop_stack(stack)
+
+
+async def _call_get_cycle(address: str, metadata=()):
+    async with grpc.aio.insecure_channel(address) as ch:
+        return await pb_grpc.IndicatorsServiceStub(ch).GetCycle(
+            pb.GetCycleRequest(cycle_code="nope"), metadata=metadata
+        )
+
+
+async def test_health_answers_serving_without_a_token(indicators):
+    async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
+        stub = health_pb2_grpc.HealthStub(ch)
+        overall = await stub.Check(health_pb2.HealthCheckRequest())
+        named = await stub.Check(health_pb2.HealthCheckRequest(service="oneassess.indicators.v1.IndicatorsService"))
+    assert overall.status == health_pb2.HealthCheckResponse.SERVING
+    assert named.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_reflection_lists_the_versioned_service(indicators):
+    async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
+        stub = reflection_pb2_grpc.ServerReflectionStub(ch)
+        responses = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+        names = [s.name async for r in responses for s in r.list_services_response.service]
+    assert "oneassess.indicators.v1.IndicatorsService" in names
+
+
+async def test_missing_token_is_unauthenticated(indicators):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _call_get_cycle(indicators.address("indicators"))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error_reason(err.value) == "TOKEN_MISSING"
+
+
+async def test_forged_token_is_unauthenticated(indicators):
+    forged = jwt.encode(
+        {"iss": "oneassess", "sub": "x", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 60},
+        "some-other-secret-of-sufficient-length-0123",
+        algorithm="HS256",
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {forged}"),))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error_reason(err.value) == "TOKEN_INVALID"
+
+
+async def test_expired_token_is_unauthenticated(indicators):
+    expired = jwt.encode(
+        {"iss": "oneassess", "sub": "x", "role": "admin", "iat": int(time.time()) - 120, "exp": int(time.time()) - 60},
+        TEST_SECRET,
+        algorithm="HS256",
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {expired}"),))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error_reason(err.value) == "TOKEN_EXPIRED"
+
+
+async def test_role_without_permission_is_denied(indicators):
+    unit = indicators.as_(Role.UNIT, unit="baiquan-town")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await unit.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code="x"))
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "role 'unit' may not call FoldCycle" in err.value.details()
+
+
+async def test_domain_error_maps_to_status_naming_the_field(indicators):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await indicators.admin.indicators.GetCycle(pb.GetCycleRequest(cycle_code="nope"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert err.value.details().startswith("cycle_code:")
+    assert error_reason(err.value) == "CYCLE_NOT_FOUND"
+
+
+async def test_valid_token_for_an_allowed_role_passes(indicators):
+    auditor = token_for(Role.AUDITOR)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {auditor}"),))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND  # authorised: reached the handler
+
+
+async def test_migrations_apply_once_when_replicas_start_together(database_url):
+    migrations = db.load_migrations("indicators", SPEC.migrations)
+    results = await asyncio.gather(*(db.migrate(database_url, "indicators", migrations) for _ in range(3)))
+    applied = sorted(name for result in results for name in result)
+    assert applied == sorted(f"{m.source}/{m.name}" for m in migrations)
+    assert await db.migrate(database_url, "indicators", migrations) == []

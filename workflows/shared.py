@@ -1,0 +1,58 @@
+"""What workflows, activities, the worker and the services' outbox relay share: task queue,
+workflow ids, signal/update names and their single-dataclass payloads.
+
+Payloads are dataclasses so they can grow (new fields with defaults) without breaking
+recorded histories. Times travel as ISO 8601 strings with an offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TASK_QUEUE = "oneassess"
+
+# Search attributes (registered by `oneassess up` on the dev server).
+SA_CYCLE = "CycleCode"
+SA_UNIT = "UnitCode"
+SA_PHASE = "Phase"
+
+# Signal names the outbox relay uses; the workflows define handlers with these names.
+SIGNAL_EVIDENCE_SUBMITTED = "evidence_submitted"
+SIGNAL_EXTENSION_REQUESTED = "extension_requested"
+
+
+def cycle_workflow_id(cycle_code: str) -> str:
+    return f"cycle/{cycle_code}"
+
+
+def unit_workflow_id(cycle_code: str, unit_code: str) -> str:
+    return f"cycle/{cycle_code}/unit/{unit_code}"
+
+
+@dataclass
+class EvidenceSubmitted:
+    """Signal to a unit workflow: a submission was committed. Idempotent by submission_id."""
+
+    submission_id: str
+    cycle_code: str
+    unit_code: str
+    evidence_key: str
+    sha256: str
+    version: int
+    submitted_at: str
+    submitted_by: str = ""
+    file_name: str = ""
+    size_bytes: int = 0
+
+
+@dataclass
+class ExtensionRequested:
+    """Signal to a cycle workflow: a unit asked for more time. Idempotent by extension_id."""
+
+    extension_id: str
+    cycle_code: str
+    unit_code: str
+    days: int
+    reason: str
+    requested_by: str
+    requested_at: str
