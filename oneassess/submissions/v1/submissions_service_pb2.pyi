@@ -372,3 +372,81 @@ class ListNotificationsResponse(_message.Message):
     notifications: _containers.RepeatedCompositeFieldContainer[Notification]
     next_page_token: str
     def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class HistoryExport(_message.Message):
+    __slots__ = ("workflow_id", "run_id", "workflow_type", "cycle_code", "unit_code", "close_time", "event_count", "sha256", "size_bytes", "exported_at")
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    EXPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    cycle_code: str
+    unit_code: str
+    close_time: _timestamp_pb2.Timestamp
+    event_count: int
+    sha256: str
+    size_bytes: int
+    exported_at: _timestamp_pb2.Timestamp
+    def __init__(self, workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_count: _Optional[int] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StoreHistoryExportRequest(_message.Message):
+    __slots__ = ("request_id", "export", "history_json")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_JSON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    export: HistoryExport
+    history_json: bytes
+    def __init__(self, request_id: _Optional[str] = ..., export: _Optional[_Union[HistoryExport, _Mapping]] = ..., history_json: _Optional[bytes] = ...) -> None: ...
+
+class StoreHistoryExportResponse(_message.Message):
+    __slots__ = ("export", "created")
+    EXPORT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    export: HistoryExport
+    created: bool
+    def __init__(self, export: _Optional[_Union[HistoryExport, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class ListHistoryExportsRequest(_message.Message):
+    __slots__ = ("cycle_code", "unit_code", "page_size", "page_token")
+    CYCLE_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    cycle_code: str
+    unit_code: str
+    page_size: int
+    page_token: str
+    def __init__(self, cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListHistoryExportsResponse(_message.Message):
+    __slots__ = ("exports", "next_page_token")
+    EXPORTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    exports: _containers.RepeatedCompositeFieldContainer[HistoryExport]
+    next_page_token: str
+    def __init__(self, exports: _Optional[_Iterable[_Union[HistoryExport, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetHistoryExportRequest(_message.Message):
+    __slots__ = ("workflow_id", "run_id")
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    workflow_id: str
+    run_id: str
+    def __init__(self, workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class GetHistoryExportResponse(_message.Message):
+    __slots__ = ("export", "history_json")
+    EXPORT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_JSON_FIELD_NUMBER: _ClassVar[int]
+    export: HistoryExport
+    history_json: bytes
+    def __init__(self, export: _Optional[_Union[HistoryExport, _Mapping]] = ..., history_json: _Optional[bytes] = ...) -> None: ...

@@ -96,6 +96,21 @@ class SubmissionsServiceStub:
                 request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsRequest.SerializeToString,
                 response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsResponse.FromString,
                 _registered_method=True)
+        self.StoreHistoryExport = channel.unary_unary(
+                '/oneassess.submissions.v1.SubmissionsService/StoreHistoryExport',
+                request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportRequest.SerializeToString,
+                response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportResponse.FromString,
+                _registered_method=True)
+        self.ListHistoryExports = channel.unary_unary(
+                '/oneassess.submissions.v1.SubmissionsService/ListHistoryExports',
+                request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsResponse.FromString,
+                _registered_method=True)
+        self.GetHistoryExport = channel.unary_unary(
+                '/oneassess.submissions.v1.SubmissionsService/GetHistoryExport',
+                request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.SerializeToString,
+                response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionsServiceServicer:
@@ -191,6 +206,29 @@ class SubmissionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StoreHistoryExport(self, request, context):
+        """Stores a closed workflow's complete history (JSON as `temporal workflow show -o json`)
+        in the blob store, so the audit trail outlives Temporal's retention. Storing the same
+        (workflow id, run id) again stores nothing new.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHistoryExports(self, request, context):
+        """Lists the exported histories of a cycle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHistoryExport(self, request, context):
+        """Reads one exported history with its bytes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -253,6 +291,21 @@ def add_SubmissionsServiceServicer_to_server(servicer, server):
                     servicer.ListNotifications,
                     request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsRequest.FromString,
                     response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'StoreHistoryExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.StoreHistoryExport,
+                    request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportRequest.FromString,
+                    response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportResponse.SerializeToString,
+            ),
+            'ListHistoryExports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHistoryExports,
+                    request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsRequest.FromString,
+                    response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsResponse.SerializeToString,
+            ),
+            'GetHistoryExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHistoryExport,
+                    request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.FromString,
+                    response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -581,6 +634,87 @@ class SubmissionsService:
             '/oneassess.submissions.v1.SubmissionsService/ListNotifications',
             oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsRequest.SerializeToString,
             oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StoreHistoryExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.submissions.v1.SubmissionsService/StoreHistoryExport',
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportRequest.SerializeToString,
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.StoreHistoryExportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHistoryExports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.submissions.v1.SubmissionsService/ListHistoryExports',
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsRequest.SerializeToString,
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListHistoryExportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHistoryExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.submissions.v1.SubmissionsService/GetHistoryExport',
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.SerializeToString,
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.FromString,
             options,
             channel_credentials,
             insecure,
