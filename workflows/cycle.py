@@ -542,7 +542,16 @@ class CycleWorkflow:
         assert state is not None
         after = state.calendar
         state.calendar_revision += 1
-        self._revision += 1
+        try:
+            await self._push_calendar(before, after)
+        finally:
+            # Wake the phase loop only once the services and units know: the loop's own
+            # phase actions (e.g. closing collection) must not race the handler's.
+            self._revision += 1
+
+    async def _push_calendar(self, before: CycleCalendar, after: CycleCalendar) -> None:
+        state = self._state
+        assert state is not None
         window_moved = (before.evidence_due, before.collection_closes) != (
             after.evidence_due,
             after.collection_closes,
@@ -554,7 +563,7 @@ class CycleWorkflow:
                 after.collection_closes != before.collection_closes
                 and timeline.parse(after.collection_closes) <= workflow.now()
             ):
-                await self._close_collection()
+                await self._once("close", self._close_collection)
             else:
                 await self._open_collection()
         await self._activity(
