@@ -100,7 +100,7 @@ async def _update_events(handle) -> int:
     ],
 )
 async def test_bad_updates_are_refused_before_history(running_cycle, update, argument, message):
-    env, handle, rec, calendar = running_cycle
+    _env, handle, rec, calendar = running_cycle
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(update, argument)
     assert message in str(err.value.cause)
@@ -111,7 +111,7 @@ async def test_bad_updates_are_refused_before_history(running_cycle, update, arg
 
 
 async def test_calendar_order_is_validated(running_cycle):
-    env, handle, rec, calendar = running_cycle
+    _env, handle, _rec, calendar = running_cycle
     late = iso(parse(calendar.review_due) + DAY)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(
@@ -182,7 +182,7 @@ async def test_close_collection_early_locks_now_and_stops_reminders(running_cycl
 
 
 async def test_rejected_extension_changes_no_deadline(running_cycle):
-    env, handle, rec, calendar = running_cycle
+    env, handle, rec, _calendar = running_cycle
     request = ExtensionRequested(
         "ext-9",
         handle.id.split("/")[1],

@@ -17,7 +17,7 @@ OPENS = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 
 
 @given(
-    factor=st.floats(min_value=1.0, max_value=1e6),
+    factor=st.floats(min_value=1.001, max_value=1e6),
     start=st.datetimes(
         min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
     ),
@@ -34,6 +34,14 @@ def test_compression_keeps_order_and_proportions(factor, start):
         assert abs((moved[i] - moved[0]).total_seconds() - expected) < 1e-3
     assert reminders.before_labels == ["14d", "3d", "1d"]
     assert reminders.before_seconds[0] == pytest.approx(14 * 86400 / factor)
+
+
+def test_no_compression_keeps_the_plans_own_times():
+    calendar = haizhou_like_calendar(OPENS)
+    assert timeline.compress(calendar, REMINDERS, start=OPENS + DAY, factor=1.0) == (
+        calendar,
+        REMINDERS,
+    )
 
 
 def test_span_maps_the_whole_calendar_onto_minutes():
