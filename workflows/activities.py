@@ -14,7 +14,12 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio import activity
 from temporalio.client import Client, WorkflowHistory
-from temporalio.common import SearchAttributeKey, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -259,9 +264,10 @@ class CycleActivities:
         against the submissions service (the outbox relay may still be delivering)."""
         missing = await self._still_missing(input)
         if not missing:
-            return DigestResult(sent=[], missing=[], skipped=True)
+            return DigestResult(sent=[], missing=[], skipped=True, point=input.point)
         subject, body = digest_body(input.unit_code, input.point, input.deadline, missing)
-        sent = []
+        sent: list[str] = []
+        failed: list[str] = []
         for recipient in input.recipients:
             kind = input.kind if recipient.role == "contact" else "escalation"
             message = Message(
@@ -276,9 +282,8 @@ class CycleActivities:
                 point=input.point,
                 evidence_keys=missing,
             )
-            if await self._deliver(message):
-                sent.append(message.id)
-        return DigestResult(sent=sent, missing=missing)
+            (sent if await self._deliver(message) else failed).append(message.id)
+        return DigestResult(sent=sent, missing=missing, point=input.point, failed=failed)
 
     async def _still_missing(self, input: DigestInput) -> list[str]:
         try:
@@ -490,7 +495,7 @@ class CycleActivities:
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=TypedSearchAttributes(
-                [SearchAttributeKey.for_keyword(SA_CYCLE).value_set(input.cycle_code)]
+                [SearchAttributePair(SearchAttributeKey.for_keyword(SA_CYCLE), input.cycle_code)]
             ),
         )
 

@@ -15,7 +15,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, TypedSearchAttributes
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -110,6 +115,7 @@ class CycleWorkflow:
         self._input: CycleInput | None = None
         self._revision = 0  # bumped whenever the calendar changes
         self._lock = asyncio.Lock()
+        self._early_requests: list[ExtensionRequested] = []  # signalled before the plan loaded
 
     # ---- the cycle's life ----
 
@@ -121,6 +127,8 @@ class CycleWorkflow:
         else:
             self._state = input.state
         state = self._state
+        for request in self._early_requests:
+            self.extension_requested(request)
         workflow.upsert_search_attributes(
             [CYCLE.value_set(state.cycle_code), PHASE.value_set(state.phase)]
         )
@@ -195,9 +203,9 @@ class CycleWorkflow:
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 search_attributes=TypedSearchAttributes(
                     [
-                        CYCLE.value_set(state.cycle_code),
-                        UNIT.value_set(unit.code),
-                        PHASE.value_set(UNIT_WAITING),
+                        SearchAttributePair(CYCLE, state.cycle_code),
+                        SearchAttributePair(UNIT, unit.code),
+                        SearchAttributePair(PHASE, UNIT_WAITING),
                     ]
                 ),
             )
@@ -337,7 +345,10 @@ class CycleWorkflow:
     @workflow.signal(name=SIGNAL_EXTENSION_REQUESTED)
     def extension_requested(self, request: ExtensionRequested) -> None:
         state = self._state
-        if state is None or any(e.extension_id == request.extension_id for e in state.extensions):
+        if state is None:
+            self._early_requests.append(request)
+            return
+        if any(e.extension_id == request.extension_id for e in state.extensions):
             return
         state.extensions.append(
             ExtensionRecord(

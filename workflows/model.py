@@ -316,6 +316,8 @@ class DigestResult:
     sent: list[str]  # notification ids delivered (or already delivered before)
     missing: list[str]  # what the digest listed, after checking the submissions service
     skipped: bool = False  # nothing was missing after all
+    point: str = ""
+    failed: list[str] = field(default_factory=list)  # notification ids recorded as failed/skipped
 
 
 @dataclass

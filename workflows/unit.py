@@ -52,13 +52,15 @@ SEND_UNIT_DIGEST = "send_unit_digest"
 
 @workflow.defn(name="UnitWorkflow")
 class UnitWorkflow:
-    def __init__(self) -> None:
-        self._input: UnitInput | None = None
+    @workflow.init
+    def __init__(self, input: UnitInput) -> None:
+        # Initialised from the input before any signal is handled: a submission may be
+        # signalled in the very first workflow task.
+        self._input: UnitInput | None = input
         self._submitted: dict[str, EvidenceSubmitted] = {}  # evidence key -> latest
         self._submission_ids: set[str] = set()
         self._extensions: list[UnitExtended] = []
-        self._base_deadline = ""
-        self._base_closes = ""
+        self._base_deadline, self._base_closes = input.deadline, input.closes_at
         self._calendar_revision = 0
         self._revision = 0  # bumped by anything that changes what to wait for
         self._generation_since: datetime | None = None
@@ -121,8 +123,6 @@ class UnitWorkflow:
 
     @workflow.run
     async def run(self, input: UnitInput) -> UnitStatus:
-        self._input = input
-        self._base_deadline, self._base_closes = input.deadline, input.closes_at
         opens = timeline.parse(input.opens)
         self._generation_since = opens
         while self._result is None or not self._result.final:

@@ -10,7 +10,8 @@ import sys
 
 import typer
 
-from oneassess.cli import common
+from oneassess.cli import audit as audit_commands
+from oneassess.cli import common, cycle_admin
 from oneassess.cli import stack as stack_commands
 
 app = typer.Typer(
@@ -22,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands,):
+for module in (stack_commands, cycle_admin, audit_commands):
     module.register(app)
 
 

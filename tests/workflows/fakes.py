@@ -118,7 +118,7 @@ class Recorder:
                 f"{input.cycle_code}/{input.unit_code}/{input.point}/{r.role}"
                 for r in input.recipients
             ]
-            return DigestResult(sent=ids, missing=input.missing)
+            return DigestResult(sent=ids, missing=input.missing, point=input.point)
 
         @activity.defn(name="send_notice")
         async def send_notice(input: NoticeInput) -> list[str]:

@@ -178,3 +178,46 @@ async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_c
     assert parse(late.deadline) == new_due and late.phase == "final"
     done = await env.client.get_workflow_handle_for(UnitWorkflow.run, complete.id).result()
     assert done.missing == [] and done.submitted == sorted(ASKS)
+
+
+async def test_signal_in_the_first_task_and_nothing_missing_means_no_digest(
+    workflow_env, cycle_code
+):
+    """Signal-with-start delivers the submission before the run method starts; a unit whose
+    asks are all in gets no digest and schedules no activity at all."""
+    from workflows.model import UnitInput
+
+    env = workflow_env
+    calendar = haizhou_like_calendar(await env.get_current_time() + DAY)
+    rec = Recorder(plan(cycle_code, calendar, [], {}), env.client)
+    queue = f"q-{cycle_code}"
+    from tests.workflows.fakes import REMINDERS
+
+    unit_input = UnitInput(
+        cycle_code,
+        UnitRef("solo-town", "township"),
+        ["only-key"],
+        calendar.opens,
+        calendar.evidence_due,
+        calendar.collection_closes,
+        REMINDERS,
+        [["contact"]],
+    )
+    async with Worker(
+        env.client, task_queue=queue, workflows=[UnitWorkflow], activities=rec.activities()
+    ):
+        handle = await env.client.start_workflow(
+            UnitWorkflow.run,
+            unit_input,
+            id=unit_workflow_id(cycle_code, "solo-town"),
+            task_queue=queue,
+            start_signal=SIGNAL_EVIDENCE_SUBMITTED,
+            start_signal_args=[evidence(cycle_code, "solo-town", "only-key")],
+        )
+        await env.sleep(parse(calendar.collection_closes) - await env.get_current_time() + DAY)
+        status = await handle.query(UnitWorkflow.status)
+        assert (status.missing, status.phase) == ([], "locked")
+        history = await handle.fetch_history()
+        await handle.terminate("test over")
+    assert rec.calls == []
+    assert len(history.events) < 25, len(history.events)
