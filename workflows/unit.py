@@ -138,7 +138,10 @@ class UnitWorkflow:
                 overdue = now >= self._deadline() and missing
                 self._set_phase(UNIT_OVERDUE if overdue else UNIT_COLLECTING)
                 point = self._next_point() if missing else None
-                if await self._wait_until(point.at if point else closes, revision) and point:
+                came = await self._wait_until(point.at if point else closes, revision)
+                # A point reached only after the lock (say, after an outage) reminds of
+                # nothing the unit could still submit.
+                if came and point and workflow.now() < self._closes_at():
                     await self._remind(point)
                 continue
             self._set_phase(UNIT_SCORED if self._result else UNIT_LOCKED)

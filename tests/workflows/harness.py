@@ -81,3 +81,26 @@ async def fake_stack(
     finally:
         await services.close()
         await server.stop(0)
+
+
+async def export_summary(client: Client, cycle_code: str, wait_seconds: float = 180.0):
+    """The history export's result once the cycle has closed (its workflow starts then)."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from workflows.export import HistoryExportWorkflow
+    from workflows.shared import export_workflow_id
+
+    handle = client.get_workflow_handle_for(
+        HistoryExportWorkflow.run, export_workflow_id(cycle_code)
+    )
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        try:
+            return await handle.result()
+        except RPCError as err:
+            if (
+                err.status != RPCStatusCode.NOT_FOUND
+                or asyncio.get_running_loop().time() > deadline
+            ):
+                raise
+            await asyncio.sleep(0.2)

@@ -14,12 +14,10 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 
 from tests.workflows.fake_services import city
-from tests.workflows.harness import fake_stack
-from workflows.export import HistoryExportWorkflow
+from tests.workflows.harness import export_summary, fake_stack
 from workflows.shared import (
     SIGNAL_EVIDENCE_SUBMITTED,
     EvidenceSubmitted,
-    export_workflow_id,
     unit_workflow_id,
 )
 
@@ -71,15 +69,7 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
         assert status.exit_code == 0, status.output
         assert json.loads(status.output)["units_total"] == 3
 
-        summary = None
-        for _ in range(600):
-            try:
-                summary = await client.get_workflow_handle_for(
-                    HistoryExportWorkflow.run, export_workflow_id(code)
-                ).result()
-                break
-            except RPCError:
-                await asyncio.sleep(0.2)
+        summary = await export_summary(client, code)
         assert summary is not None and summary.exported == 4, summary  # 1 cycle run + 3 units
 
         listed = await stack.cli("audit", "exports", code, "--json", "--as", "auditor")
