@@ -39,7 +39,9 @@ async def serve(address: str) -> None:
     from bench._bare import BareWorkflow as workflow_class
     from bench._bare import bare_touch as activity_fn
 
-    async with Worker(client, task_queue=BARE_QUEUE, workflows=[workflow_class], activities=[activity_fn]):
+    async with Worker(
+        client, task_queue=BARE_QUEUE, workflows=[workflow_class], activities=[activity_fn]
+    ):
         print("bare worker polling", flush=True)
         await stop.wait()
 

@@ -87,7 +87,9 @@ async def wait_for_export(client, code: str) -> object:
             await asyncio.sleep(1)
 
 
-async def submit(client, code: str, units, asks_by_kind, share_all: float, share_some: float) -> dict[str, int]:
+async def submit(
+    client, code: str, units, asks_by_kind, share_all: float, share_some: float
+) -> dict[str, int]:
     """What the outbox relay would send: every ask of some units, a tenth of others'."""
     signals = []
     n = len(units)
@@ -108,8 +110,14 @@ async def submit(client, code: str, units, asks_by_kind, share_all: float, share
             await client.get_workflow_handle(unit_workflow_id(code, unit_code)).signal(
                 SIGNAL_EVIDENCE_SUBMITTED,
                 EvidenceSubmitted(
-                    f"{unit_code}/{key}", code, unit_code, key, "0" * 64, 1,
-                    datetime.now(UTC).isoformat(), f"unit:{unit_code}",
+                    f"{unit_code}/{key}",
+                    code,
+                    unit_code,
+                    key,
+                    "0" * 64,
+                    1,
+                    datetime.now(UTC).isoformat(),
+                    f"unit:{unit_code}",
                 ),
             )
 
@@ -122,7 +130,9 @@ async def submit(client, code: str, units, asks_by_kind, share_all: float, share
 
 async def wait_units_started(client, code: str, count: int) -> None:
     while True:
-        found = (await client.count_workflows(f"CycleCode='{code}' AND WorkflowType='UnitWorkflow'")).count
+        found = (
+            await client.count_workflows(f"CycleCode='{code}' AND WorkflowType='UnitWorkflow'")
+        ).count
         if found >= count:
             return
         await asyncio.sleep(0.5)
@@ -156,7 +166,13 @@ async def main(args: argparse.Namespace) -> None:
     }
     log = (tmp / "worker.log").open("ab")
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "workflows.worker", env=worker_env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        sys.executable,
+        "-m",
+        "workflows.worker",
+        env=worker_env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     ready = tmp / "home" / "run" / "worker.ready"
     try:
@@ -166,8 +182,12 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.2)
         the_city = city(code, datetime.now(UTC), args.units, asks=args.asks)
         fakes.cities[code] = the_city
-        print(f"city: {args.units} units, {args.asks} asks per township, calendar compressed into {args.span_minutes} min")
-        print("services: FAKE (in-memory, real gRPC); worker: real process; Temporal: dev server (in memory)")
+        print(
+            f"city: {args.units} units, {args.asks} asks per township, calendar compressed into {args.span_minutes} min"
+        )
+        print(
+            "services: FAKE (in-memory, real gRPC); worker: real process; Temporal: dev server (in memory)"
+        )
 
         with RssSampler(worker.pid) as rss:
             started = time.monotonic()
@@ -179,12 +199,19 @@ async def main(args: argparse.Namespace) -> None:
             )
             await wait_units_started(client, code, args.units)
             children_seconds = time.monotonic() - started
-            signalled = await submit(client, code, the_city.units, the_city.asks_by_kind, 0.05, 0.20)
+            signalled = await submit(
+                client, code, the_city.units, the_city.asks_by_kind, 0.05, 0.20
+            )
             summary = await wait_for_export(client, code)
             wall = time.monotonic() - started
             city_peak = rss.peak
 
-        units = [w async for w in client.list_workflows(f"CycleCode='{code}' AND WorkflowType='UnitWorkflow'")]
+        units = [
+            w
+            async for w in client.list_workflows(
+                f"CycleCode='{code}' AND WorkflowType='UnitWorkflow'"
+            )
+        ]
         cycles = [w async for w in client.list_workflows(f"WorkflowId='{cycle_workflow_id(code)}'")]
         lengths = [u.history_length for u in units]
         unit_code_of = {u.id: u.id.rsplit("/", 1)[1] for u in units}
@@ -193,8 +220,13 @@ async def main(args: argparse.Namespace) -> None:
 
         # ---- baseline: the same number of bare one-timer-one-activity workflows ----
         bare_worker = await asyncio.create_subprocess_exec(
-            sys.executable, str(REPO / "bench" / "_bare.py"), client.service_client.config.target_host,
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=log, stderr=subprocess.STDOUT,
+            sys.executable,
+            str(REPO / "bench" / "_bare.py"),
+            client.service_client.config.target_host,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             with RssSampler(bare_worker.pid) as bare_rss:
@@ -230,18 +262,30 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{'wall time (s)':38}{wall:>16.1f}{bare_wall:>16.1f}")
     print(f"{'  of which calendar span (s)':38}{args.span_minutes * 60:>16.1f}{1:>16.1f}")
     print(f"{'  all unit workflows started after (s)':38}{children_seconds:>16.1f}{'':>16}")
-    print(f"{'events per workflow: mean':38}{statistics.mean(lengths):>16.1f}{statistics.mean(bare_lengths):>16.1f}")
+    print(
+        f"{'events per workflow: mean':38}{statistics.mean(lengths):>16.1f}{statistics.mean(bare_lengths):>16.1f}"
+    )
     print(f"{'events per workflow: max':38}{max(lengths):>16}{max(bare_lengths):>16}")
-    print(f"{'largest history (any run)':38}{max([*lengths, *(c.history_length for c in cycles)]):>16}{max(bare_lengths):>16}")
+    print(
+        f"{'largest history (any run)':38}{max([*lengths, *(c.history_length for c in cycles)]):>16}{max(bare_lengths):>16}"
+    )
     print(f"{'cycle workflow runs (continue-as-new)':38}{len(cycles):>16}{'':>16}")
     print(f"{'worker peak RSS (MiB)':38}{city_peak / 2**20:>16.0f}{bare_rss.peak / 2**20:>16.0f}")
-    print(f"{'events per workflow minus its signals: max':38}{max(beyond_signals):>16}{max(bare_lengths):>16}")
+    print(
+        f"{'events per workflow minus its signals: max':38}{max(beyond_signals):>16}{max(bare_lengths):>16}"
+    )
     print(f"{'signals (evidence submitted)':38}{sum(signalled.values()):>16}{'':>16}")
     print(f"{'notifications recorded':38}{notified:>16}{'':>16}")
-    print(f"{'histories exported':38}{summary['exported'] if isinstance(summary, dict) else summary:>16}{'':>16}")
+    print(
+        f"{'histories exported':38}{summary['exported'] if isinstance(summary, dict) else summary:>16}{'':>16}"
+    )
     print()
-    print(f"units that submitted everything: events mean {statistics.mean(heavy):.0f} (incl. their {args.asks} signals)")
-    print(f"targets: wall <= 600 s; events per unit <= 60 + signals; largest history << 10,240. logs: {tmp}")
+    print(
+        f"units that submitted everything: events mean {statistics.mean(heavy):.0f} (incl. their {args.asks} signals)"
+    )
+    print(
+        f"targets: wall <= 600 s; events per unit <= 60 + signals; largest history << 10,240. logs: {tmp}"
+    )
 
 
 if __name__ == "__main__":
