@@ -20,7 +20,17 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from oneassess.cli.common import JSON_OPTION, acting, console, fail, print_json, run, settings
+from oneassess.cli.common import (
+    JSON_OPTION,
+    acting,
+    clients,
+    console,
+    fail,
+    print_json,
+    run,
+    settings,
+)
+from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from workflows.model import (
     CalendarChange,
     CloseCollectionEarly,
@@ -141,6 +151,12 @@ def start(
         fail(f"--window must be 1 to 500, got {window}")
 
     async def go() -> str:
+        async with clients() as svc:  # a clear error now rather than a failed workflow later
+            cycle = (
+                await svc.indicators.GetCycle(ind.GetCycleRequest(cycle_code=cycle_code))
+            ).cycle
+        if cycle.state != ind.CYCLE_STATE_FOLDED:
+            fail(f"cycle {cycle_code!r} is not folded yet: fold it first")
         client = await _client()
         try:
             handle = await client.start_workflow(
