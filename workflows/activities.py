@@ -63,6 +63,7 @@ from workflows.shared import (
 
 SIGNAL_CONCURRENCY = 50
 EXPORT_POLL_SECONDS = 2.0
+EXPORT_CONCURRENCY = 8
 
 
 def timestamp(value: str) -> Timestamp:
@@ -517,17 +518,24 @@ class CycleActivities:
             f"WorkflowType IN ('{WORKFLOW_CYCLE}', '{WORKFLOW_UNIT}')"
         )
         summary = ExportSummary(exported=0, already=0)
+        todo = []
         async for execution in self._temporal.list_workflows(closed):
-            key = (execution.id, execution.run_id)
-            activity.heartbeat(f"{execution.id} {execution.run_id}")
-            if key in exported:
+            if (execution.id, execution.run_id) in exported:
                 summary.already += 1
-                continue
-            await self.export_one(
-                execution.id, execution.run_id, execution.workflow_type, input.cycle_code
-            )
-            summary.exported += 1
-            summary.workflows.append(execution.id)
+            else:
+                todo.append(execution)
+        gate = asyncio.Semaphore(EXPORT_CONCURRENCY)
+
+        async def one(execution) -> None:
+            async with gate:
+                await self.export_one(
+                    execution.id, execution.run_id, execution.workflow_type, input.cycle_code
+                )
+                activity.heartbeat(f"{execution.id} {execution.run_id}")
+
+        await asyncio.gather(*(one(e) for e in todo))
+        summary.exported = len(todo)
+        summary.workflows = [e.id for e in todo]
         return summary
 
     async def export_one(

@@ -25,6 +25,7 @@ from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as sco_grpc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as sub_grpc
+from services.common.clients import CHANNEL_OPTIONS
 
 
 def stamp(moment: datetime) -> Timestamp:
@@ -270,7 +271,7 @@ class FakeServices(
 
 
 async def serve(fakes: FakeServices) -> tuple[grpc.aio.Server, str]:
-    server = grpc.aio.server()
+    server = grpc.aio.server(options=CHANNEL_OPTIONS)  # as the real services: 64 MiB messages
     ind_grpc.add_IndicatorsServiceServicer_to_server(fakes, server)
     sub_grpc.add_SubmissionsServiceServicer_to_server(fakes, server)
     sco_grpc.add_ScoringServiceServicer_to_server(fakes, server)
