@@ -267,6 +267,7 @@ class CycleActivities:
         if not missing:
             return DigestResult(sent=[], missing=[], skipped=True, point=input.point)
         subject, body = digest_body(input.unit_code, input.point, input.deadline, missing)
+        delivered = await self._delivered(input.cycle_code, input.unit_code)
         sent: list[str] = []
         failed: list[str] = []
         for recipient in input.recipients:
@@ -283,7 +284,7 @@ class CycleActivities:
                 point=input.point,
                 evidence_keys=missing,
             )
-            (sent if await self._deliver(message) else failed).append(message.id)
+            (sent if await self._deliver(message, delivered) else failed).append(message.id)
         return DigestResult(sent=sent, missing=missing, point=input.point, failed=failed)
 
     async def _still_missing(self, input: DigestInput) -> list[str]:
@@ -306,6 +307,7 @@ class CycleActivities:
             sco.ListMissingReviewsRequest(cycle_code=input.cycle_code),
         )
         sent = []
+        delivered = await self._delivered(input.cycle_code, "")
         for dept in reply.departments:
             if dept.missing <= 0:
                 continue
@@ -331,13 +333,14 @@ class CycleActivities:
                 body="\n".join(lines),
                 point=input.point,
             )
-            if await self._deliver(message):
+            if await self._deliver(message, delivered):
                 sent.append(message.id)
         return sent
 
     @activity.defn(name="send_notice")
     async def send_notice(self, input: NoticeInput) -> list[str]:
         sent = []
+        delivered = await self._delivered(input.cycle_code, input.unit_code)
         for recipient in input.recipients:
             message = Message(
                 id=f"{input.notification_id}/{recipient.role}",
@@ -349,7 +352,7 @@ class CycleActivities:
                 subject=input.subject,
                 body=input.body,
             )
-            if await self._deliver(message):
+            if await self._deliver(message, delivered):
                 sent.append(message.id)
         return sent
 
@@ -358,10 +361,10 @@ class CycleActivities:
             return recipient.address or self._notify.office_address
         return recipient.address
 
-    async def _deliver(self, message: Message) -> bool:
+    async def _deliver(self, message: Message, delivered: set[str]) -> bool:
         """Deliver once: skip what was already delivered (a retry after a crash), retry a
         failing channel, record the outcome when it is known. Returns whether delivered."""
-        if await self._already_sent(message):
+        if message.id in delivered:
             return True
         outcome, error = "sent", ""
         try:
@@ -397,23 +400,21 @@ class CycleActivities:
         )
         return outcome == "sent"
 
-    async def _already_sent(self, message: Message) -> bool:
+    async def _delivered(self, cycle_code: str, unit_code: str) -> set[str]:
+        """Ids of what was already delivered for this unit (one look-up per digest)."""
+        sent: set[str] = set()
         token = ""
         while True:
             reply = await _call(
                 self._services.submissions.ListNotifications,
                 sub.ListNotificationsRequest(
-                    cycle_code=message.cycle_code,
-                    unit_code=message.unit_code,
-                    page_size=1000,
-                    page_token=token,
+                    cycle_code=cycle_code, unit_code=unit_code, page_size=1000, page_token=token
                 ),
             )
-            if any(n.id == message.id and n.outcome == "sent" for n in reply.notifications):
-                return True
+            sent.update(n.id for n in reply.notifications if n.outcome == "sent")
             token = reply.next_page_token
             if not token:
-                return False
+                return sent
 
     # ---- signals to many unit workflows ----
 

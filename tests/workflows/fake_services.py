@@ -102,6 +102,7 @@ class FakeServices(
     calls: list[tuple[str, object]] = field(default_factory=list)
     notifications: dict[str, sub.Notification] = field(default_factory=dict)
     record_calls: int = 0
+    _by_unit: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
     exports: dict[tuple[str, str], sub.HistoryExport] = field(default_factory=dict)
     submitted: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     score_runs: int = 0
@@ -168,7 +169,9 @@ class FakeServices(
     async def RecordNotification(self, request, context):
         self.record_calls += 1
         note = request.notification
-        self.notifications.setdefault(note.id, note)
+        if note.id not in self.notifications:
+            self.notifications[note.id] = note
+            self._by_unit[(note.cycle_code, note.unit_code)].append(note)
         return sub.RecordNotificationResponse(notification=self.notifications[note.id])
 
     async def ListNotifications(self, request, context):
