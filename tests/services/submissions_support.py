@@ -34,10 +34,14 @@ def _source(path: Path) -> ipb.SourceFile:
 async def fold_example(admin: ServiceClients, example: Path = EXAMPLE) -> str:
     """Import the sample city's special assessments and units, create and fold its cycle."""
     for path in sorted((example / "special-assessments").glob("*.yaml")):
-        await admin.indicators.ImportSpecialAssessment(ipb.ImportSpecialAssessmentRequest(file=_source(path)))
+        await admin.indicators.ImportSpecialAssessment(
+            ipb.ImportSpecialAssessmentRequest(file=_source(path))
+        )
     await admin.indicators.ImportUnits(ipb.ImportUnitsRequest(file=_source(example / "units.yaml")))
     created = await admin.indicators.CreateCycle(
-        ipb.CreateCycleRequest(plan=_source(example / "cycle.yaml"), tolerance=_source(example / "tolerance.yaml"))
+        ipb.CreateCycleRequest(
+            plan=_source(example / "cycle.yaml"), tolerance=_source(example / "tolerance.yaml")
+        )
     )
     await admin.indicators.FoldCycle(ipb.FoldCycleRequest(cycle_code=created.cycle.code))
     return created.cycle.code
@@ -127,7 +131,9 @@ def header(
     return pb.UploadHeader(**values)
 
 
-async def messages(head: pb.UploadHeader, data: bytes, chunk: int = CHUNK) -> AsyncIterator[pb.UploadRequest]:
+async def messages(
+    head: pb.UploadHeader, data: bytes, chunk: int = CHUNK
+) -> AsyncIterator[pb.UploadRequest]:
     yield pb.UploadRequest(header=head)
     for start in range(0, len(data), chunk):
         yield pb.UploadRequest(chunk=data[start : start + chunk])
@@ -157,5 +163,9 @@ async def stored(pool: asyncpg.Pool, blob_root: Path) -> Stored:
             " (SELECT count(*) FROM outbox) AS o"
         )
     blobs = tuple(sorted(p.name for p in (blob_root / "sha256").glob("*/*") if p.is_file()))
-    temps = tuple(sorted(str(p) for p in (blob_root / "tmp").rglob("*") if p.is_file() and p.suffix != ".lock"))
+    temps = tuple(
+        sorted(
+            str(p) for p in (blob_root / "tmp").rglob("*") if p.is_file() and p.suffix != ".lock"
+        )
+    )
     return Stored(counts["s"], counts["a"], counts["o"], blobs, temps)
