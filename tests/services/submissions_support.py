@@ -3,8 +3,13 @@ valid files of each format, uploads, and what the service has stored (rows and f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -13,10 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.clients import ServiceClients
+from services.common.config import Settings
 from services.submissions.convert import timestamp
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "haizhou-2026"
@@ -169,3 +177,66 @@ async def stored(pool: asyncpg.Pool, blob_root: Path) -> Stored:
         )
     )
     return Stored(counts["s"], counts["a"], counts["o"], blobs, temps)
+
+
+# -- the service as a process of its own (kill tests, memory measurements) -------------------------
+
+
+class ServiceProcess:
+    """`python -m services.submissions` with the given settings, on its own port."""
+
+    def __init__(self, settings, log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.settings.submissions_port}"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name, field in Settings.model_fields.items():
+            value = getattr(self.settings, name)
+            if field.alias and value not in (None, ""):
+                env[field.alias] = str(value)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    async def start(self, wait_seconds: float = 60.0) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(  # noqa: ASYNC220
+                [sys.executable, "-m", "services.submissions"],
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=EXAMPLE.parents[1],
+            )
+        async with grpc.aio.insecure_channel(self.address) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            for _ in range(int(wait_seconds / 0.1)):
+                if self.process.poll() is not None:
+                    break
+                try:
+                    reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.aio.AioRpcError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"submissions service did not start; see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, no clean-up."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
