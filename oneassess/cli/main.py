@@ -11,6 +11,7 @@ import sys
 import typer
 
 from oneassess.cli import common
+from oneassess.cli import evidence as evidence_commands
 from oneassess.cli import stack as stack_commands
 
 app = typer.Typer(
@@ -22,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands,):
+for module in (stack_commands, evidence_commands):
     module.register(app)
 
 
