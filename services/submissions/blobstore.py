@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 READ_CHUNK_BYTES = 256 * 1024
+BLOCK_BYTES = 1024 * 1024  # what an upload hands its writer thread at a time
 
 
 class BlobWriter(Protocol):
@@ -32,7 +33,7 @@ class BlobWriter(Protocol):
 
     path: Path  # the temporary file, readable once `finish` returned (format checks)
 
-    def write(self, chunk: bytes) -> None: ...
+    async def write(self, chunk: bytes) -> None: ...
     async def finish(self) -> tuple[str, int]: ...  # (sha256, size), durable on disk
     async def commit(self) -> bool: ...  # into the store; False when it was already there
 
@@ -56,6 +57,9 @@ def _fsync_dir(path: Path) -> None:
 
 
 class _LocalWriter:
+    """Hashes and writes in a worker thread, one block behind the stream: while a block is
+    hashed and written, the event loop fills the next (memory: two blocks per upload)."""
+
     def __init__(self, store: LocalBlobStore, path: Path) -> None:
         self._store = store
         self.path = path
@@ -63,18 +67,37 @@ class _LocalWriter:
         self._hash = hashlib.sha256()
         self._size = 0
         self._sha256 = ""
+        self._block = bytearray()
+        self._pending: asyncio.Future | None = None
 
-    def write(self, chunk: bytes) -> None:
-        self._hash.update(chunk)
-        self._file.write(chunk)
+    def _write_block(self, block: bytearray) -> None:
+        self._hash.update(block)
+        self._file.write(block)
+
+    async def write(self, chunk: bytes) -> None:
+        self._block += chunk
         self._size += len(chunk)
+        if len(self._block) >= BLOCK_BYTES:
+            await self._hand_over()
+
+    async def _hand_over(self) -> None:
+        if self._pending is not None:
+            await self._pending
+        block, self._block = self._block, bytearray()
+        self._pending = asyncio.get_running_loop().run_in_executor(None, self._write_block, block)
 
     async def finish(self) -> tuple[str, int]:
         def flush() -> None:
             self._file.flush()
             os.fsync(self._file.fileno())
+            # Written once, rarely read: hand its pages back, so the next upload writes into
+            # memory already in use instead of claiming more (several times faster).
+            os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
             self._file.close()
 
+        await self._hand_over()
+        await self._pending
+        self._pending = None
         await asyncio.to_thread(flush)
         self._sha256 = self._hash.hexdigest()
         return self._sha256, self._size
@@ -85,9 +108,17 @@ class _LocalWriter:
         return await asyncio.to_thread(self._store._link_into_place, self.path, self._sha256)
 
     def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        self.path.unlink(missing_ok=True)
+        """Close and remove the temporary file, once no thread is writing to it."""
+
+        def remove(_=None) -> None:
+            if not self._file.closed:
+                self._file.close()
+            self.path.unlink(missing_ok=True)
+
+        if self._pending is not None and not self._pending.done():
+            self._pending.add_done_callback(remove)
+        else:
+            remove()
 
 
 class LocalBlobStore:
@@ -135,7 +166,7 @@ class LocalBlobStore:
 
     async def put_bytes(self, data: bytes) -> tuple[str, bool]:
         async with self.writer() as writer:
-            writer.write(data)
+            await writer.write(data)
             sha256, _ = await writer.finish()
             return sha256, await writer.commit()
 

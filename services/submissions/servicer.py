@@ -121,7 +121,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                         "header", "sent twice: only the first message is a header"
                     )
                 tally.add(message.chunk)
-                blob.write(message.chunk)
+                await blob.write(message.chunk)
             sha256, _ = await blob.finish()
             tally.finish(sha256, plan.sha256)
             judged = await asyncio.to_thread(formats.require, blob.path, plan.declared_format)

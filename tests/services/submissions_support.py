@@ -4,6 +4,7 @@ valid files of each format, uploads, and what the service has stored (rows and f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import os
@@ -240,3 +241,57 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def local_stack(root: Path, **overrides: str):
+    """For benchmarks: embedded PostgreSQL, the indicators service in-process with the sample
+    cycle folded, and the submissions service as a process of its own (to measure it)."""
+    from oneassess.localstack.ports import free_port
+    from oneassess.localstack.postgres import EmbeddedPostgres
+    from tests.conftest import make_settings, start_stack, stop_stack, token_for
+
+    postgres = EmbeddedPostgres(root / "pg", port=free_port()).ensure_running()
+    settings = make_settings(root / "home", postgres.url, **overrides)
+    indicators = await start_stack(settings, ("indicators",))
+    service = ServiceProcess(
+        make_settings(
+            root / "home",
+            postgres.url,
+            INDICATORS_ADDRESS=indicators.address("indicators"),
+            SUBMISSIONS_PORT=str(settings.submissions_port),
+            **overrides,
+        ),
+        root / "submissions.log",
+    )
+    try:
+        await fold_example(indicators.admin)
+        await service.start()
+        async with grpc.aio.insecure_channel(service.address) as channel:
+            from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
+
+            await pb_grpc.SubmissionsServiceStub(channel).OpenCollection(
+                pb.OpenCollectionRequest(
+                    request_id="bench",
+                    window=pb.CollectionWindow(
+                        cycle_code=CYCLE,
+                        opens_at=timestamp(datetime.now(UTC) - timedelta(days=1)),
+                        deadline=timestamp(datetime.now(UTC) + timedelta(days=1)),
+                        closes_at=timestamp(datetime.now(UTC) + timedelta(days=2)),
+                    ),
+                ),
+                metadata=(("authorization", f"Bearer {token_for('admin')}"),),
+            )
+        yield settings, indicators, service
+    finally:
+        service.stop()
+        await stop_stack(indicators)
+        postgres.stop()
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The process's peak resident set size (VmHWM) so far."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc status")

@@ -286,7 +286,7 @@ async def test_an_abandoned_writer_leaves_no_temporary_file(tmp_path):
     store = LocalBlobStore(tmp_path)
     with pytest.raises(asyncio.CancelledError):
         async with store.writer() as writer:
-            writer.write(b"half")
+            await writer.write(b"half")
             raise asyncio.CancelledError
     assert not list(store.tmp.iterdir()) and not list((tmp_path / "sha256").iterdir())
     store.close()
