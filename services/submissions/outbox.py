@@ -79,6 +79,7 @@ class OutboxRelay:
         self.options = options or RelayOptions()
         self._wake = asyncio.Event()
         self._client: Client | None = None
+        self._reported_unreachable = False
 
     async def run(self) -> None:
         """Deliver forever (until cancelled)."""
@@ -169,10 +170,17 @@ class OutboxRelay:
                     interceptors=telemetry.temporal_interceptors(),
                 )
             except (RuntimeError, OSError, RPCError) as err:
-                log.info(
-                    "outbox: Temporal at %s unreachable (%s); retrying", self.temporal_address, err
+                level = logging.DEBUG if self._reported_unreachable else logging.WARNING
+                log.log(
+                    level,
+                    "outbox: Temporal at %s unreachable (%s); retrying",
+                    self.temporal_address,
+                    err,
                 )
+                self._reported_unreachable = True
                 return None
+            log.info("outbox: connected to Temporal at %s", self.temporal_address)
+            self._reported_unreachable = False
         return self._client
 
     async def _listen(self) -> asyncpg.Connection | None:
