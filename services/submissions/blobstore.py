@@ -34,7 +34,28 @@ class BlobWriter(Protocol):
     path: Path  # the temporary file, readable once `finish` returned (format checks)
 
     async def write(self, chunk: bytes) -> None: ...
-    async def finish(self) -> tuple[str, int]: ...  # (sha256, size), durable on disk
+    def _write_last_block(self, block: bytearray) -> None:
+        self._write_block(block)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        # Written once, rarely read: hand its pages back, so the next upload writes into
+        # memory already in use instead of claiming more (several times faster).
+        os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        self._file.close()
+
+    async def finish(self) -> tuple[str, int]:
+        """Write what is left and make the file durable; (sha256, size)."""
+        if self._pending is not None:
+            await self._pending
+        block, self._block = self._block, bytearray()
+        self._pending = asyncio.get_running_loop().run_in_executor(
+            None, self._write_last_block, block
+        )
+        await self._pending
+        self._pending = None
+        self._sha256 = self._hash.hexdigest()
+        return self._sha256, self._size
+
     async def commit(self) -> bool: ...  # into the store; False when it was already there
 
 
@@ -60,10 +81,10 @@ class _LocalWriter:
     """Hashes and writes in a worker thread, one block behind the stream: while a block is
     hashed and written, the event loop fills the next (memory: two blocks per upload)."""
 
-    def __init__(self, store: LocalBlobStore, path: Path) -> None:
+    def __init__(self, store: LocalBlobStore, path: Path, file) -> None:
         self._store = store
         self.path = path
-        self._file = path.open("xb")
+        self._file = file
         self._hash = hashlib.sha256()
         self._size = 0
         self._sha256 = ""
@@ -95,10 +116,14 @@ class _LocalWriter:
             os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
             self._file.close()
 
-        await self._hand_over()
+        if self._pending is not None:
+            await self._pending
+        block, self._block = self._block, bytearray()
+        self._pending = asyncio.get_running_loop().run_in_executor(
+            None, lambda: (self._write_block(block), flush())
+        )
         await self._pending
         self._pending = None
-        await asyncio.to_thread(flush)
         self._sha256 = self._hash.hexdigest()
         return self._sha256, self._size
 
@@ -144,7 +169,9 @@ class LocalBlobStore:
 
     @contextlib.asynccontextmanager
     async def writer(self) -> AsyncIterator[_LocalWriter]:
-        writer = _LocalWriter(self, self.tmp / f"{uuid.uuid4().hex}.part")
+        path = self.tmp / f"{uuid.uuid4().hex}.part"
+        # Opened off the event loop: creating a file can wait on the journal behind fsyncs.
+        writer = _LocalWriter(self, path, await asyncio.to_thread(path.open, "xb"))
         try:
             yield writer
         finally:

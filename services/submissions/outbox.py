@@ -47,6 +47,7 @@ _REQUEST_NAMESPACE = uuid.UUID("7d1f6f3e-3c55-4c0b-9b1e-5a8e1c0f4b21")
 class RelayOptions:
     batch: int = 200
     poll_seconds: float = 1.0
+    gather_seconds: float = 0.05
     base_backoff_seconds: float = 0.25
     max_backoff_seconds: float = 5.0
     signal_timeout_seconds: float = 10.0
@@ -201,4 +202,6 @@ class OutboxRelay:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         except TimeoutError:
-            pass
+            return
+        # Woken by a commit: let a burst's other commits land, to send them in one batch.
+        await asyncio.sleep(self.options.gather_seconds)

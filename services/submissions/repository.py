@@ -76,15 +76,21 @@ async def put_window(conn, *, cycle_code: str, window: Window) -> None:
     )
 
 
-async def get_extension(
+async def unit_window(
     conn, *, cycle_code: str, unit_code: str
-) -> tuple[datetime, datetime] | None:
+) -> tuple[Window, tuple[datetime, datetime] | None] | None:
+    """The cycle's window and the unit's extension (deadline, closes_at), in one round trip."""
     row = await conn.fetchrow(
-        "SELECT deadline, closes_at FROM unit_extensions WHERE cycle_code = $1 AND unit_code = $2",
+        "SELECT w.opens_at, w.deadline, w.closes_at, e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
+        " FROM collection_windows w LEFT JOIN unit_extensions e"
+        " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
         cycle_code,
         unit_code,
     )
-    return (row["deadline"], row["closes_at"]) if row else None
+    if row is None:
+        return None
+    extension = (row["ext_deadline"], row["ext_closes_at"]) if row["ext_deadline"] else None
+    return Window(row["opens_at"], row["deadline"], row["closes_at"]), extension
 
 
 async def list_extensions(conn, *, cycle_code: str) -> list[tuple[str, datetime]]:
@@ -175,35 +181,28 @@ async def insert_submission(
     submitted_by: str,
 ) -> StoredSubmission:
     """Store the next version of the ask (locked by `lock_ask`) and make it current."""
-    submission_id = uuid.uuid4()
-    claimed = await conn.fetchval(
-        "INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions, current_submission_id,"
-        " first_submitted_at, latest_submitted_at) VALUES ($1, $2, $3, 1, $4, $5, $5)"
-        " ON CONFLICT (cycle_code, unit_code, evidence_key) DO UPDATE"
-        " SET versions = a.versions + 1, current_submission_id = $4, latest_submitted_at = $5"
-        " RETURNING versions",
-        cycle_code,
-        unit_code,
-        evidence_key,
-        submission_id,
-        submitted_at,
-    )
     row = await conn.fetchrow(
-        "INSERT INTO submissions (id, cycle_code, unit_code, evidence_key, version, file_name, format,"
+        "WITH ask AS ("
+        " INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions, current_submission_id,"
+        " first_submitted_at, latest_submitted_at) VALUES ($2, $3, $4, 1, $1, $11, $11)"
+        " ON CONFLICT (cycle_code, unit_code, evidence_key) DO UPDATE"
+        " SET versions = a.versions + 1, current_submission_id = $1, latest_submitted_at = $11"
+        " RETURNING versions)"
+        " INSERT INTO submissions (id, cycle_code, unit_code, evidence_key, version, file_name, format,"
         " size_bytes, sha256, effective_date, submitted_at, submitted_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *, true AS current",
-        submission_id,
+        " SELECT $1, $2, $3, $4, ask.versions, $5, $6, $7, $8, $9, $11, $10 FROM ask"
+        " RETURNING *, true AS current",
+        uuid.uuid4(),
         cycle_code,
         unit_code,
         evidence_key,
-        claimed,
         file_name,
         format,
         size_bytes,
         sha256,
         effective_date,
-        submitted_at,
         submitted_by,
+        submitted_at,
     )
     return _submission(row)
 
@@ -277,12 +276,13 @@ async def ask_times(
 async def enqueue(conn, *, workflow_id: str, signal: str, payload: dict[str, Any]) -> None:
     """An event for the relay, committed with the caller's transaction; wakes every relay."""
     await conn.execute(
-        "INSERT INTO outbox (workflow_id, signal, payload) VALUES ($1, $2, $3)",
+        "WITH queued AS (INSERT INTO outbox (workflow_id, signal, payload) VALUES ($1, $2, $3) RETURNING id)"
+        " SELECT pg_notify($4, '') FROM queued",
         workflow_id,
         signal,
         payload,
+        OUTBOX_CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
 
 
 @dataclass(frozen=True)

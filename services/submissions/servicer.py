@@ -595,11 +595,8 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         return window
 
     async def _unit_window(self, conn, cycle_code: str, unit_code: str) -> model.Window | None:
-        cycle = await repo.get_window(conn, cycle_code=cycle_code)
-        if cycle is None:
-            return None
-        extension = await repo.get_extension(conn, cycle_code=cycle_code, unit_code=unit_code)
-        return model.unit_window(cycle, extension)
+        found = await repo.unit_window(conn, cycle_code=cycle_code, unit_code=unit_code)
+        return model.unit_window(*found) if found else None
 
     async def _require_collecting(self, conn, cycle_code: str, unit_code: str) -> None:
         window = await self._unit_window(conn, cycle_code, unit_code)
