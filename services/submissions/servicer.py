@@ -47,6 +47,7 @@ from workflows.shared import (
     unit_workflow_id,
 )
 
+EARLY_CHECK_BYTES = 1024 * 1024
 READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
 OFFICE = frozenset({Role.ADMIN, Role.SERVICE})
 AUDIT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE})
@@ -111,7 +112,9 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 "declared_format",
                 f"{ask.evidence_key} accepts {', '.join(ask.formats)}, not {plan.declared_format}",
             )
-        if not await self._seen_request(plan.request_id):  # a retry may finish after the lock
+        # A locked ask is refused before a large file streams in (the commit checks again);
+        # not for a retry, which may complete an upload accepted before the lock.
+        if plan.size_bytes > EARLY_CHECK_BYTES and not await self._seen_request(plan.request_id):
             await self._require_collecting(self.pool, plan.cycle_code, plan.unit_code)
         async with self.blobs.writer() as blob:
             tally = model.StreamTally(plan.size_bytes)
