@@ -249,7 +249,7 @@ class Results:
         """(unit, special assessment, indicator, score_e4, base_e4, review id, adjustment or None)."""
         for col in self.columns:
             sa, code, adjustments = col.rule.special_assessment, col.rule.code, col.adjustments
-            for p, (unit, score, base, review) in enumerate(zip(col.units, col.score_e4, col.base_e4, col.review_ids)):
+            for p, (unit, score, base, review) in enumerate(zip(col.units, col.score_e4, col.base_e4, col.review_ids, strict=True)):
                 yield (unit, sa, code, score, base, review, adjustments.get(p))
 
     def digest(self) -> str:
@@ -553,10 +553,10 @@ def _compute_kind(kind: str, unit_refs: list[UnitRef], inputs: Inputs, late_pena
     factors = [Fraction(s.weight) / (dens[s.code] * possible[s.code]) for s in sa_rules]
     common = _lcm(bonus_den, *(f.denominator for f in factors))
     composite = [b * (common // bonus_den) for b in bonus]
-    for s, f in zip(sa_rules, factors):
+    for s, f in zip(sa_rules, factors, strict=True):
         k = f.numerator * (common // f.denominator)
-        composite = [c + e * k for c, e in zip(composite, earned[s.code])]
-    per_unit = list(zip(*(earned[s.code] for s in sa_rules))) if sa_rules else [()] * n
+        composite = [c + e * k for c, e in zip(composite, earned[s.code], strict=True)]
+    per_unit = list(zip(*(earned[s.code] for s in sa_rules), strict=True)) if sa_rules else [()] * n
     partial = [
         (
             unit,
@@ -691,7 +691,7 @@ def rank_units(entries: Sequence[tuple[str, str, int, bool]], rules: CycleRules)
     for members in groups.values():
         ranks = competition_ranks([c for _, c, _ in members])
         size = len(members)
-        for (unit, _, vetoed), rank in zip(members, ranks):
+        for (unit, _, vetoed), rank in zip(members, ranks, strict=True):
             standings[unit] = Standing(rank, size, tier_for(rank, size, rules, vetoed))
     return standings
 
@@ -715,13 +715,7 @@ def inputs_digest(inputs: Inputs) -> str:
     for u in sorted(inputs.catalogue.units, key=lambda u: u.code):
         h.update(f"unit|{u.code}|{u.kind}|{u.group}\n".encode())
     h.update(f"rules|{rules.late_penalty}|{[(t.name, str(t.top_share)) for t in rules.tiers]}|{rules.veto_tier}\n".encode())
-    h.update(f"deadline|{_instant(inputs.deadline)}\n".encode())
-    for unit in sorted(inputs.unit_deadlines):
-        h.update(f"extended|{unit}|{_instant(inputs.unit_deadlines[unit])}\n".encode())
-    for unit in sorted(inputs.ask_times):
-        times = inputs.ask_times[unit]
-        h.update(f"asks|{unit}|".encode())
-        h.update("\x1f".join(f"{k}={_instant(times[k])}" for k in sorted(times)).encode())
+    h.update(f"asks|{asks_digest(inputs.deadline, inputs.unit_deadlines, inputs.ask_times)}\n".encode())
     units = sorted(u.code for u in inputs.catalogue.units)  # reviews of other units are not used
     for key in sorted(inputs.reviews):
         column = list(map(inputs.reviews[key].get, units))
@@ -731,4 +725,20 @@ def inputs_digest(inputs: Inputs) -> str:
     for key in sorted(inputs.claims):
         claims = inputs.claims[key]
         h.update(f"\nclaims|{key[0]}/{key[1]}|{sorted(claims.items())}".encode())
+    return h.hexdigest()
+
+
+def asks_digest(
+    deadline: datetime, unit_deadlines: Mapping[str, datetime], ask_times: Mapping[str, Mapping[str, datetime]]
+) -> str:
+    """sha256 of the submission times and deadlines (the ask snapshot a run used)."""
+    h = hashlib.sha256(b"oneassess.scoring.asks.v1\n")
+    h.update(f"deadline|{_instant(deadline)}\n".encode())
+    for unit in sorted(unit_deadlines):
+        h.update(f"extended|{unit}|{_instant(unit_deadlines[unit])}\n".encode())
+    for unit in sorted(ask_times):
+        times = ask_times[unit]
+        h.update(f"asks|{unit}|".encode())
+        h.update("\x1f".join(f"{k}={_instant(times[k])}" for k in sorted(times)).encode())
+        h.update(b"\n")
     return h.hexdigest()
