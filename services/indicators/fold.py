@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from services.common.errors import FailedPrecondition, Violation
@@ -104,17 +104,23 @@ def canonical_keys(
     return {key: preferred.get(uf.find(key), uf.find(key)) for key in sorted(uf.parent)}
 
 
-def check_equivalences(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc]) -> list[Violation]:
-    """Every key of the plan's equivalence groups must be declared by some folded file."""
+def check_equivalences(
+    plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], locate: Callable[[tuple], str] | None = None
+) -> list[Violation]:
+    """Every key of the plan's equivalence groups must be declared by some folded file.
+
+    `locate(path)` names where a plan value sits (file:line) when the plan file is at hand.
+    """
     declared = {e.key for doc in docs for e in doc.evidence}
     problems = []
     for i, group in enumerate(plan.equivalences):
-        for key in group:
+        for j, key in enumerate(group):
             if key not in declared:
                 problems.append(
                     Violation(
                         f"equivalences[{i}]",
                         f"evidence key {key!r} is not declared by any folded special assessment",
+                        locate(("equivalences", i, j)) if locate else "",
                     )
                 )
     return problems

@@ -16,7 +16,7 @@ from services.indicators import repository as repo
 from services.indicators.convert import catalogue_pb, cycle_pb, special_assessment_pb, unit_pb
 from services.indicators.fold import catalogue_hash, check_equivalences, check_unit_kinds, fold
 from services.indicators.model import UNIT_KINDS, SpecialAssessmentDoc, UnitDef
-from services.indicators.plan import parse_plan
+from services.indicators.plan import parse_plan, plan_locator
 
 ALL = frozenset(Role)
 MAX_CACHED_PAGES = 10_000
@@ -171,9 +171,10 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
     async def CreateCycle(self, request, context):
         if not request.plan.content:
             raise InvalidArgument.field("plan.content", "is empty")
+        plan_name = request.plan.name or "cycle.yaml"
         plan = parse_plan(
             request.plan.content,
-            request.plan.name or "cycle.yaml",
+            plan_name,
             request.tolerance.content or None,
             request.tolerance.name or "tolerance.yaml",
         )
@@ -193,9 +194,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                     "SPECIAL_ASSESSMENT_MISSING",
                     metadata={"field": "special_assessments"},
                 )
-            problems = check_equivalences(plan, docs)
+            problems = check_equivalences(plan, docs, plan_locator(request.plan.content, plan_name))
             if problems:
-                raise InvalidArgument.many(f"cycle plan {request.plan.name} was rejected", problems)
+                raise InvalidArgument.many(f"cycle plan {plan_name} was rejected", problems)
             await repo.insert_cycle(conn, plan=plan, created_by=principal().subject)
             await audit.append(
                 conn, actor=principal().subject, action="cycle.created", subject=plan.code, payload=plan.to_dict()
