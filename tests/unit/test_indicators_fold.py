@@ -16,7 +16,13 @@ from services.indicators.fold import (
     fold,
 )
 from services.indicators.formats import read_special_assessment, read_units
-from services.indicators.model import CyclePlan, Evidence, IndicatorDef, SpecialAssessmentDoc, UnitDef
+from services.indicators.model import (
+    CyclePlan,
+    Evidence,
+    IndicatorDef,
+    SpecialAssessmentDoc,
+    UnitDef,
+)
 from services.indicators.plan import parse_plan
 from tests.conftest import EXAMPLE
 
