@@ -30,8 +30,11 @@ from services.indicators.sources import Problems, line_of, load_yaml
 Path_ = tuple[str | int, ...]
 Locate = Callable[[Path_], str | int | None]
 
-CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-FORMATS = ("pdf", "docx", "xlsx", "jpg", "jpeg", "png", "mp4", "json")
+# Codes and keys: what workflow ids, URLs and file names carry safely.
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+CODE_RULE = "letters, digits, '-', '_' or '.', at most 63, starting with a letter or digit"
+# Accepted formats are file extensions (pdf, docx, ofd, ...); none listed means any format.
+FORMAT = re.compile(r"^[a-z0-9]{1,10}$")
 
 
 def table_locator(table: dict[Path_, str | int], fallback: str | int | None = None) -> Locate:
@@ -93,11 +96,12 @@ def validate_special_assessment(
 
     code = need_str("code")
     if code and not CODE.match(code):
-        problems.add(locate(("code",)), "code", f"{code!r} must be lowercase letters, digits, '-', '_' or '.'")
+        problems.add(locate(("code",)), "code", f"{code!r} must be {CODE_RULE}")
     name = need_str("name")
     owner = need_str("owner")
     name_en = raw.get("name_en") or ""
-    applies_to = _kinds(raw.get("applies_to"), ("applies_to",), locate, problems, kinds, required=True)
+    # Without applies_to a special assessment applies to every kind the city knows.
+    applies_to = _kinds(raw.get("applies_to"), ("applies_to",), locate, problems, kinds, required=False) or list(kinds)
 
     evidence: list[Evidence] = []
     raw_evidence = raw.get("evidence")
@@ -173,7 +177,11 @@ def _kinds(
         return None
     for kind in kinds:
         if kind not in known:
-            problems.add(locate(path), field, f"unknown unit kind {kind!r} (known: {', '.join(known)})")
+            problems.add(
+                locate(path),
+                field,
+                f"unknown unit kind {kind!r} (known: {', '.join(known)}); the kinds of imported units are known too",
+            )
     return kinds
 
 
@@ -185,7 +193,7 @@ def _evidence(item: Any, path: Path_, locate: Locate, problems: Problems, seen: 
     key, name, formats = item.get("key"), item.get("name"), item.get("formats")
     ok = True
     if not isinstance(key, str) or not CODE.match(key or ""):
-        problems.add(locate((*path, "key")), f"{field}.key", "is required: lowercase letters, digits and '-'")
+        problems.add(locate((*path, "key")), f"{field}.key", f"is required: {CODE_RULE}")
         ok = False
     elif key in seen:
         problems.add(locate((*path, "key")), f"{field}.key", f"duplicate evidence key {key!r}")
@@ -193,19 +201,20 @@ def _evidence(item: Any, path: Path_, locate: Locate, problems: Problems, seen: 
     if not isinstance(name, str) or not name.strip():
         problems.add(locate((*path, "name")), f"{field}.name", "is required")
         ok = False
-    fmt_list = _str_list(formats)
-    if not fmt_list:
-        problems.add(locate((*path, "formats")), f"{field}.formats", f"must be a non-empty list of {FORMATS}")
+    fmt_list = [] if formats is None else _str_list(formats)
+    if fmt_list is None:
+        problems.add(locate((*path, "formats")), f"{field}.formats", "must be a list of file extensions, e.g. [pdf, docx]")
         ok = False
-    else:
-        for fmt in fmt_list:
-            if fmt.lower() not in FORMATS:
-                problems.add(locate((*path, "formats")), f"{field}.formats", f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-                ok = False
+        fmt_list = []
+    accepted = [f.strip().lower().lstrip(".") for f in fmt_list]
+    for fmt, written in zip(accepted, fmt_list, strict=True):
+        if not FORMAT.match(fmt):
+            problems.add(locate((*path, "formats")), f"{field}.formats", f"{written!r} is not a file extension such as pdf, docx or xlsx")
+            ok = False
     if not ok:
         return None
     seen.add(key)
-    return Evidence(key, name.strip(), tuple(f.lower() for f in fmt_list))
+    return Evidence(key, name.strip(), tuple(dict.fromkeys(accepted)))
 
 
 def _indicator(
@@ -229,7 +238,7 @@ def _indicator(
         problems.add(locate((*path, key)), f"{label}.{key}", reason)
 
     if not isinstance(code, str) or not CODE.match(code):
-        bad("code", "is required: lowercase letters, digits and '-'")
+        bad("code", f"is required: {CODE_RULE}")
     elif code in seen_codes:
         bad("code", f"duplicate indicator code {code!r}")
     else:
@@ -334,7 +343,7 @@ def validate_units(raw_units: Any, locate: Locate, problems: Problems) -> list[U
         code = item.get("code")
         label = f"unit {code}" if isinstance(code, str) and code else f"units[{i}]"
         if not isinstance(code, str) or not CODE.match(code):
-            problems.add(locate((*path, "code")), f"{label}.code", "is required: lowercase letters, digits and '-'")
+            problems.add(locate((*path, "code")), f"{label}.code", f"is required: {CODE_RULE}")
         elif code in seen:
             problems.add(locate((*path, "code")), f"{label}.code", f"duplicate unit code {code!r}")
         for key in ("name", "group"):
@@ -345,7 +354,7 @@ def validate_units(raw_units: Any, locate: Locate, problems: Problems) -> list[U
             problems.add(
                 locate((*path, "kind")),
                 f"{label}.kind",
-                f"is required: a unit kind such as {' or '.join(UNIT_KINDS)} (lowercase letters, digits and '-'), got {kind!r}",
+                f"is required: a unit kind such as {' or '.join(UNIT_KINDS)} ({CODE_RULE}), got {kind!r}",
             )
         if len(problems.items) > before:
             continue
@@ -365,7 +374,7 @@ def validate_units(raw_units: Any, locate: Locate, problems: Problems) -> list[U
 
 def parse_units_yaml(content: bytes, file_name: str) -> list[UnitDef]:
     document = load_yaml(content, file_name)
-    raw = document.get("units") if isinstance(document, dict) else None
+    raw = document.get("units") if isinstance(document, dict) else document
     return validated_units(raw, yaml_locator(document), file_name)
 
 

@@ -10,7 +10,7 @@ in docs/catalogue-format.md:
   known kind when absent); a node's `implementation_groups` -> its indicator's applies_to;
 - every assessable requirement node -> one indicator (code: its ref_id, lowercased; points:
   its `weight`, default 1) needing one evidence requirement whose key is the node's URN after
-  `req_node:` (':' -> '.'), named by its `typical_evidence` (else its name);
+  `req_node:` (':' -> '.'), named by its `typical_evidence` (else its name), any format;
 - scoring: with `scores_definition` (or min_score/max_score) the indicator is graded, each
   score s a grade "s" worth (s - min) / (max - min) of the points; without, a one-item
   checklist (compliant or not);
@@ -27,7 +27,6 @@ from typing import Any
 from services.indicators.catalog import CODE, Locate, Path_, table_locator, yaml_locator
 from services.indicators.sources import Problems
 
-DEFAULT_FORMATS = ["pdf", "docx", "xlsx", "jpg", "png"]
 RELATIONSHIPS = ("equal", "subset", "superset", "intersect", "not_related")
 MAX_GRADES = 20
 
@@ -150,7 +149,7 @@ def read_ciso_library(
         name = _text(node.get("name")) or _text(node.get("description")).split("\n")[0][:200] or _text(node.get("ref_id"))
         ref = _text(str(node.get("ref_id") or "")).lower().replace(" ", "-") or key.rsplit(".", 1)[-1]
         i, e = len(indicators), len(evidence)
-        evidence.append({"key": key, "name": _evidence_name(node) or name, "formats": list(DEFAULT_FORMATS)})
+        evidence.append({"key": key, "name": _evidence_name(node) or name, "formats": []})
         declared.add(key)
         at(("evidence", e), (*node_path,))
         at(("evidence", e, "key"), (*node_path, "urn"))

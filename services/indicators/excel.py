@@ -42,8 +42,8 @@ class Sheet:
 EVIDENCE = Sheet(
     "evidence",
     ("key", "name", "formats"),
-    ("key", "name", "formats"),
-    "One row per evidence requirement; formats separated by commas (pdf, docx, xlsx, ...).",
+    ("key", "name"),
+    "One row per evidence requirement; formats: file extensions separated by commas (pdf, docx, xlsx, ...), empty for any.",
 )
 INDICATORS = Sheet(
     "indicators",

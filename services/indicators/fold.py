@@ -199,7 +199,8 @@ class _Document:
 
 def _documents(docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]) -> dict[str, _Document]:
     """Name: the canonical key's own declaration in the first file (by code) declaring it, else
-    the first alias declaration; formats: accepted by every declaration, else by any."""
+    the first alias declaration; formats: accepted by every declaration, else by any (a
+    declaration listing none accepts any format and does not narrow the others)."""
     declarations: dict[str, list] = {}
     for doc in docs:  # sorted by code
         for evidence in doc.evidence:
@@ -210,9 +211,9 @@ def _documents(docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]) 
     result = {}
     for key, found in declarations.items():
         name = next((d.name for d in found if d.key == key), found[0].name)
-        format_sets = [set(d.formats) for d in found]
-        common = set.intersection(*format_sets)
-        result[key] = _Document(name, tuple(sorted(common or set.union(*format_sets))), tuple(sorted(aliases[key])))
+        format_sets = [set(d.formats) for d in found if d.formats]  # none listed: any format
+        formats = set.intersection(*format_sets) or set.union(*format_sets) if format_sets else set()
+        result[key] = _Document(name, tuple(sorted(formats)), tuple(sorted(aliases[key])))
     return result
 
 

@@ -63,5 +63,5 @@ def read_units(file_name: str, content: bytes, fmt: str = "") -> list[UnitDef]:
     if fmt == CISO:
         raise InvalidArgument.field("file.format", "a unit list is YAML or Excel, not a CISO Assistant library", file_name)
     document = load_yaml(content, file_name)
-    raw = document.get("units") if isinstance(document, dict) else None
+    raw = document.get("units") if isinstance(document, dict) else document  # `units:` or a bare list
     return validated_units(raw, yaml_locator(document), file_name)

@@ -366,8 +366,8 @@ async def test_units_import_from_yaml_and_excel_insert_then_update(services_stac
 BAD_UNITS = [
     (
         "{code: finance, name: 财政局, kind: department",
-        "{code: finance, name: 财政局, kind: Department",
-        "kind: Department",
+        "{code: finance, name: 财政局, kind: 部门",
+        "kind: 部门",
         "unit finance.kind: is required: a unit kind such as township or department",
     ),
     ("{code: commerce,", "{code: finance,", "{code: finance, name: 商务局", "unit finance.code: duplicate unit code 'finance'"),

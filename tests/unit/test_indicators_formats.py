@@ -61,7 +61,7 @@ def test_workbook_problems_name_sheet_and_cell():
     def edit(wb):
         wb["indicators"]["F2"] = "A=1, B"  # grades cell: B has no share
         wb["indicators"]["K2"] = "training-records, drill-records"  # undeclared key
-        wb["evidence"]["C2"] = "pdf, doc"  # unknown format
+        wb["evidence"]["C2"] = "pdf, word document"  # not a file extension
         wb["special_assessment"]["B6"] = "township, village"  # applies_to
         wb["indicators"]["L1"] = "weight"  # unknown column
 
@@ -72,7 +72,7 @@ def test_workbook_problems_name_sheet_and_cell():
         "ws.xlsx:indicators!K2: indicator ws-03.evidence: names evidence key 'drill-records' that this file does not declare under evidence"
         in found
     )
-    assert "ws.xlsx:evidence!C2: evidence[0].formats: unknown format 'doc' (known: pdf, docx, xlsx, jpg, jpeg, png, mp4, json)" in found
+    assert "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension such as pdf, docx or xlsx" in found
     assert "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department)" in found
 
 
@@ -100,14 +100,35 @@ def test_unit_workbook_round_trip_and_problems():
     units = read_units("units.yaml", (EXAMPLE / "units.yaml").read_bytes())
     assert read_units("units.xlsx", excel.units_workbook(units)) == units
     wb = openpyxl.load_workbook(io.BytesIO(excel.units_workbook(units)))
-    wb["units"]["C3"] = "Township"
+    wb["units"]["C3"] = "镇街"
     out = io.BytesIO()
     wb.save(out)
     found = problems_of(lambda: read_units("units.xlsx", out.getvalue()))
     assert found == [
         "units.xlsx:units!C3: unit linhai-street.kind: is required: a unit kind such as township or department "
-        "(lowercase letters, digits and '-'), got 'Township'"
+        "(letters, digits, '-', '_' or '.', at most 63, starting with a letter or digit), got '镇街'"
     ]
+
+
+def test_formats_are_any_file_extensions_and_optional():
+    text = (EXAMPLE / "special-assessments" / "work-safety.yaml").read_text()
+    text = text.replace("formats: [pdf, docx]}", "formats: [OFD, .wps]}", 1)
+    text = text.replace("{key: annual-work-summary, name: 年度工作总结, formats: [pdf, docx]}", "{key: annual-work-summary, name: 年度工作总结}")
+    doc = read_special_assessment("ws.yaml", text.encode())
+    by_key = doc.evidence_by_key()
+    assert by_key["annual-work-plan"].formats == ("ofd", "wps")
+    assert by_key["annual-work-summary"].formats == ()
+
+
+def test_special_assessment_without_applies_to_applies_to_every_known_kind():
+    text = (EXAMPLE / "special-assessments" / "work-safety.yaml").read_text().replace("applies_to: [township, department]\n", "", 1)
+    doc = read_special_assessment("ws.yaml", text.encode(), kinds=("department", "street", "township"))
+    assert doc.applies_to == ("department", "street", "township")
+
+
+def test_unit_list_may_be_a_bare_list_with_a_byte_order_mark():
+    text = "\ufeff- {code: A-1, name: 甲, kind: street, group: g}\n"
+    assert [(u.code, u.kind) for u in read_units("units.yaml", text.encode())] == [("A-1", "street")]
 
 
 def test_empty_file_is_rejected():
