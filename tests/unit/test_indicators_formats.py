@@ -73,7 +73,7 @@ def test_workbook_problems_name_sheet_and_cell():
         in found
     )
     assert "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension such as pdf, docx or xlsx" in found
-    assert "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department)" in found
+    assert "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too" in found
 
 
 def test_workbook_missing_sheet_and_column_are_named():
@@ -254,7 +254,7 @@ def test_ciso_problems_name_the_line():
     village = next(i for i, line in enumerate(lines, 1) if "implementation_groups_definition" in line)
     similar = next(i for i, line in enumerate(lines, 1) if "relationship: similar" in line)
     assert f"lib.yaml:{similar}: requirement_mappings[1].relationship: unknown relationship 'similar' (known: equal, subset, superset, intersect, not_related)" in found
-    assert f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, department)" in found
+    assert f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too" in found
     assert any(p.endswith("owner: is required (a non-empty string)") for p in found)
     # the indicator limited to `department` is now outside the kinds the library applies to
     assert any("indicator ds-1.2.applies_to: kind 'department' is not one the special assessment applies to" in p for p in found)
