@@ -200,12 +200,9 @@ def catalog_list(
     if json_output:
         print_json([to_dict(s) for s in found])
         return
-    table = Table("code", "version", "name", "owner", "applies to", "indicators", "evidence", "sha256", "imported")
+    table = Table("code", "version", "name", "owner", "indicators", "evidence", "sha256")
     for s in found:
-        table.add_row(
-            s.code, str(s.version), s.name, s.owner, ", ".join(s.applies_to), str(len(s.indicators)),
-            str(len(s.evidence)), s.sha256[:12], s.imported_at.ToDatetime().strftime("%Y-%m-%d %H:%M"),
-        )
+        table.add_row(s.code, str(s.version), s.name, s.owner, str(len(s.indicators)), str(len(s.evidence)), s.sha256[:12])
     console.print(table)
 
 
