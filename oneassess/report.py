@@ -152,13 +152,13 @@ _SCRIPT = r"""
 (function(){
 const data = JSON.parse(document.getElementById('report-data').textContent);
 const NS = 'http://www.w3.org/2000/svg';
-const COLOURS = %s;
+const COLOURS = __COLOURS__;
 function el(name, attrs, parent){ const e = document.createElementNS(NS, name);
   for (const k in attrs) e.setAttribute(k, attrs[k]); if (parent) parent.appendChild(e); return e; }
 function svg(host, w, h, title){ const s = el('svg', {width:w, height:h, viewBox:`0 0 ${w} ${h}`, role:'img'});
   s.classList.add('chart-svg'); el('title', {}, s).textContent = title; host.appendChild(s); return s; }
 function text(s, x, y, t, extra){ const e = el('text', Object.assign({x, y, 'font-size':11}, extra||{}), s); e.textContent = t; return e; }
-const tierColour = {}; (data.tiers||[]).forEach((t, i) => tierColour[t.name] = COLOURS[i %% COLOURS.length]);
+const tierColour = {}; (data.tiers||[]).forEach((t, i) => tierColour[t.name] = COLOURS[i % COLOURS.length]);
 function colourOf(tier){ return tierColour[tier] || COLOURS[COLOURS.length-1]; }
 
 function ranking(host){
@@ -201,4 +201,4 @@ const draw = {ranking, burden, submissions, reminders};
 document.querySelectorAll('.chart').forEach(host => draw[host.dataset.chart](host));
 document.body.dataset.chartsDrawn = document.querySelectorAll('svg.chart-svg').length;
 })();
-""" % json.dumps(TIER_COLOURS)
+""".replace("__COLOURS__", json.dumps(TIER_COLOURS))

@@ -66,10 +66,6 @@ def scoreboard_document(scores: list[sc_pb.UnitScore]) -> list[dict[str, Any]]:
     ]
 
 
-def _iso(ts) -> str:
-    return ts.ToDatetime(tzinfo=UTC).isoformat()
-
-
 def timeline_document(
     submissions: list[sub_pb.Submission], deadline: datetime, total_asks: int, extended: dict[str, datetime]
 ) -> dict[str, Any]:
