@@ -51,18 +51,28 @@ def _source(path: Path, fmt: str = "") -> pb.SourceFile:
     return pb.SourceFile(name=path.name, content=path.read_bytes(), format=FORMATS.get(fmt, pb.SOURCE_FORMAT_UNSPECIFIED))
 
 
+SHEETS = {"special_assessment", "evidence", "indicators"}
+SA_FIELDS = {"indicators", "evidence", "owner"}
+
+
 def _kind_of_file(path: Path) -> str:
-    """'special_assessment', or what else the file is (a unit list, a cycle plan, tolerance)."""
+    """'special_assessment', a known other file ('units', 'cycle plan', 'tolerance'), or 'other'."""
     try:
         if path.suffix.lower() == ".xlsx":
             from services.indicators.excel import sheet_names
 
-            sheets = sheet_names(path.read_bytes(), path.name)
-            return "units" if "units" in sheets and "indicators" not in sheets else "special_assessment"
+            sheets = set(sheet_names(path.read_bytes(), path.name))
+            if sheets & SHEETS:
+                return "special_assessment"
+            return "units" if "units" in sheets else "other"
         document = yaml.safe_load(path.read_bytes())
     except Exception:  # unreadable files go to the service, which says exactly what is wrong
         return "special_assessment"
-    if not isinstance(document, dict) or "objects" in document or "indicators" in document:
+    if isinstance(document, list):
+        return "units" if all(isinstance(u, dict) and "kind" in u for u in document) else "other"
+    if not isinstance(document, dict):
+        return "other"
+    if SA_FIELDS & document.keys() or isinstance(document.get("objects"), dict):
         return "special_assessment"
     if "units" in document:
         return "units"
@@ -70,32 +80,38 @@ def _kind_of_file(path: Path) -> str:
         return "cycle plan"
     if "tolerated" in document or "never_tolerated" in document:
         return "tolerance"
-    return "special_assessment"
+    return "other"
 
 
 HINTS = {
     "units": "a unit list: use `oneassess units import`",
     "cycle plan": "a cycle plan: use `oneassess cycle create`",
     "tolerance": "a tolerance catalogue: `oneassess cycle create` reads it through the plan",
+    "other": "not a special assessment (no indicators, evidence or owner; no catalogue sheets)",
 }
 
 
 def _collect(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Special assessment files among `paths` (folders searched recursively) and the files skipped."""
+    """Special assessment files among `paths` and the files skipped with why. Folders are searched
+    recursively and keep only special assessments; a file named on the line is sent unless it
+    is plainly another kind of catalogue file (the service then says what is wrong with it)."""
     files: list[Path] = []
     skipped: list[tuple[Path, str]] = []
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(2, "No such file or directory", str(path))
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            found = [path]
-        for file in found:
+        if not path.is_dir():
+            kind = _kind_of_file(path)
+            if kind in ("special_assessment", "other"):
+                files.append(path)
+            else:
+                skipped.append((path, HINTS[kind]))
+            continue
+        for file in sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        ):
             kind = _kind_of_file(file)
             if kind == "special_assessment":
                 files.append(file)

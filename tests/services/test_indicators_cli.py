@@ -182,3 +182,23 @@ async def test_installed_command_reads_the_environment_and_the_acting_role(env):
     stdout, stderr = await proc.communicate()
     assert proc.returncode == 0, stderr.decode()
     assert [u["code"] for u in json.loads(stdout)] == ["baiquan-town"]  # a unit sees only itself
+
+
+async def test_folder_import_keeps_special_assessments_and_skips_other_files(env, tmp_path):
+    import openpyxl
+
+    city = tmp_path / "city"
+    (city / "special-assessments").mkdir(parents=True)
+    for name in ("ecology.yaml", "rule-of-law.yaml"):
+        (city / "special-assessments" / name).write_bytes((EXAMPLE / "special-assessments" / name).read_bytes())
+    (city / "reviews.yaml").write_text("reviews:\n  - {unit: baiquan-town, indicator: ws-01, met: 3}\n")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["培训人员", "日期"])
+    workbook.save(city / "training-records.xlsx")
+    (city / ".hidden.yaml").write_text("code: x\n")
+    result = await oneassess(env, "catalog", "import", str(city), "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(r["code"] for r in json.loads(result.stdout)) == ["ecology", "rule-of-law"]
+    assert "skipped" in result.stderr and "reviews.yaml: not a special assessment" in result.stderr
+    assert "training-records.xlsx: not a special assessment" in result.stderr
+    assert ".hidden.yaml" not in result.stderr
