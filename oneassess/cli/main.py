@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from oneassess.cli import catalog as catalog_commands
 from oneassess.cli import common
 from oneassess.cli import stack as stack_commands
 
@@ -22,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands,):
+for module in (stack_commands, catalog_commands):
     module.register(app)
 
 
