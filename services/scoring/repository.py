@@ -7,6 +7,7 @@ written with COPY (copy_records_to_table).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -158,7 +159,7 @@ def indicator_records(run_id: int, results: Results, units: set[str] | None = No
         sa, code = col.rule.special_assessment, col.rule.code
         adjustments = [None] * len(col.units)
         for p, adjustment in col.adjustments.items():
-            adjustments[p] = adjustment.to_json()
+            adjustments[p] = _json(adjustment.to_json())
         rows = zip(
             repeat(run_id),
             col.units,
@@ -275,7 +276,11 @@ class ReviewRow:
 
 
 def _review(row: asyncpg.Record) -> ReviewRow:
-    return ReviewRow(**dict(row))
+    return ReviewRow(**{**dict(row), "input": json.loads(row["input"])})
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 async def review_watermark(conn, *, cycle_code: str) -> int:
@@ -345,7 +350,7 @@ async def insert_review(conn, *, cycle_code: str, review: NewReview, reviewed_by
         *review.key,
         review.revision,
         review.method,
-        review.shown,
+        _json(review.shown),
         review.judgement,
         review.comment,
         reviewed_by,
@@ -367,7 +372,7 @@ async def insert_reviews(
                 r.key[1],
                 r.revision,
                 r.method,
-                r.shown,
+                _json(r.shown),
                 r.judgement,
                 r.comment,
                 reviewed_by,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -563,7 +564,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 judgement,
                 base_e4=row["base_e4"],
                 score_e4=row["score_e4"],
-                adjustment=Adjustment.from_json(row["adjustment"]),
+                adjustment=Adjustment.from_json(_stored_json(row["adjustment"])),
                 rules=rules,
             )
             indicators.append(
@@ -1020,6 +1021,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
 # -- helpers (pure) -----------------------------------------------------------------------------
 
 
+def _stored_json(text: str | None):
+    return json.loads(text) if text else None
+
+
 def _group_tiers(rows, rules) -> list[pb.GroupTiers]:
     groups: dict[str, list] = {}
     for r in rows:
@@ -1082,7 +1087,7 @@ def _compare_rows(results: Results, stored_units, stored_indicators) -> list[str
         (u, sa, c): (s, b, rid, a.to_json() if a else None) for u, sa, c, s, b, rid, a in results.indicator_rows()
     }
     actual = {
-        (r["unit_code"], r["sa_code"], r["indicator_code"]): (r["score_e4"], r["base_e4"], r["review_id"], r["adjustment"])
+        (r["unit_code"], r["sa_code"], r["indicator_code"]): (r["score_e4"], r["base_e4"], r["review_id"], _stored_json(r["adjustment"]))
         for r in stored_indicators
     }
     if len(actual) != len(stored_indicators):

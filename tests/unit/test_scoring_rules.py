@@ -84,7 +84,7 @@ def hand_worked_inputs() -> Inputs:
     reviews: dict = {ind.key: {} for ind in INDICATORS}
     review_id = 0
     for unit, values in judgements.items():
-        for ind, value in zip(INDICATORS, values):
+        for ind, value in zip(INDICATORS, values, strict=True):
             if value is not None:
                 review_id += 1
                 reviews[ind.key][unit] = (review_id, value)

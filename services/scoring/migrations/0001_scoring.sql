@@ -15,7 +15,7 @@ CREATE TABLE reviews (
     indicator_code  text        NOT NULL,
     revision        integer     NOT NULL CHECK (revision > 0),
     method          text        NOT NULL,
-    input           jsonb       NOT NULL,  -- as shown: {"value": "0.95"}
+    input           text        NOT NULL,  -- JSON, as shown: {"value": "0.95"} (text: written by COPY)
     judgement       text        NOT NULL,  -- canonical: millionths, grade letter, items met, true/false
     comment         text        NOT NULL DEFAULT '',
     reviewed_by     text        NOT NULL,
@@ -133,7 +133,8 @@ CREATE TABLE sa_scores (
 );
 CREATE INDEX sa_scores_by_unit ON sa_scores (run_id, unit_code);
 
--- Scores in 1/10000 points. adjustment: missing evidence, lateness, tolerance (null: none).
+-- Scores in 1/10000 points. adjustment: JSON of missing evidence, lateness, tolerance (null:
+-- none); text, not jsonb, because the rows are written with binary COPY.
 CREATE TABLE indicator_scores (
     run_id          bigint NOT NULL,
     unit_code       text   NOT NULL,
@@ -142,7 +143,7 @@ CREATE TABLE indicator_scores (
     score_e4        bigint NOT NULL,
     base_e4         bigint NOT NULL,
     review_id       bigint,
-    adjustment      jsonb
+    adjustment      text
 );
 CREATE INDEX indicator_scores_by_unit ON indicator_scores (run_id, unit_code);
 
@@ -172,5 +173,5 @@ CREATE UNIQUE INDEX appeals_one_pending ON appeals (cycle_code, unit_code, sa_co
 -- Readable views for auditors working in SQL.
 CREATE VIEW indicator_scores_readable AS
     SELECT r.cycle_code, r.run, s.unit_code, s.sa_code, s.indicator_code,
-           s.score_e4 / 10000.0 AS score, s.base_e4 / 10000.0 AS base, s.review_id, s.adjustment
+           s.score_e4 / 10000.0 AS score, s.base_e4 / 10000.0 AS base, s.review_id, s.adjustment::jsonb AS adjustment
     FROM indicator_scores s JOIN score_runs r ON r.id = s.run_id;
