@@ -139,11 +139,12 @@ def _method_step(rule: IndicatorRule, judgement: Judgement | None, base_e4: int,
     return Step(m, inputs, formula, result)
 
 
-def special_assessment_step(code: str, weight: Decimal, earned: str, possible: str, score_e4: int) -> Step:
+def special_assessment_step(code: str, weight: Decimal, earned_e4: int, possible: str, score_e4: int) -> Step:
+    """weight x (sum of its indicators' scores) / (sum of their points); the sum is exact, shown rounded."""
     return Step(
         "special_assessment",
-        {"weight": decimal_text(weight), "earned": earned, "possible": possible},
-        f"{code}: {decimal_text(weight)} x {earned} / {possible} = {_n(score_e4)}",
+        {"weight": decimal_text(weight), "earned": format_e4(earned_e4), "possible": possible},
+        f"{code}: {decimal_text(weight)} x {_n(earned_e4)} / {possible} = {_n(score_e4)}",
         format_e4(score_e4),
     )
 

@@ -583,10 +583,11 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         special_assessments = []
         parts = []
         for row in sorted(sa_rows, key=lambda r: sa_order.get(r["sa_code"], 1 << 30)):
+            earned = parse_fraction(row["earned"])
             step = special_assessment_step(
                 row["sa_code"],
                 Decimal(row["weight"]),
-                rounded(parse_fraction(row["earned"]), 4),
+                round_half_up(earned.numerator, earned.denominator, E4),
                 decimal_text(parse_fraction(row["possible"])),
                 row["score_e4"],
             )
