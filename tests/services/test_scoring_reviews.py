@@ -14,7 +14,7 @@ from services.common.auth import Role
 from services.common.errors import describe_rpc_error, error_reason
 from tests.services.test_scoring_support import (
     CYCLE,
-    city,  # noqa: F401 - fixture
+    city_fixture,  # noqa: F401 - the `city` fixture
     compute,
     publish,
     record,

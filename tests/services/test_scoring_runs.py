@@ -14,7 +14,7 @@ from services.common.errors import error_reason
 from tests.services.test_scoring_support import (
     CYCLE,
     DEADLINE,
-    city,  # noqa: F401 - fixture
+    city_fixture,  # noqa: F401 - the `city` fixture
     compute,
     publish,
     record,
@@ -114,7 +114,7 @@ async def test_ranking_lists_groups_by_rank_with_their_tiers(city):
     await record(assessor, "dinghai-street", "work-safety", "ws-02", pb.ReviewInput(value=1))
     await compute(city)
     page = await city.as_(Role.AUDITOR).ListScores(pb.ListScoresRequest(cycle_code=CYCLE, group="urban-street"))
-    assert [s.unit_code for s in page.scores][0] == "dinghai-street"
+    assert page.scores[0].unit_code == "dinghai-street"
     assert [s.rank for s in page.scores] == [1, 2, 2, 2]  # the other three tie
     assert all(s.group_size == 4 for s in page.scores)
     assert [s.tier for s in page.scores] == ["优秀", "优秀", "优秀", "优秀"]  # ceil(0.3 x 4) = 2 >= rank 2

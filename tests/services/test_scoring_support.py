@@ -109,8 +109,8 @@ async def fold_sample_city(clients) -> ind_pb.Catalogue:
     return (await admin.GetCatalogue(ind_pb.GetCatalogueRequest(cycle_code=CYCLE))).catalogue
 
 
-@pytest.fixture
-async def city(settings):
+@pytest.fixture(name="city")
+async def city_fixture(settings):
     fake = FakeSubmissions()
     server = grpc.aio.server()
     sub_grpc.add_SubmissionsServiceServicer_to_server(fake, server)
