@@ -31,6 +31,7 @@ E4 = 10**4
 METHODS = ("ratio", "grade", "checklist", "deduction", "bonus", "veto")
 SCORED = frozenset({"ratio", "grade", "checklist", "deduction"})  # count in their special assessment
 DAY = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A review's judgement in canonical form, by method: ratio value, deduction occurrences and
 # bonus claimed in millionths (int); grade letter (str); checklist items met (int); veto failed (bool).
@@ -736,9 +737,11 @@ def asks_digest(
     h.update(f"deadline|{_instant(deadline)}\n".encode())
     for unit in sorted(unit_deadlines):
         h.update(f"extended|{unit}|{_instant(unit_deadlines[unit])}\n".encode())
+    micro = timedelta(microseconds=1)
     for unit in sorted(ask_times):
         times = ask_times[unit]
-        h.update(f"asks|{unit}|".encode())
-        h.update("\x1f".join(f"{k}={_instant(times[k])}" for k in sorted(times)).encode())
-        h.update(b"\n")
+        keys = sorted(times)
+        h.update(f"asks|{unit}|{len(keys)}|".encode())
+        h.update("\x1f".join(keys).encode())
+        h.update(_int64s([(times[k] - EPOCH) // micro for k in keys]))  # microseconds since 1970, UTC
     return h.hexdigest()
