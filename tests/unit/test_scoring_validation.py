@@ -16,7 +16,15 @@ from services.scoring.claims import ToleranceCategory, decidable, validate_filin
 from services.scoring.explain import indicator_steps, ranking_step
 from services.scoring.imports import read_sheet, template_rows, validate_rows, write_template
 from services.scoring.reviews import check, judge, parse_judgement, shown_value
-from services.scoring.rules import Adjustment, Catalogue, CycleRules, IndicatorRule, SpecialAssessmentRule, Tier, UnitRef
+from services.scoring.rules import (
+    Adjustment,
+    Catalogue,
+    CycleRules,
+    IndicatorRule,
+    SpecialAssessmentRule,
+    Tier,
+    UnitRef,
+)
 
 GRADES = (("A", Decimal(1)), ("B", Decimal("0.8")))
 RATIO = IndicatorRule("ws", "ws-02", "ratio", Decimal(4), ("ledger",), ("township",), target=Decimal("0.98"))
