@@ -86,6 +86,12 @@ class Peers:
                     sub_pb.ListAskTimesRequest(cycle_code=cycle_code, page_size=ASK_PAGE, page_token=token)
                 )
                 if deadline is None:
+                    if not page.HasField("cycle_deadline"):
+                        raise FailedPrecondition(
+                            f"cycle_code: collection of cycle {cycle_code!r} has not been opened: no evidence deadline yet",
+                            "COLLECTION_NOT_OPEN",
+                            metadata={"field": "cycle_code"},
+                        )
                     deadline = page.cycle_deadline.ToDatetime(tzinfo=UTC)
                     extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in page.extended}
                 for ask in page.ask_times:

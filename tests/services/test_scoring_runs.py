@@ -227,3 +227,24 @@ async def test_preview_weights_rejects_bad_weights(city, weights, field, words):
 async def test_an_unknown_cycle_is_not_found(city):
     err = await rejected(city.admin.ComputeScores(pb.ComputeScoresRequest(request_id=rid(), cycle_code="atlantis-2026")), grpc.StatusCode.NOT_FOUND)
     assert "atlantis-2026" in err.details()
+
+
+async def test_compute_needs_an_opened_collection(city):
+    city.submissions.deadline = None
+    before = await table_counts(city.pool)
+    err = await rejected(compute(city), grpc.StatusCode.FAILED_PRECONDITION)
+    assert error_reason(err) == "COLLECTION_NOT_OPEN"
+    assert await table_counts(city.pool) == before
+
+
+async def test_an_extension_moves_the_units_deadline(city):
+    ledger = canonical(city, "work-safety", "ws-02")[0]
+    for unit in ("baiquan-town", "ganlan-town"):
+        city.submissions.times[unit][ledger] = DEADLINE + timedelta(days=1)
+        await record(city.assessor(SAFETY), unit, "work-safety", "ws-02", pb.ReviewInput(value=0.98))
+    city.submissions.extended["ganlan-town"] = DEADLINE + timedelta(days=2)
+    await compute(city)
+    late = indicator(await scorecard(city.admin, "baiquan-town"), "ws-02")
+    extended = indicator(await scorecard(city.admin, "ganlan-town"), "ws-02")
+    assert (late.score, extended.score) == ("3.6000", "4.0000")  # 4 - 0.1 x 4 x 1 day
+    assert [s.rule for s in extended.steps] == ["ratio"]

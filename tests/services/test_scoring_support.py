@@ -34,7 +34,7 @@ class FakeSubmissions(sub_grpc.SubmissionsServiceServicer):
     """ListAskTimes from `times` (unit -> key -> first submission), as the real service pages it."""
 
     def __init__(self) -> None:
-        self.deadline = DEADLINE
+        self.deadline: datetime | None = DEADLINE
         self.extended: dict[str, datetime] = {}
         self.times: dict[str, dict[str, datetime]] = {}
         self.calls = 0
@@ -48,7 +48,7 @@ class FakeSubmissions(sub_grpc.SubmissionsServiceServicer):
         return sub_pb.ListAskTimesResponse(
             ask_times=[sub_pb.AskTime(unit_code=u, evidence_key=k, first_submitted_at=ts(t)) for u, k, t in page],
             next_page_token=str(start + size) if start + size < len(rows) else "",
-            cycle_deadline=ts(self.deadline),
+            cycle_deadline=ts(self.deadline) if self.deadline else None,
             extended=[sub_pb.UnitDeadline(unit_code=u, deadline=ts(d)) for u, d in sorted(self.extended.items())]
             if start == 0
             else [],
