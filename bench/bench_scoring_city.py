@@ -147,7 +147,7 @@ def split(inputs: Inputs, parts: int) -> list[Inputs]:
     out = []
     for k in range(parts):
         mine = tuple(units[k::parts])
-        out.append(replace(inputs, catalogue=replace(inputs.catalogue, units=mine, _index={})))
+        out.append(replace(inputs, catalogue=replace(inputs.catalogue, units=mine)))
     return out
 
 

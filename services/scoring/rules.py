@@ -103,7 +103,7 @@ class Catalogue:
     indicators: tuple[IndicatorRule, ...]
     units: tuple[UnitRef, ...]
     sha256: str = ""
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index["indicators"] = {i.key: i for i in self.indicators}
@@ -120,7 +120,11 @@ class Catalogue:
         return self._index["units"].get(code)
 
     def applicable(self, kind: str) -> list[IndicatorRule]:
-        return [i for i in self.indicators if kind in i.applies_to]
+        """The indicators that apply to units of `kind`, in catalogue order."""
+        by_kind = self._index.setdefault("by_kind", {})
+        if kind not in by_kind:
+            by_kind[kind] = [i for i in self.indicators if kind in i.applies_to]
+        return list(by_kind[kind])
 
 
 @dataclass(frozen=True)
