@@ -10,8 +10,10 @@ import sys
 
 import typer
 
+from oneassess.cli import catalog as catalog_commands
 from oneassess.cli import common
 from oneassess.cli import evidence as evidence_commands
+from oneassess.cli import scores as score_commands
 from oneassess.cli import stack as stack_commands
 
 app = typer.Typer(
@@ -23,7 +25,7 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands, evidence_commands):
+for module in (stack_commands, catalog_commands, score_commands, evidence_commands):
     module.register(app)
 
 
