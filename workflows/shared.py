@@ -20,6 +20,22 @@ SA_PHASE = "Phase"
 SIGNAL_EVIDENCE_SUBMITTED = "evidence_submitted"
 SIGNAL_EXTENSION_REQUESTED = "extension_requested"
 
+# Signals the cycle workflow (and its batch activities) send to unit workflows.
+SIGNAL_DEADLINE_EXTENDED = "deadline_extended"
+SIGNAL_CALENDAR_CHANGED = "calendar_changed"
+SIGNAL_SCORED = "scored"
+
+# Admin updates on the cycle workflow (validated before they enter history) and queries.
+UPDATE_CHANGE_CALENDAR = "change_calendar"
+UPDATE_CLOSE_COLLECTION = "close_collection_early"
+UPDATE_EXTEND_UNIT = "extend_unit"
+UPDATE_DECIDE_EXTENSION = "decide_extension"
+QUERY_STATUS = "status"
+
+WORKFLOW_CYCLE = "CycleWorkflow"
+WORKFLOW_UNIT = "UnitWorkflow"
+WORKFLOW_EXPORT = "HistoryExportWorkflow"
+
 
 def cycle_workflow_id(cycle_code: str) -> str:
     return f"cycle/{cycle_code}"
@@ -27,6 +43,10 @@ def cycle_workflow_id(cycle_code: str) -> str:
 
 def unit_workflow_id(cycle_code: str, unit_code: str) -> str:
     return f"cycle/{cycle_code}/unit/{unit_code}"
+
+
+def export_workflow_id(cycle_code: str) -> str:
+    return f"cycle/{cycle_code}/export"
 
 
 @dataclass

@@ -10,8 +10,9 @@ import sys
 
 import typer
 
+from oneassess.cli import audit as audit_commands
 from oneassess.cli import catalog as catalog_commands
-from oneassess.cli import common
+from oneassess.cli import common, cycle_admin
 from oneassess.cli import evidence as evidence_commands
 from oneassess.cli import scores as score_commands
 from oneassess.cli import stack as stack_commands
@@ -25,7 +26,14 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands, catalog_commands, score_commands, evidence_commands):
+for module in (
+    stack_commands,
+    catalog_commands,
+    cycle_admin,
+    evidence_commands,
+    score_commands,
+    audit_commands,
+):
     module.register(app)
 
 

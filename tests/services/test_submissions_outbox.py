@@ -79,13 +79,13 @@ async def _wait_delivered(pool, seconds: float = 60.0) -> None:
 
 
 async def test_every_submission_arrives_exactly_once_across_an_outage_and_a_late_workflow(
-    tmp_path, database_url, dev_server
+    tmp_path, database_url, restartable_dev_server
 ):
     settings = make_settings(
         tmp_path / "home",
         database_url,
-        TEMPORAL_ADDRESS=dev_server.address,
-        TEMPORAL_NAMESPACE=dev_server.namespace,
+        TEMPORAL_ADDRESS=restartable_dev_server.address,
+        TEMPORAL_NAMESPACE=restartable_dev_server.namespace,
     )
     stack = await start_stack(settings, ("indicators", "submissions"))
     try:
@@ -94,7 +94,7 @@ async def test_every_submission_arrives_exactly_once_across_an_outage_and_a_late
         unit = stack.as_(Role.UNIT, unit=s.UNIT)
         pool = stack.pool("submissions")
 
-        dev_server.stop()  # Temporal goes away; uploads go on
+        restartable_dev_server.stop()  # Temporal goes away; uploads go on
         uploads = [await s.upload(unit, s.pdf(seed=str(i))) for i in range(5)]
         extension = await unit.submissions.RequestExtension(
             pb.RequestExtensionRequest(
@@ -105,11 +105,11 @@ async def test_every_submission_arrives_exactly_once_across_an_outage_and_a_late
         assert await _undelivered(pool) == 6
         assert await pool.fetchval("SELECT max(attempts) FROM outbox") >= 1
 
-        await dev_server.start()  # back, with its state; the workflows do not exist yet
+        await restartable_dev_server.start()  # back, with its state; the workflows do not exist yet
         await asyncio.sleep(1.0)
         assert await _undelivered(pool) == 6
 
-        client = await Client.connect(dev_server.address, namespace=dev_server.namespace)
+        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
         task_queue = f"tq-{uuid.uuid4()}"
         async with await _worker(client, task_queue):
             unit_wf = await client.start_workflow(
@@ -144,7 +144,7 @@ class CountingRelay(OutboxRelay):
         return await super()._signal(client, row)
 
 
-async def test_replicas_never_send_the_same_row(tmp_path, database_url, dev_server):
+async def test_replicas_never_send_the_same_row(tmp_path, database_url, restartable_dev_server):
     # The service's own relay points nowhere, so only the three replicas below deliver.
     settings = make_settings(tmp_path / "home", database_url)
     stack = await start_stack(settings, ("indicators", "submissions"))
@@ -153,7 +153,7 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, dev_serv
         await s.fold_example(stack.admin)
         await s.open_window(stack.admin)
         pool = stack.pool("submissions")
-        client = await Client.connect(dev_server.address, namespace=dev_server.namespace)
+        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
         task_queue = f"tq-{uuid.uuid4()}"
         units = ["baiquan-town", "ganlan-town", "jintang-town", "cengang-town"]
         async with await _worker(client, task_queue):
@@ -187,8 +187,8 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, dev_serv
                     CountingRelay(
                         pool,
                         database_url=db.database_url(settings),
-                        temporal_address=dev_server.address,
-                        namespace=dev_server.namespace,
+                        temporal_address=restartable_dev_server.address,
+                        namespace=restartable_dev_server.namespace,
                         options=RelayOptions(batch=7),
                     ).run()
                 )

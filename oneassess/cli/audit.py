@@ -1,0 +1,246 @@
+"""`oneassess audit history / verify / exports`: the workflow trail, years later.
+
+History is read from Temporal while it still holds it, from the exported copy (checked
+against its sha256) once retention has removed it; either way the same events in the same
+words, and the output says which source it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+import typer
+from rich.table import Table
+from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
+
+from oneassess.cli.common import JSON_OPTION, clients, console, fail, print_json, run, settings
+from oneassess.submissions.v1 import submissions_service_pb2 as sub
+from workflows.history import Entry, describe
+from workflows.shared import cycle_workflow_id, unit_workflow_id
+
+audit_app = typer.Typer(
+    help="Trace a cycle: workflow histories, their exports and hashes.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+
+
+@dataclass
+class RunTrail:
+    run_id: str
+    entries: list[Entry]
+    sha256: str = ""
+    verified: bool | None = None  # None when read from Temporal (nothing to verify against)
+
+
+@dataclass
+class Trail:
+    workflow_id: str
+    source: str  # "temporal" or "export"
+    runs: list[RunTrail] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+async def temporal_client() -> Client:
+    from workflows.worker import connect
+
+    return await connect(settings())
+
+
+def _not_found(err: RPCError) -> bool:
+    return err.status == RPCStatusCode.NOT_FOUND
+
+
+async def from_temporal(client: Client, workflow_id: str) -> list[WorkflowHistory] | None:
+    """Every run of the workflow, oldest first; None once Temporal no longer has them all."""
+    try:
+        latest = await client.get_workflow_handle(workflow_id).fetch_history()
+    except RPCError as err:
+        if _not_found(err):
+            return None
+        raise
+    runs = [latest]
+    previous = latest.events[
+        0
+    ].workflow_execution_started_event_attributes.continued_execution_run_id
+    while previous:
+        try:
+            earlier = await client.get_workflow_handle(workflow_id, run_id=previous).fetch_history()
+        except RPCError as err:
+            if _not_found(err):
+                return None
+            raise
+        runs.insert(0, earlier)
+        previous = earlier.events[
+            0
+        ].workflow_execution_started_event_attributes.continued_execution_run_id
+    return runs
+
+
+async def list_exports(
+    submissions, cycle_code: str, unit_code: str = ""
+) -> list[sub.HistoryExport]:
+    found: list[sub.HistoryExport] = []
+    token = ""
+    while True:
+        reply = await submissions.ListHistoryExports(
+            sub.ListHistoryExportsRequest(
+                cycle_code=cycle_code, unit_code=unit_code, page_size=5000, page_token=token
+            )
+        )
+        found.extend(reply.exports)
+        token = reply.next_page_token
+        if not token:
+            return found
+
+
+async def read_export(submissions, export: sub.HistoryExport) -> tuple[bytes, bool]:
+    """The stored bytes and whether they still hash to the sha256 recorded at export time."""
+    reply = await submissions.GetHistoryExport(
+        sub.GetHistoryExportRequest(workflow_id=export.workflow_id, run_id=export.run_id)
+    )
+    data = reply.history_json
+    return data, hashlib.sha256(data).hexdigest() == reply.export.sha256
+
+
+async def trail_of(
+    client: Client, submissions, cycle_code: str, workflow_id: str, unit_code: str
+) -> Trail:
+    runs = await from_temporal(client, workflow_id)
+    if runs is not None:
+        return Trail(workflow_id, "temporal", [RunTrail(h.run_id, describe(h)) for h in runs])
+    trail = Trail(workflow_id, "export")
+    exports = [
+        e
+        for e in await list_exports(submissions, cycle_code, unit_code)
+        if e.workflow_id == workflow_id
+    ]
+    if not exports:
+        trail.problems.append(
+            f"{workflow_id}: not in Temporal (retention passed or never run) and never exported"
+        )
+    for export in sorted(exports, key=lambda e: e.close_time.ToDatetime()):
+        data, ok = await read_export(submissions, export)
+        if not ok:
+            trail.problems.append(
+                f"{workflow_id} run {export.run_id}: export does not match its sha256 {export.sha256}"
+            )
+        history = (
+            WorkflowHistory.from_json(workflow_id, data.decode("utf-8", errors="replace"))
+            if ok
+            else None
+        )
+        entries = describe(history) if history else []
+        trail.runs.append(RunTrail(export.run_id, entries, export.sha256, ok))
+    return trail
+
+
+def _print_trail(trail: Trail) -> None:
+    if trail.source == "temporal":
+        console.print(
+            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace {settings().temporal_namespace})"
+        )
+    else:
+        console.print(
+            f"[bold]{trail.workflow_id}[/]  source: exported history (Temporal no longer holds it)"
+        )
+    for run_trail in trail.runs:
+        check = ""
+        if run_trail.verified is not None:
+            check = (
+                f"  sha256 {run_trail.sha256} {'verified' if run_trail.verified else 'MISMATCH'}"
+            )
+        console.print(f"\n run {run_trail.run_id}{check}", highlight=False)
+        for entry in run_trail.entries:
+            console.print(f"  {entry.time}  {entry.text}", highlight=False, markup=False)
+
+
+@audit_app.command("history")
+def history(
+    cycle_code: str = typer.Argument(..., help="cycle code, e.g. haizhou-2026"),
+    unit: str = typer.Option("", "--unit", help="a unit's workflow instead of the cycle's"),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """A workflow's history in plain words: reminded when, submitted what (sha256), extended by whom, scored.
+
+    Example: oneassess audit history haizhou-2026 --unit baiquan-town --as auditor
+    """
+
+    async def go() -> Trail:
+        client = await temporal_client()
+        workflow_id = unit_workflow_id(cycle_code, unit) if unit else cycle_workflow_id(cycle_code)
+        async with clients() as svc:
+            return await trail_of(client, svc.submissions, cycle_code, workflow_id, unit)
+
+    trail = run(go)
+    if json_output:
+        print_json(asdict(trail))
+    else:
+        _print_trail(trail)
+    if trail.problems:
+        fail("\n".join(trail.problems))
+
+
+@audit_app.command("verify")
+def verify(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
+    """Re-hash every exported history of a cycle against the sha256 recorded when it was exported.
+
+    Example: oneassess audit verify haizhou-2026 --as auditor
+    """
+
+    async def go() -> list[tuple[sub.HistoryExport, bool]]:
+        async with clients() as svc:
+            exports = await list_exports(svc.submissions, cycle_code)
+            return [(e, (await read_export(svc.submissions, e))[1]) for e in exports]
+
+    results = run(go)
+    if not results:
+        fail(f"no exported histories for cycle {cycle_code!r}")
+    bad = [e for e, ok in results if not ok]
+    console.print(
+        f"{len(results) - len(bad)} of {len(results)} exported histories match their sha256"
+    )
+    if bad:
+        fail(
+            "\n".join(
+                f"MISMATCH {e.workflow_id} run {e.run_id} (recorded sha256 {e.sha256})" for e in bad
+            )
+        )
+
+
+@audit_app.command("exports")
+def exports(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    unit: str = typer.Option("", "--unit", help="only this unit's"),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """List every exported history of a cycle: workflow id, run id, close time, events, sha256.
+
+    Example: oneassess audit exports haizhou-2026 --as auditor
+    """
+
+    async def go() -> list[sub.HistoryExport]:
+        async with clients() as svc:
+            return await list_exports(svc.submissions, cycle_code, unit)
+
+    found = run(go)
+    if json_output:
+        print_json([_export_dict(e) for e in found])
+        return
+    table = Table("workflow id", "run id", "closed", "events", "sha256")
+    for e in found:
+        table.add_row(
+            e.workflow_id, e.run_id, e.close_time.ToJsonString(), str(e.event_count), e.sha256
+        )
+    console.print(table)
+    console.print(f"{len(found)} exported histories")
+
+
+def _export_dict(export: sub.HistoryExport) -> dict:
+    from oneassess.cli.common import to_dict
+
+    return to_dict(export)

@@ -1,0 +1,106 @@
+"""A worker wired to the fake services on a real Temporal dev server, and the CLI run the way
+a person runs it (typer's runner, in a thread so it can start its own event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+from typer.testing import CliRunner
+
+from services.common.clients import ServiceClients
+from services.common.config import Settings
+from tests.conftest import TEST_SECRET, make_settings, token_for
+from tests.workflows.fake_services import FakeServices, serve
+from workflows.config import NotifySettings
+from workflows.worker import build_worker
+
+
+@dataclass
+class Harness:
+    client: Client
+    fakes: FakeServices
+    address: str
+    settings: Settings
+    env: dict[str, str]
+
+    async def cli(self, *args: str):
+        from oneassess.cli.main import _take_as_option, app
+
+        argv = _take_as_option(list(args))
+        return await asyncio.to_thread(CliRunner().invoke, app, argv, env=self.env)
+
+
+def cli_env(home: Path, temporal_address: str, namespace: str, services: str) -> dict[str, str]:
+    return {
+        "ONEASSESS_HOME": str(home),
+        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        "TEMPORAL_ADDRESS": temporal_address,
+        "TEMPORAL_NAMESPACE": namespace,
+        "INDICATORS_ADDRESS": services,
+        "SUBMISSIONS_ADDRESS": services,
+        "SCORING_ADDRESS": services,
+        "COLUMNS": "200",
+    }
+
+
+@asynccontextmanager
+async def fake_stack(
+    client: Client, tmp_path: Path, *, notify: NotifySettings | None = None, run_worker: bool = True
+):
+    fakes = FakeServices(blob_dir=tmp_path / "blobs")
+    server, address = await serve(fakes)
+    env = cli_env(
+        tmp_path / "home", client.service_client.config.target_host, client.namespace, address
+    )
+    settings = make_settings(
+        tmp_path / "home",
+        "",
+        TEMPORAL_ADDRESS=env["TEMPORAL_ADDRESS"],
+        TEMPORAL_NAMESPACE=client.namespace,
+        TEMPORAL_TASK_QUEUE=f"q-{os.urandom(4).hex()}",
+        INDICATORS_ADDRESS=address,
+        SUBMISSIONS_ADDRESS=address,
+        SCORING_ADDRESS=address,
+    )
+    env["TEMPORAL_TASK_QUEUE"] = settings.temporal_task_queue
+    services = ServiceClients(
+        {n: address for n in ("indicators", "submissions", "scoring")}, token_for("service")
+    )
+    harness = Harness(client, fakes, address, settings, env)
+    try:
+        if run_worker:
+            async with build_worker(client, settings, notify or NotifySettings(), services):
+                yield harness
+        else:
+            yield harness
+    finally:
+        await services.close()
+        await server.stop(0)
+
+
+async def export_summary(client: Client, cycle_code: str, wait_seconds: float = 180.0):
+    """The history export's result once the cycle has closed (its workflow starts then)."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from workflows.export import HistoryExportWorkflow
+    from workflows.shared import export_workflow_id
+
+    handle = client.get_workflow_handle_for(
+        HistoryExportWorkflow.run, export_workflow_id(cycle_code)
+    )
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        try:
+            return await handle.result()
+        except RPCError as err:
+            if (
+                err.status != RPCStatusCode.NOT_FOUND
+                or asyncio.get_running_loop().time() > deadline
+            ):
+                raise
+            await asyncio.sleep(0.2)
