@@ -11,27 +11,21 @@ from typing import Any
 import typer
 from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from oneassess.cli.common import JSON_OPTION, acting, console, fail, print_json, run, settings
+from workflows import control
 from workflows.model import (
     CalendarChange,
     CloseCollectionEarly,
     CycleCalendar,
-    CycleInput,
     CycleStatus,
     ExtendUnitRequest,
     ExtensionDecision,
     ExtensionRecord,
 )
-from workflows.shared import SA_CYCLE, SA_PHASE, cycle_workflow_id
+from workflows.shared import cycle_workflow_id
 
 
 def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
@@ -56,9 +50,7 @@ def register(app: typer.Typer) -> None:
 
 
 async def _client() -> Client:
-    from workflows.worker import connect
-
-    return await connect(settings())
+    return await control.connect(settings())
 
 
 def _who() -> str:
@@ -67,9 +59,8 @@ def _who() -> str:
 
 async def _update(cycle_code: str, update: str, argument: Any, result_type: type) -> Any:
     client = await _client()
-    handle = client.get_workflow_handle(cycle_workflow_id(cycle_code))
     try:
-        return await handle.execute_update(update, argument, result_type=result_type)
+        return await control.update(client, cycle_code, update, argument, result_type)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         fail(f"refused: {getattr(cause, 'message', None) or cause}")
@@ -143,24 +134,14 @@ def start(
     async def go() -> str:
         client = await _client()
         try:
-            handle = await client.start_workflow(
-                "CycleWorkflow",
-                CycleInput(
-                    cycle_code,
-                    compress_factor=compress,
-                    span_seconds=span_minutes * 60,
-                    calendar=calendar,
-                    window=window,
-                ),
-                id=cycle_workflow_id(cycle_code),
-                task_queue=settings().temporal_task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(SearchAttributeKey.for_keyword(SA_CYCLE), cycle_code),
-                        SearchAttributePair(SearchAttributeKey.for_keyword(SA_PHASE), "folded"),
-                    ]
-                ),
+            handle = await control.start_cycle(
+                client,
+                settings(),
+                cycle_code,
+                compress_factor=compress,
+                span_seconds=span_minutes * 60,
+                calendar=calendar,
+                window=window,
             )
         except WorkflowAlreadyStartedError:
             fail(
@@ -185,9 +166,7 @@ def status(
     async def go() -> CycleStatus:
         client = await _client()
         try:
-            return await client.get_workflow_handle(cycle_workflow_id(cycle_code)).query(
-                "status", result_type=CycleStatus
-            )
+            return await control.status(client, cycle_code)
         except RPCError as err:
             _explain(err, cycle_code)
         raise AssertionError("unreachable")

@@ -13,6 +13,7 @@ import typer
 from oneassess.cli import audit as audit_commands
 from oneassess.cli import catalog as catalog_commands
 from oneassess.cli import common, cycle_admin
+from oneassess.cli import demo as demo_commands
 from oneassess.cli import evidence as evidence_commands
 from oneassess.cli import scores as score_commands
 from oneassess.cli import stack as stack_commands
@@ -33,6 +34,7 @@ for module in (
     evidence_commands,
     score_commands,
     audit_commands,
+    demo_commands,
 ):
     module.register(app)
 
