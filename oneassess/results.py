@@ -134,7 +134,10 @@ async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
         "scoreboard": scoreboard_document(scores),
         "submissions_timeline": timeline_document(
             submissions,
-            cycle.calendar.evidence_due.ToDatetime(tzinfo=UTC),
+            # The deadline in force (a compressed calendar moves it), else the plan's.
+            (ask_times.cycle_deadline if ask_times.HasField("cycle_deadline") else cycle.calendar.evidence_due).ToDatetime(
+                tzinfo=UTC
+            ),
             sum(u.asks_after for u in burden.units),
             extended,
         ),
