@@ -119,12 +119,14 @@ async def decide_extension(
 ) -> ExtensionRecord:
     """Send the office's decision; optionally wait until the unit's request has reached the
     workflow (it travels through the submissions outbox)."""
+    if wait_for_request:
+        await wait_for_pending_extension(client, cycle_code, within_seconds=within_seconds)
+    return await update(client, cycle_code, UPDATE_DECIDE_EXTENSION, decision, ExtensionRecord)
+
+
+async def wait_for_pending_extension(client: Client, cycle_code: str, *, within_seconds: float) -> None:
     deadline = time.monotonic() + within_seconds
-    while wait_for_request:
-        found = await status(client, cycle_code)
-        if found.extensions_pending:
-            break
+    while not (await status(client, cycle_code)).extensions_pending:
         if time.monotonic() > deadline:
             raise TimeoutError(f"no pending extension request reached cycle {cycle_code} in {within_seconds:.0f}s")
         await asyncio.sleep(0.3)
-    return await update(client, cycle_code, UPDATE_DECIDE_EXTENSION, decision, ExtensionRecord)

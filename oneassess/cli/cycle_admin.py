@@ -14,7 +14,16 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from oneassess.cli.common import JSON_OPTION, acting, console, fail, print_json, run, settings
+from oneassess.cli.common import (
+    JSON_OPTION,
+    acting,
+    command_group,
+    console,
+    fail,
+    print_json,
+    run,
+    settings,
+)
 from workflows import control
 from workflows.model import (
     CalendarChange,
@@ -28,23 +37,14 @@ from workflows.model import (
 from workflows.shared import cycle_workflow_id
 
 
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The `name` command group, shared with any other module that registered it first."""
-    for group in app.registered_groups:
-        if group.name == name and group.typer_instance is not None:
-            return group.typer_instance
-    sub = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(sub, name=name)
-    return sub
-
-
 def register(app: typer.Typer) -> None:
-    cycle = _group(app, "cycle", "Cycles: create, fold, run on their calendar.")
+    cycle = command_group(app, "cycle", "Cycles: create, fold, run on their calendar.")
     cycle.command("start")(start)
     cycle.command("status")(status)
     cycle.command("calendar")(calendar)
     cycle.command("close-collection")(close_collection)
-    extension = _group(app, "extension", "Extension requests: decide them, or grant one directly.")
+    cycle.command("wait")(wait)
+    extension = command_group(app, "extension", "Extension requests: decide them, or grant one directly.")
     extension.command("decide")(decide)
     extension.command("grant")(grant)
 
@@ -213,6 +213,33 @@ def calendar(
         console.print(f"  {name:<18} {getattr(changed, name)}")
 
 
+def wait(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    phase: str = typer.Option(..., "--phase", help="collecting, reviewing, scoring, published, final or closed"),
+    timeout_minutes: float = typer.Option(60.0, "--timeout-minutes", help="give up after this long"),
+) -> None:
+    """Wait until a cycle reaches a phase (or a later one): for scripts and walkthroughs.
+
+    Example: oneassess cycle wait haizhou-2026 --phase published
+    """
+    from workflows.model import CYCLE_PHASES
+
+    if phase not in CYCLE_PHASES:
+        fail(f"--phase: unknown phase {phase!r}; use one of {', '.join(CYCLE_PHASES)}")
+
+    async def go():
+        client = await _client()
+        try:
+            return await control.wait_for_phase(client, cycle_code, phase, within_seconds=timeout_minutes * 60)
+        except RPCError as err:
+            _explain(err, cycle_code)
+        except TimeoutError as err:
+            fail(str(err))
+
+    run(go)
+    console.print(f"cycle {cycle_code} has reached {phase}")
+
+
 def close_collection(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
     """Close collection now: asks lock (except extended units') and review starts.
 
@@ -240,8 +267,18 @@ def decide(
     if not unit and not extension_id:
         fail("name the request: --unit CODE or --id EXTENSION_ID")
     decision = ExtensionDecision(unit, extension_id, approve, _who(), days)
-    record = run(lambda: _update(cycle_code, "decide_extension", decision, ExtensionRecord))
-    _print_record(record)
+
+    async def go() -> ExtensionRecord:
+        # A request travels from the submissions service's outbox to the workflow: give a
+        # just-filed one a few seconds to arrive before the workflow's validator is asked.
+        client = await _client()
+        try:
+            await control.wait_for_pending_extension(client, cycle_code, within_seconds=15)
+        except TimeoutError:
+            pass  # let the validator say what is wrong
+        return await _update(cycle_code, "decide_extension", decision, ExtensionRecord)
+
+    _print_record(run(go))
 
 
 def grant(

@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from oneassess.cli.common import (
     JSON_OPTION,
     clients,
+    command_group,
     console,
     err_console,
     fail,
@@ -42,13 +43,13 @@ ATTEMPTS = 6
 evidence_app = typer.Typer(
     help="Read evidence: list, show, download, ask status.", no_args_is_help=True
 )
-extension_app = typer.Typer(help="Ask for more time.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.command("submit")(submit)
     app.add_typer(evidence_app, name="evidence")
-    app.add_typer(extension_app, name="extension")
+    extension = command_group(app, "extension", "Extensions: a unit asks; the office decides or grants.")
+    extension.command("request")(request_extension)
 
 
 def _retryable(error: BaseException) -> bool:
@@ -302,7 +303,6 @@ def ask_status(
     console.print(table)
 
 
-@extension_app.command("request")
 def request_extension(
     cycle_code: str = typer.Argument(...),
     unit: str = typer.Option(..., "--unit", help="Your unit."),

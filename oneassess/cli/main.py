@@ -15,6 +15,7 @@ from oneassess.cli import catalog as catalog_commands
 from oneassess.cli import common, cycle_admin
 from oneassess.cli import demo as demo_commands
 from oneassess.cli import evidence as evidence_commands
+from oneassess.cli import report as report_commands
 from oneassess.cli import scores as score_commands
 from oneassess.cli import stack as stack_commands
 
@@ -35,6 +36,7 @@ for module in (
     score_commands,
     audit_commands,
     demo_commands,
+    report_commands,
 ):
     module.register(app)
 

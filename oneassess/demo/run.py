@@ -54,7 +54,7 @@ class DemoOptions:
     span_seconds: float = 180.0
     keep: bool = False
     seed: int = 2026
-    cycle_code: str = ""  # default: the plan's code, suffixed when a cycle of that code exists
+    cycle_code: str = ""  # default: the plan's code + "-demo", numbered when that cycle exists
 
 
 @dataclass
@@ -164,7 +164,8 @@ class Demo:
             self.say(f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} indicators)")
         await admin.ImportUnits(ind.ImportUnitsRequest(request_id=_rid(), file=_source(example / "units.yaml")))
         plan_text = (example / "cycle.yaml").read_text(encoding="utf-8")
-        self.cycle_code = await self._free_cycle_code(_plan_code(plan_text))
+        # Its own cycle code, so the README's walkthroughs can still create the plan's own.
+        self.cycle_code = await self._free_cycle_code(self.options.cycle_code or f"{_plan_code(plan_text)}-demo")
         plan_text = re.sub(r"(?m)^code:.*$", f"code: {self.cycle_code}", plan_text, count=1)
         tolerance = example / "tolerance.yaml"
         cycle = (
