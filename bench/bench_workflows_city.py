@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -190,6 +190,7 @@ async def main(args: argparse.Namespace) -> None:
         dev_server_extra_args=["--headless"],
         search_attributes=[SearchAttributeKey.for_keyword(n) for n in SEARCH_ATTRIBUTES],
         port=free_port(),
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
     client = env.client
     fakes = FakeServices(blob_dir=tmp / "blobs")

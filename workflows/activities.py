@@ -27,6 +27,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from services.common.clients import ServiceClients
+from services.common.errors import error_reason
 from workflows import timeline
 from workflows.config import NotifySettings
 from workflows.model import (
@@ -89,6 +90,9 @@ def _invalid(err: grpc.aio.AioRpcError) -> ApplicationError:
         f"{err.code().name}: {err.details()}", type=err.code().name, non_retryable=True
     )
 
+
+# FinalizeScores answers these while the results cannot be final yet; they clear with time.
+FINALIZE_LATER = {"APPEALS_PENDING", "APPEAL_WINDOW_OPEN"}
 
 NON_RETRYABLE = {
     grpc.StatusCode.INVALID_ARGUMENT,
@@ -251,10 +255,18 @@ class CycleActivities:
 
     @activity.defn(name="finalize_scores")
     async def finalize_scores(self, input: ScoresInput) -> int:
-        reply = await _call(
-            self._services.scoring.FinalizeScores,
-            sco.FinalizeScoresRequest(request_id=input.request_id, cycle_code=input.cycle_code),
-        )
+        try:
+            reply = await self._services.scoring.FinalizeScores(
+                sco.FinalizeScoresRequest(request_id=input.request_id, cycle_code=input.cycle_code),
+                timeout=60,
+            )
+        except grpc.aio.AioRpcError as err:
+            if error_reason(err) in FINALIZE_LATER:
+                # An appeal still awaits its assessor (or the window is still open): try again.
+                raise ApplicationError(f"not final yet: {err.details()}", type=error_reason(err)) from err
+            if err.code() in NON_RETRYABLE:
+                raise _invalid(err) from err
+            raise
         return reply.run.run
 
     # ---- notifications ----

@@ -105,6 +105,9 @@ BATCH_CALL = {
     "heartbeat_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
 }
+# Runs recorded before this patch recomputed and republished in the final phase, which the
+# scoring service refuses once results are published (appeals recompute as they are decided).
+PATCH_FINALIZE_AFTER_APPEALS = "finalize-after-appeals"
 EXTENSION_DAYS = (1, 60)  # what the submissions service accepts in RequestExtension
 
 
@@ -237,9 +240,14 @@ class CycleWorkflow:
             await self._until("appeal_deadline")
             self._enter(FINAL)
         elif phase == FINAL:
-            # Appeals may have changed reviews: recompute, publish, then make it final.
-            await self._once("compute:2", lambda: self._compute(2))
-            await self._once("publish:2", lambda: self._publish(2))
+            if workflow.patched(PATCH_FINALIZE_AFTER_APPEALS):
+                # The scoring service recomputes the unit and its group as each appeal is
+                # decided; once the window has closed the office makes the last run final
+                # (the activity retries while an appeal still awaits its decision).
+                pass
+            else:
+                await self._once("compute:2", lambda: self._compute(2))
+                await self._once("publish:2", lambda: self._publish(2))
             await self._once(
                 "finalize",
                 lambda: self._activity(

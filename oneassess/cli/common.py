@@ -106,5 +106,15 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
+def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
+    """The `name` command group, shared by every area module that adds commands to it."""
+    for group in app.registered_groups:
+        if group.name == name and group.typer_instance is not None:
+            return group.typer_instance
+    sub = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub
+
+
 def role_names() -> str:
     return ", ".join(r.value for r in Role)

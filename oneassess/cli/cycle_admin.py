@@ -11,12 +11,6 @@ from typing import Any
 import typer
 from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -24,6 +18,7 @@ from oneassess.cli.common import (
     JSON_OPTION,
     acting,
     clients,
+    command_group,
     console,
     fail,
     print_json,
@@ -31,44 +26,33 @@ from oneassess.cli.common import (
     settings,
 )
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
+from workflows import control
 from workflows.model import (
     CalendarChange,
     CloseCollectionEarly,
     CycleCalendar,
-    CycleInput,
     CycleStatus,
     ExtendUnitRequest,
     ExtensionDecision,
     ExtensionRecord,
 )
-from workflows.shared import SA_CYCLE, SA_PHASE, cycle_workflow_id
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The `name` command group, shared with any other module that registered it first."""
-    for group in app.registered_groups:
-        if group.name == name and group.typer_instance is not None:
-            return group.typer_instance
-    sub = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(sub, name=name)
-    return sub
+from workflows.shared import cycle_workflow_id
 
 
 def register(app: typer.Typer) -> None:
-    cycle = _group(app, "cycle", "Cycles: create, fold, run on their calendar.")
+    cycle = command_group(app, "cycle", "Cycles: create, fold, run on their calendar.")
     cycle.command("start")(start)
     cycle.command("status")(status)
     cycle.command("calendar")(calendar)
     cycle.command("close-collection")(close_collection)
-    extension = _group(app, "extension", "Extension requests: decide them, or grant one directly.")
+    cycle.command("wait")(wait)
+    extension = command_group(app, "extension", "Extension requests: decide them, or grant one directly.")
     extension.command("decide")(decide)
     extension.command("grant")(grant)
 
 
 async def _client() -> Client:
-    from workflows.worker import connect
-
-    return await connect(settings())
+    return await control.connect(settings())
 
 
 def _who() -> str:
@@ -77,9 +61,8 @@ def _who() -> str:
 
 async def _update(cycle_code: str, update: str, argument: Any, result_type: type) -> Any:
     client = await _client()
-    handle = client.get_workflow_handle(cycle_workflow_id(cycle_code))
     try:
-        return await handle.execute_update(update, argument, result_type=result_type)
+        return await control.update(client, cycle_code, update, argument, result_type)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         fail(f"refused: {getattr(cause, 'message', None) or cause}")
@@ -159,24 +142,14 @@ def start(
             fail(f"cycle {cycle_code!r} is not folded yet: fold it first")
         client = await _client()
         try:
-            handle = await client.start_workflow(
-                "CycleWorkflow",
-                CycleInput(
-                    cycle_code,
-                    compress_factor=compress,
-                    span_seconds=span_minutes * 60,
-                    calendar=calendar,
-                    window=window,
-                ),
-                id=cycle_workflow_id(cycle_code),
-                task_queue=settings().temporal_task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(SearchAttributeKey.for_keyword(SA_CYCLE), cycle_code),
-                        SearchAttributePair(SearchAttributeKey.for_keyword(SA_PHASE), "folded"),
-                    ]
-                ),
+            handle = await control.start_cycle(
+                client,
+                settings(),
+                cycle_code,
+                compress_factor=compress,
+                span_seconds=span_minutes * 60,
+                calendar=calendar,
+                window=window,
             )
         except WorkflowAlreadyStartedError:
             fail(
@@ -201,9 +174,7 @@ def status(
     async def go() -> CycleStatus:
         client = await _client()
         try:
-            return await client.get_workflow_handle(cycle_workflow_id(cycle_code)).query(
-                "status", result_type=CycleStatus
-            )
+            return await control.status(client, cycle_code)
         except RPCError as err:
             _explain(err, cycle_code)
         raise AssertionError("unreachable")
@@ -250,6 +221,33 @@ def calendar(
         console.print(f"  {name:<18} {getattr(changed, name)}")
 
 
+def wait(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    phase: str = typer.Option(..., "--phase", help="collecting, reviewing, scoring, published, final or closed"),
+    timeout_minutes: float = typer.Option(60.0, "--timeout-minutes", help="give up after this long"),
+) -> None:
+    """Wait until a cycle reaches a phase (or a later one): for scripts and walkthroughs.
+
+    Example: oneassess cycle wait haizhou-2026 --phase published
+    """
+    from workflows.model import CYCLE_PHASES
+
+    if phase not in CYCLE_PHASES:
+        fail(f"--phase: unknown phase {phase!r}; use one of {', '.join(CYCLE_PHASES)}")
+
+    async def go():
+        client = await _client()
+        try:
+            return await control.wait_for_phase(client, cycle_code, phase, within_seconds=timeout_minutes * 60)
+        except RPCError as err:
+            _explain(err, cycle_code)
+        except TimeoutError as err:
+            fail(str(err))
+
+    run(go)
+    console.print(f"cycle {cycle_code} has reached {phase}")
+
+
 def close_collection(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
     """Close collection now: asks lock (except extended units') and review starts.
 
@@ -277,8 +275,18 @@ def decide(
     if not unit and not extension_id:
         fail("name the request: --unit CODE or --id EXTENSION_ID")
     decision = ExtensionDecision(unit, extension_id, approve, _who(), days)
-    record = run(lambda: _update(cycle_code, "decide_extension", decision, ExtensionRecord))
-    _print_record(record)
+
+    async def go() -> ExtensionRecord:
+        # A request travels from the submissions service's outbox to the workflow: give a
+        # just-filed one a few seconds to arrive before the workflow's validator is asked.
+        client = await _client()
+        try:
+            await control.wait_for_pending_extension(client, cycle_code, within_seconds=15)
+        except TimeoutError:
+            pass  # let the validator say what is wrong
+        return await _update(cycle_code, "decide_extension", decision, ExtensionRecord)
+
+    _print_record(run(go))
 
 
 def grant(

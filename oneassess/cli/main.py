@@ -11,7 +11,12 @@ import sys
 import typer
 
 from oneassess.cli import audit as audit_commands
+from oneassess.cli import catalog as catalog_commands
 from oneassess.cli import common, cycle_admin
+from oneassess.cli import demo as demo_commands
+from oneassess.cli import evidence as evidence_commands
+from oneassess.cli import report as report_commands
+from oneassess.cli import scores as score_commands
 from oneassess.cli import stack as stack_commands
 
 app = typer.Typer(
@@ -23,7 +28,16 @@ app = typer.Typer(
 )
 
 # Each area registers its commands; one module per area keeps this file short.
-for module in (stack_commands, cycle_admin, audit_commands):
+for module in (
+    stack_commands,
+    catalog_commands,
+    cycle_admin,
+    evidence_commands,
+    score_commands,
+    audit_commands,
+    demo_commands,
+    report_commands,
+):
     module.register(app)
 
 

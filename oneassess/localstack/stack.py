@@ -72,9 +72,12 @@ def _env(settings: Settings, database_url: str) -> dict[str, str]:
             "INDICATORS_PORT": str(settings.indicators_port),
             "SUBMISSIONS_PORT": str(settings.submissions_port),
             "SCORING_PORT": str(settings.scoring_port),
+            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if settings.token_secret:
+        env["ONEASSESS_TOKEN_SECRET"] = settings.token_secret
     return env
 
 

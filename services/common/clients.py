@@ -29,32 +29,44 @@ def _with_token(token_source: Callable[[], str]):
     return add
 
 
-class _Bearer(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
+class _Bearer:
     def __init__(self, token_source: Callable[[], str]) -> None:
         self._add = _with_token(token_source)
 
+
+# grpc.aio files an interceptor under the first kind it implements only, so each call kind
+# (unary/streaming requests and responses) needs an interceptor of its own.
+class _BearerUnaryUnary(_Bearer, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, details, request):
         return await continuation(self._add(details), request)
 
+
+class _BearerUnaryStream(_Bearer, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, details, request):
         return await continuation(self._add(details), request)
 
+
+class _BearerStreamUnary(_Bearer, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, details, request_iterator):
         return await continuation(self._add(details), request_iterator)
 
+
+class _BearerStreamStream(_Bearer, grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(self, continuation, details, request_iterator):
         return await continuation(self._add(details), request_iterator)
+
+
+def _bearer(token_source: Callable[[], str]) -> list[_Bearer]:
+    return [
+        kind(token_source)
+        for kind in (_BearerUnaryUnary, _BearerUnaryStream, _BearerStreamUnary, _BearerStreamStream)
+    ]
 
 
 def channel(address: str, token: str | Callable[[], str] | None) -> grpc.aio.Channel:
     interceptors = list(telemetry.client_interceptors())
     if token:
-        interceptors.append(_Bearer(token if callable(token) else (lambda: token)))
+        interceptors += _bearer(token if callable(token) else (lambda: token))
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors)
 
 

@@ -44,7 +44,7 @@ async def run_once(
     async with pool.acquire() as conn, conn.transaction():
         if not request_id:
             return await work(conn)
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}\x00{request_id}")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}/{request_id}")  # no NUL: PostgreSQL text rejects it
         row = await conn.fetchrow(
             "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
             method,

@@ -2,7 +2,9 @@
 
 - Canonical keys: the plan's equivalence groups and the files' declared equivalences are
   merged transitively (union-find); a component's canonical key is the first key of the
-  earliest plan group in it, else its smallest key. Independent of import order.
+  earliest plan group in it, else its smallest key. Independent of import order. A file's
+  declared pair counts only when both keys are declared by folded files (a CISO Assistant
+  mapping may point at a framework the cycle does not fold).
 - Asks depend only on a unit's kind: for each kind, the canonical keys needed by at least
   one indicator that applies to the kind, each with every indicator it serves.
 - Burden: asks per unit before folding (each special assessment counted on its own) and
@@ -11,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from services.common.errors import FailedPrecondition, Violation
@@ -102,19 +104,42 @@ def canonical_keys(
     return {key: preferred.get(uf.find(key), uf.find(key)) for key in sorted(uf.parent)}
 
 
-def check_equivalences(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc]) -> list[Violation]:
-    """Every key of the plan's equivalence groups must be declared by some folded file."""
+def check_equivalences(
+    plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], locate: Callable[[tuple], str] | None = None
+) -> list[Violation]:
+    """Every key of the plan's equivalence groups must be declared by some folded file.
+
+    `locate(path)` names where a plan value sits (file:line) when the plan file is at hand.
+    """
     declared = {e.key for doc in docs for e in doc.evidence}
     problems = []
     for i, group in enumerate(plan.equivalences):
-        for key in group:
+        for j, key in enumerate(group):
             if key not in declared:
                 problems.append(
                     Violation(
                         f"equivalences[{i}]",
                         f"evidence key {key!r} is not declared by any folded special assessment",
+                        locate(("equivalences", i, j)) if locate else "",
                     )
                 )
+    return problems
+
+
+def check_unit_kinds(docs: Sequence[SpecialAssessmentDoc], units: Sequence[UnitDef]) -> list[Violation]:
+    """Every unit's kind must be one some folded special assessment applies to (catches typos)."""
+    served = {kind for doc in docs for kind in doc.applies_to}
+    problems = []
+    for kind in sorted({u.kind for u in units} - served):
+        codes = sorted(u.code for u in units if u.kind == kind)
+        shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+        problems.append(
+            Violation(
+                "units.kind",
+                f"unit kind {kind!r} ({shown}) is not one any folded special assessment applies to "
+                f"({', '.join(sorted(served))}); fix the unit list or the special assessments' applies_to",
+            )
+        )
     return problems
 
 
@@ -126,10 +151,11 @@ def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[
             f"special_assessments: not imported: {', '.join(missing)}", "SPECIAL_ASSESSMENT_MISSING"
         )
     ordered = [by_code[code] for code, _ in sorted(plan.weights)]
+    declared = {e.key for doc in ordered for e in doc.evidence}
     canonical = canonical_keys(
-        (e.key for doc in ordered for e in doc.evidence),
+        declared,
         plan.equivalences,
-        (pair for doc in ordered for pair in doc.equivalences),
+        (pair for doc in ordered for pair in doc.equivalences if pair[0] in declared and pair[1] in declared),
     )
 
     indicators: list[FoldedIndicator] = []
@@ -147,8 +173,9 @@ def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[
     kinds = sorted({u.kind for u in units} | {k for doc in ordered for k in doc.applies_to})
     asks_by_kind: dict[str, tuple[FoldedAsk, ...]] = {}
     burden: dict[str, KindBurden] = {}
+    documents = _documents(ordered, canonical)
     for kind in kinds:
-        asks_by_kind[kind] = _asks(kind, ordered, indicators, canonical)
+        asks_by_kind[kind] = _asks(kind, indicators, documents)
         before = sum(len(_raw_keys_needed(doc, kind)) for doc in ordered)
         burden[kind] = KindBurden(kind, sum(1 for u in units if u.kind == kind), before, len(asks_by_kind[kind]))
     return Fold(canonical, tuple(indicators), asks_by_kind, burden, tuple(sorted(units, key=lambda u: u.code)))
@@ -161,27 +188,45 @@ def _raw_keys_needed(doc: SpecialAssessmentDoc, kind: str) -> set[str]:
     return {key for ind in doc.indicators if kind in (ind.applies_to or doc.applies_to) for key in ind.evidence}
 
 
-def _asks(
-    kind: str,
-    docs: Sequence[SpecialAssessmentDoc],
-    indicators: Sequence[FoldedIndicator],
-    canonical: dict[str, str],
-) -> tuple[FoldedAsk, ...]:
+@dataclass(frozen=True)
+class _Document:
+    """What one canonical key stands for: its name, formats and the keys folded into it."""
+
+    name: str
+    formats: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+def _documents(docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]) -> dict[str, _Document]:
+    """Name: the canonical key's own declaration in the first file (by code) declaring it, else
+    the first alias declaration; formats: accepted by every declaration, else by any (a
+    declaration listing none accepts any format and does not narrow the others)."""
+    declarations: dict[str, list] = {}
+    for doc in docs:  # sorted by code
+        for evidence in doc.evidence:
+            declarations.setdefault(canonical[evidence.key], []).append(evidence)
+    aliases: dict[str, list[str]] = {}
+    for key, target in canonical.items():
+        aliases.setdefault(target, []).append(key)
+    result = {}
+    for key, found in declarations.items():
+        name = next((d.name for d in found if d.key == key), found[0].name)
+        format_sets = [set(d.formats) for d in found if d.formats]  # none listed: any format
+        formats = set.intersection(*format_sets) or set.union(*format_sets) if format_sets else set()
+        result[key] = _Document(name, tuple(sorted(formats)), tuple(sorted(aliases[key])))
+    return result
+
+
+def _asks(kind: str, indicators: Sequence[FoldedIndicator], documents: dict[str, _Document]) -> tuple[FoldedAsk, ...]:
     serves: dict[str, list[tuple[str, str]]] = {}
     for ind in indicators:
         if kind in ind.applies_to:
             for key in ind.canonical_evidence:
                 serves.setdefault(key, []).append((ind.special_assessment, ind.code))
-    asks = []
-    for key in sorted(serves):
-        aliases = sorted(k for k, c in canonical.items() if c == key)
-        declarations = [doc.evidence_by_key()[a] for doc in docs for a in aliases if a in doc.evidence_by_key()]
-        name = next((d.name for d in declarations if d.key == key), declarations[0].name)
-        format_sets = [set(d.formats) for d in declarations]
-        common = set.intersection(*format_sets)
-        formats = tuple(sorted(common or set.union(*format_sets)))
-        asks.append(FoldedAsk(key, name, formats, tuple(sorted(serves[key])), tuple(aliases)))
-    return tuple(asks)
+    return tuple(
+        FoldedAsk(key, documents[key].name, documents[key].formats, tuple(sorted(serves[key])), documents[key].aliases)
+        for key in sorted(serves)
+    )
 
 
 def catalogue_hash(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], result: Fold) -> str:

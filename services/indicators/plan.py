@@ -118,6 +118,7 @@ def parse_plan(
         else:
             before.append(seconds)
     overdue_every = parse_offset(reminders.get("overdue_every", "0d"))
+    overdue_parsed = overdue_every is not None  # when it does not parse, say so once, not again below
     if overdue_every is None:
         problems.add(locate(("reminders", "overdue_every")), "reminders.overdue_every", f"{reminders.get('overdue_every')!r} is not an offset like 2d")
         overdue_every = 0
@@ -125,10 +126,10 @@ def parse_plan(
     if not isinstance(overdue_max, int) or isinstance(overdue_max, bool) or overdue_max < 0:
         problems.add(locate(("reminders", "overdue_max")), "reminders.overdue_max", "must be a whole number >= 0")
         overdue_max = 0
-    if overdue_max and not overdue_every:
+    if overdue_max and not overdue_every and overdue_parsed:
         problems.add(locate(("reminders", "overdue_every")), "reminders.overdue_every", "must be positive when overdue_max > 0")
 
-    if "evidence_due" in moments and "collection_closes" not in calendar:
+    if "evidence_due" in moments and "collection_closes" not in calendar and overdue_parsed:
         # Collection stays open through the overdue reminders, then one more interval.
         moments["collection_closes"] = moments["evidence_due"] + timedelta(seconds=overdue_every * (overdue_max + 1))
     ordered = [k for k in CALENDAR_ORDER if k in moments]
@@ -219,6 +220,17 @@ def parse_plan(
         veto_tier=veto_tier,
         tolerance=tuple(tolerance),
     )
+
+
+def plan_locator(plan_content: bytes, plan_name: str):
+    """`locate(path)` -> 'cycle.yaml:LINE' for checks made after parsing (against the catalogue)."""
+    locate = yaml_locator(load_yaml(plan_content, plan_name))
+
+    def where(path: tuple) -> str:
+        line = locate(path)
+        return f"{plan_name}:{line}" if line else plan_name
+
+    return where
 
 
 def parse_tolerance(content: bytes, file_name: str, plan_problems: Problems) -> list[ToleranceCategory]:

@@ -43,11 +43,16 @@ async def latest_version(conn, *, code: str) -> StoredVersion | None:
     return _version(row) if row else None
 
 
+async def lock_code(conn, *, code: str) -> None:
+    """Serialise imports of one code until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.sa.' || $1))", code)
+
+
 async def insert_version(
     conn, *, doc: SpecialAssessmentDoc, source_name: str, imported_by: str
 ) -> tuple[StoredVersion, bool]:
     """Store doc as the next version of its code; identical content returns the latest unchanged."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.sa.' || $1))", doc.code)
+    await lock_code(conn, code=doc.code)
     latest = await latest_version(conn, code=doc.code)
     if latest is not None and latest.sha256 == doc.sha256:
         return latest, False
@@ -88,11 +93,14 @@ async def list_versions(
 
 
 async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
+    """Insert new units and update changed ones in one statement; returns (created, updated, unchanged)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.units'))")
     existing = {
         r["code"]: r
         for r in await conn.fetch("SELECT * FROM units WHERE code = ANY($1::text[])", [u.code for u in units])
     }
     created = updated = unchanged = 0
+    changed = []
     for unit in units:
         row = existing.get(unit.code)
         values = (unit.name, unit.kind, unit.group, unit.contact, unit.head)
@@ -103,28 +111,37 @@ async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
             continue
         else:
             updated += 1
+        changed.append((unit.code, *values))
+    if changed:
         await conn.execute(
-            "INSERT INTO units (code, name, kind, group_code, contact, head) VALUES ($1, $2, $3, $4, $5, $6)"
-            " ON CONFLICT (code) DO UPDATE SET name = $2, kind = $3, group_code = $4, contact = $5, head = $6,"
-            " updated_at = now()",
-            unit.code,
-            *values,
+            "INSERT INTO units (code, name, kind, group_code, contact, head)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+            " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+            " group_code = excluded.group_code, contact = excluded.contact, head = excluded.head, updated_at = now()",
+            *(list(column) for column in zip(*changed, strict=True)),
         )
     return created, updated, unchanged
+
+
+async def unit_kinds(conn) -> list[str]:
+    return [r["kind"] for r in await conn.fetch("SELECT DISTINCT kind FROM units ORDER BY kind")]
 
 
 def _unit(row: asyncpg.Record) -> UnitDef:
     return UnitDef(row["code"], row["name"], row["kind"], row["group_code"], row["contact"], row["head"])
 
 
-async def list_units(conn, *, kind: str = "", group: str = "", after: str = "", limit: int = 1 << 30) -> list[UnitDef]:
+async def list_units(
+    conn, *, kind: str = "", group: str = "", after: str = "", limit: int = 1 << 30, code: str = ""
+) -> list[UnitDef]:
     rows = await conn.fetch(
         "SELECT * FROM units WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR group_code = $2) AND code > $3"
-        " ORDER BY code LIMIT $4",
+        " AND ($5 = '' OR code = $5) ORDER BY code LIMIT $4",
         kind,
         group,
         after,
         limit,
+        code,
     )
     return [_unit(r) for r in rows]
 

@@ -11,14 +11,15 @@ from services.common.auth import Role, principal
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.paging import decode_token, encode_token, page_size
 from services.common.server import Runtime
+from services.indicators import formats
 from services.indicators import repository as repo
-from services.indicators.catalog import parse_special_assessment_yaml, parse_units_yaml
 from services.indicators.convert import catalogue_pb, cycle_pb, special_assessment_pb, unit_pb
-from services.indicators.fold import catalogue_hash, check_equivalences, fold
-from services.indicators.model import SpecialAssessmentDoc, UnitDef
-from services.indicators.plan import parse_plan
+from services.indicators.fold import catalogue_hash, check_equivalences, check_unit_kinds, fold
+from services.indicators.model import UNIT_KINDS, SpecialAssessmentDoc, UnitDef
+from services.indicators.plan import parse_plan, plan_locator
 
 ALL = frozenset(Role)
+MAX_CACHED_PAGES = 10_000
 READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
 POLICY = {
     "ImportSpecialAssessment": frozenset({Role.ADMIN, Role.ASSESSOR}),
@@ -34,23 +35,26 @@ POLICY = {
 }
 
 
-def parse_special_assessment(file: pb.SourceFile) -> SpecialAssessmentDoc:
-    name = file.name or "upload"
-    if not file.content:
-        raise InvalidArgument.field("file.content", "is empty", name)
-    fmt = file.format
-    if fmt == pb.SOURCE_FORMAT_UNSPECIFIED:
-        fmt = pb.SOURCE_FORMAT_XLSX if name.lower().endswith(".xlsx") else pb.SOURCE_FORMAT_YAML
-    if fmt == pb.SOURCE_FORMAT_YAML:
-        return parse_special_assessment_yaml(file.content, name)
-    raise InvalidArgument.field("file.format", f"format {pb.SourceFormat.Name(fmt)} is not supported yet", name)
+FORMAT_FROM_PB = {
+    pb.SOURCE_FORMAT_UNSPECIFIED: "",
+    pb.SOURCE_FORMAT_YAML: formats.YAML,
+    pb.SOURCE_FORMAT_XLSX: formats.XLSX,
+    pb.SOURCE_FORMAT_CISO_YAML: formats.CISO,
+}
+
+
+def _format(file: pb.SourceFile) -> str:
+    if file.format not in FORMAT_FROM_PB:
+        raise InvalidArgument.field("file.format", f"unknown format {file.format}", file.name)
+    return FORMAT_FROM_PB[file.format]
+
+
+def parse_special_assessment(file: pb.SourceFile, kinds: list[str]) -> SpecialAssessmentDoc:
+    return formats.read_special_assessment(file.name or "upload", file.content, _format(file), kinds)
 
 
 def parse_units(file: pb.SourceFile) -> list[UnitDef]:
-    name = file.name or "upload"
-    if not file.content:
-        raise InvalidArgument.field("file.content", "is empty", name)
-    return parse_units_yaml(file.content, name)
+    return formats.read_units(file.name or "upload", file.content, _format(file))
 
 
 class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
@@ -59,14 +63,21 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         self.pool = runtime.pool
         # Folded catalogues never change, so they are cached for the life of the process.
         self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
+        self._pages: dict[tuple[str, str, int, int], pb.ListAsksResponse] = {}
 
     # -- special assessments -------------------------------------------------------------------
 
     async def ImportSpecialAssessment(self, request, context):
-        doc = parse_special_assessment(request.file)
+        kinds = sorted(set(UNIT_KINDS) | set(await repo.unit_kinds(self.pool)))
+        doc = parse_special_assessment(request.file, kinds)
         principal().require_department(doc.owner, "owner")
 
         async def work(conn):
+            await repo.lock_code(conn, code=doc.code)
+            latest = await repo.latest_version(conn, code=doc.code)
+            if latest is not None:
+                # A line department may not take over another's special assessment by naming itself owner.
+                principal().require_department(latest.doc.owner, "code")
             stored, created = await repo.insert_version(
                 conn, doc=doc, source_name=request.file.name, imported_by=principal().subject
             )
@@ -144,7 +155,11 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
     async def ListUnits(self, request, context):
         size = page_size(request.page_size, default=100, maximum=1000)
         after = decode_token(request.page_token).get("code", "")
-        units = await repo.list_units(self.pool, kind=request.kind, group=request.group, after=after, limit=size + 1)
+        caller = principal()
+        only = caller.unit if caller.role is Role.UNIT else ""  # a unit sees itself, not others' contacts
+        units = await repo.list_units(
+            self.pool, kind=request.kind, group=request.group, after=after, limit=size + 1, code=only
+        )
         page, more = units[:size], len(units) > size
         return pb.ListUnitsResponse(
             units=[unit_pb(u) for u in page],
@@ -156,9 +171,10 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
     async def CreateCycle(self, request, context):
         if not request.plan.content:
             raise InvalidArgument.field("plan.content", "is empty")
+        plan_name = request.plan.name or "cycle.yaml"
         plan = parse_plan(
             request.plan.content,
-            request.plan.name or "cycle.yaml",
+            plan_name,
             request.tolerance.content or None,
             request.tolerance.name or "tolerance.yaml",
         )
@@ -178,9 +194,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                     "SPECIAL_ASSESSMENT_MISSING",
                     metadata={"field": "special_assessments"},
                 )
-            problems = check_equivalences(plan, docs)
+            problems = check_equivalences(plan, docs, plan_locator(request.plan.content, plan_name))
             if problems:
-                raise InvalidArgument.many(f"cycle plan {request.plan.name} was rejected", problems)
+                raise InvalidArgument.many(f"cycle plan {plan_name} was rejected", problems)
             await repo.insert_cycle(conn, plan=plan, created_by=principal().subject)
             await audit.append(
                 conn, actor=principal().subject, action="cycle.created", subject=plan.code, payload=plan.to_dict()
@@ -220,6 +236,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             units = await repo.list_units(conn)
             if not units:
                 raise FailedPrecondition("units: no units imported (oneassess units import)", "NO_UNITS")
+            problems = check_unit_kinds(docs, units)
+            if problems:
+                raise InvalidArgument.many(f"cycle {plan.code} cannot be folded", problems)
             result = fold(plan, docs, units)
             digest = catalogue_hash(plan, docs, result)
             catalogue = catalogue_pb(plan, [(v.doc, v.version) for v, _ in versions], result, digest)
@@ -253,7 +272,17 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         return pb.GetCycleResponse(cycle=self._cycle_pb(await repo.get_cycle(self.pool, code=request.cycle_code)))
 
     async def GetCatalogue(self, request, context):
-        catalogue, _, _ = await self._folded(request.cycle_code)
+        catalogue, _, kinds = await self._folded(request.cycle_code)
+        caller = principal()
+        if caller.role is Role.UNIT:  # a unit sees its own asks and entry, not other units'
+            own = pb.Catalogue()
+            own.CopyFrom(catalogue)
+            kind = kinds.get(caller.unit)
+            del own.units[:]
+            own.units.extend(u for u in catalogue.units if u.code == caller.unit)
+            del own.asks_by_kind[:]
+            own.asks_by_kind.extend(k for k in catalogue.asks_by_kind if k.kind == kind)
+            return pb.GetCatalogueResponse(catalogue=own)
         return pb.GetCatalogueResponse(catalogue=catalogue)
 
     async def ListAsks(self, request, context):
@@ -266,16 +295,26 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 "UNIT_NOT_IN_CYCLE",
                 metadata={"field": "unit_code"},
             )
-        asks = next((k.asks for k in catalogue.asks_by_kind if k.kind == kind), [])
         size = page_size(request.page_size, default=100, maximum=1000)
-        start = int(decode_token(request.page_token).get("offset", 0))
-        page = asks[start : start + size]
-        more = start + size < len(asks)
-        return pb.ListAsksResponse(
-            asks=page,
-            next_page_token=encode_token({"offset": start + size}) if more else "",
-            total_size=len(asks),
-        )
+        token = decode_token(request.page_token)
+        start = token.get("offset", 0)
+        if not isinstance(start, int) or start < 0 or token.get("kind", kind) != kind:
+            raise InvalidArgument.field("page_token", "is not a token this service issued for this unit")
+        # Pages are immutable (the catalogue is frozen), so each is built once and reused.
+        key = (request.cycle_code, kind, start, size)
+        page = self._pages.get(key)
+        if page is None:
+            asks = next((k.asks for k in catalogue.asks_by_kind if k.kind == kind), [])
+            more = start + size < len(asks)
+            page = pb.ListAsksResponse(
+                asks=asks[start : start + size],
+                next_page_token=encode_token({"offset": start + size, "kind": kind}) if more else "",
+                total_size=len(asks),
+            )
+            if len(self._pages) >= MAX_CACHED_PAGES:  # odd page sizes must not grow memory without end
+                self._pages.clear()
+            self._pages[key] = page
+        return page
 
     async def GetBurdenReport(self, request, context):
         _, burden, _ = await self._folded(request.cycle_code)

@@ -159,10 +159,11 @@ async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_c
     assert extended.approved_by == "admin:office"
 
     assert len(rec.of("open_collection")) == 1 and len(rec.of("close_collection")) == 1
-    assert [s.request_id for s in rec.of("compute_scores")] == [
-        f"cycle/{cycle_code}/compute/1",
-        f"cycle/{cycle_code}/compute/2",
-    ]
+    # Computed once when review ends; appeals recompute inside the scoring service, and the
+    # final phase only makes the last published run final.
+    assert [s.request_id for s in rec.of("compute_scores")] == [f"cycle/{cycle_code}/compute/1"]
+    assert [s.request_id for s in rec.of("publish_scores")] == [f"cycle/{cycle_code}/publish/1"]
+    assert [s.request_id for s in rec.of("finalize_scores")] == [f"cycle/{cycle_code}/finalize"]
     assert [d.final for d in rec.of("deliver_results")] == [False, True]
     review_due = parse(calendar.review_due)
     assert [(a.point, parse(a.at)) for a in rec.of("remind_assessors")] == [

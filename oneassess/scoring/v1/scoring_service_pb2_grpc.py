@@ -71,6 +71,61 @@ class ScoringServiceStub:
                 request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardRequest.SerializeToString,
                 response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardResponse.FromString,
                 _registered_method=True)
+        self.ImportReviews = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/ImportReviews',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsResponse.FromString,
+                _registered_method=True)
+        self.ExportReviewTemplate = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/ExportReviewTemplate',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateResponse.FromString,
+                _registered_method=True)
+        self.ListReviews = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/ListReviews',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsResponse.FromString,
+                _registered_method=True)
+        self.FileClaim = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/FileClaim',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimResponse.FromString,
+                _registered_method=True)
+        self.DecideClaim = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/DecideClaim',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimResponse.FromString,
+                _registered_method=True)
+        self.ListClaims = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/ListClaims',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsResponse.FromString,
+                _registered_method=True)
+        self.FileAppeal = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/FileAppeal',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/DecideAppeal',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealResponse.FromString,
+                _registered_method=True)
+        self.ListAppeals = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/ListAppeals',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsResponse.FromString,
+                _registered_method=True)
+        self.PreviewWeights = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/PreviewWeights',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsResponse.FromString,
+                _registered_method=True)
+        self.VerifyScores = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/VerifyScores',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
@@ -128,6 +183,86 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportReviews(self, request, context):
+        """Imports reviews in bulk from a CSV or Excel sheet, one row per unit and indicator.
+        Atomic: any bad row rejects the whole sheet, every bad row reported with its number.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportReviewTemplate(self, request, context):
+        """Writes the review sheet of one special assessment, pre-filled with the units and
+        indicators to review (and the latest reviews, when any).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReviews(self, request, context):
+        """Lists reviews with every revision (history), newest revision first within a pair.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileClaim(self, request, context):
+        """A unit files a tolerance claim (容错申请) on one or more of its indicators.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideClaim(self, request, context):
+        """The assessor owning the claimed indicators approves or rejects them with a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClaims(self, request, context):
+        """Lists tolerance claims of a cycle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileAppeal(self, request, context):
+        """A unit appeals (申诉) a published indicator score within the appeal window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """The assessor owning the indicator upholds the score or adjusts the review; an
+        adjustment recomputes the unit, its group's ranks and tiers as a new published run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppeals(self, request, context):
+        """Lists appeals of a cycle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewWeights(self, request, context):
+        """What-if: the ranking alternative special assessment weights would give. Saves nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyScores(self, request, context):
+        """Recomputes a stored run from its recorded inputs and compares it with what was stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -165,6 +300,61 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.GetScorecard,
                     request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardRequest.FromString,
                     response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardResponse.SerializeToString,
+            ),
+            'ImportReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportReviews,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsResponse.SerializeToString,
+            ),
+            'ExportReviewTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportReviewTemplate,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateResponse.SerializeToString,
+            ),
+            'ListReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReviews,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsResponse.SerializeToString,
+            ),
+            'FileClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileClaim,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimResponse.SerializeToString,
+            ),
+            'DecideClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideClaim,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimResponse.SerializeToString,
+            ),
+            'ListClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClaims,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsResponse.SerializeToString,
+            ),
+            'FileAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileAppeal,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealResponse.SerializeToString,
+            ),
+            'ListAppeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppeals,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsResponse.SerializeToString,
+            ),
+            'PreviewWeights': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewWeights,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsResponse.SerializeToString,
+            ),
+            'VerifyScores': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyScores,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -358,6 +548,303 @@ class ScoringService:
             '/oneassess.scoring.v1.ScoringService/GetScorecard',
             oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardRequest.SerializeToString,
             oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScorecardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/ImportReviews',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ImportReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportReviewTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/ExportReviewTemplate',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportReviewTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/ListReviews',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/FileClaim',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/DecideClaim',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/ListClaims',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/FileAppeal',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.FileAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/DecideAppeal',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/ListAppeals',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAppealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewWeights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/PreviewWeights',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.PreviewWeightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyScores(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/VerifyScores',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,236 @@
+"""Deadline day: a burst of small uploads from many concurrent clients, end to end: stored,
+committed with their outbox rows, and signalled to every unit's workflow on a real Temporal
+dev server. Targets: at least 100 submissions/s end to end, outbox lag p99 under 5 s.
+
+The baseline is the same burst against a bare grpc.aio client-streaming echo (the ceiling
+of gRPC alone on this machine, measured in the same run).
+
+    .venv/bin/python bench/bench_submissions_burst.py [--uploads 1000] [--clients 48] [--kb 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import grpc
+import psutil
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_submissions_upload import start_echo
+
+from oneassess.indicators.v1 import indicators_service_pb2 as ipb
+from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
+from services.common.clients import CHANNEL_OPTIONS
+from tests.conftest import DevServer, token_for
+from tests.services import submissions_support as s
+from workflows.shared import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, unit_workflow_id
+
+
+@workflow.defn(name="BenchUnitWorkflow")
+class BenchUnitWorkflow:
+    """Stands in for the unit workflow: keeps the submission ids it was told about."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name=SIGNAL_EVIDENCE_SUBMITTED)
+    def evidence_submitted(self, event: EvidenceSubmitted) -> None:
+        self.ids.add(event.submission_id)
+
+    @workflow.query
+    def received(self) -> int:
+        return len(self.ids)
+
+
+async def asks_accepting_pdf(indicators, units: list[str]) -> dict[str, list[str]]:
+    asks = {}
+    for unit in units:
+        page = await indicators.admin.indicators.ListAsks(
+            ipb.ListAsksRequest(cycle_code=s.CYCLE, unit_code=unit, page_size=1000)
+        )
+        asks[unit] = [a.evidence_key for a in page.asks if "pdf" in a.formats]
+    return asks
+
+
+def plan_burst(asks: dict[str, list[str]], uploads: int, size: int) -> list[tuple[str, str, bytes]]:
+    """(unit, key, bytes) for each upload: spread over units and their asks, all distinct."""
+    units = sorted(asks)
+    work = []
+    for i in range(uploads):
+        unit = units[i % len(units)]
+        keys = asks[unit]
+        work.append((unit, keys[(i // len(units)) % len(keys)], s.pdf(size, seed=f"burst-{i}")))
+    return work
+
+
+async def burst(
+    address: str, work: list[tuple[str, str, bytes]], clients: int, with_tokens: bool
+) -> float:
+    """Seconds for `clients` concurrent clients (one channel each) to upload everything."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in work:
+        queue.put_nowait(item)
+
+    async def client() -> None:
+        async with grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
+            stub = pb_grpc.SubmissionsServiceStub(channel)
+            await channel.channel_ready()
+            while not queue.empty():
+                unit, key, data = queue.get_nowait()
+                metadata = (
+                    (("authorization", f"Bearer {token_for('unit', unit=unit)}"),)
+                    if with_tokens
+                    else ()
+                )
+                head = s.header(data, unit=unit, key=key)
+                await stub.Upload(s.messages(head, data), metadata=metadata)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return time.perf_counter() - started
+
+
+async def wait_signalled(pool: asyncpg.Pool, expected: int, started: float) -> float:
+    while True:
+        delivered = await pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL"
+        )
+        if delivered >= expected:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.05)
+
+
+def cpu_seconds(service_pid: int, temporal_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the system (PostgreSQL: all its processes)."""
+
+    def used(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return {
+        "service": used(psutil.Process(service_pid)),
+        "postgres": sum(used(p) for p in postgres if p.is_running()),
+        "temporal": used(psutil.Process(temporal_pid)),
+        "clients+worker": used(psutil.Process()),
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def main(uploads: int, clients: int, size_kb: int) -> None:
+    size = size_kb * 1024
+    with tempfile.TemporaryDirectory(prefix="bench-burst-") as root:
+        temporal = DevServer(Path(root) / "temporal-data")
+        temporal.directory.mkdir()
+        await temporal.start()
+        try:
+            overrides = {
+                "TEMPORAL_ADDRESS": temporal.address,
+                "TEMPORAL_NAMESPACE": temporal.namespace,
+            }
+            async with s.local_stack(Path(root), **overrides) as (settings, indicators, service):
+                units = sorted(
+                    u.code
+                    for u in (
+                        await indicators.admin.indicators.ListUnits(ipb.ListUnitsRequest())
+                    ).units
+                )
+                work = plan_burst(await asks_accepting_pdf(indicators, units), uploads, size)
+
+                echo_process, echo_address = await start_echo()
+                try:
+                    echo_seconds = await burst(echo_address, work, clients, with_tokens=False)
+                finally:
+                    echo_process.terminate()
+                    echo_process.wait()
+
+                temporal_client = await Client.connect(
+                    temporal.address, namespace=temporal.namespace
+                )
+                task_queue = f"bench-{uuid.uuid4()}"
+                async with Worker(
+                    temporal_client,
+                    task_queue=task_queue,
+                    workflows=[BenchUnitWorkflow],
+                    workflow_runner=UnsandboxedWorkflowRunner(),
+                ):
+                    handles = [
+                        await temporal_client.start_workflow(
+                            BenchUnitWorkflow.run,
+                            id=unit_workflow_id(s.CYCLE, u),
+                            task_queue=task_queue,
+                        )
+                        for u in units
+                    ]
+                    pool = await asyncpg.create_pool(
+                        settings.database_url, server_settings={"search_path": "submissions"}
+                    )
+                    cpu_before = cpu_seconds(service.process.pid, temporal.process.pid)
+                    started = time.perf_counter()
+                    stored_seconds = await burst(service.address, work, clients, with_tokens=True)
+                    signalled_seconds = await wait_signalled(pool, uploads, started)
+                    cpu_after = cpu_seconds(service.process.pid, temporal.process.pid)
+                    lags = [
+                        r["lag"]
+                        for r in await pool.fetch(
+                            "SELECT EXTRACT(EPOCH FROM delivered_at - created_at)::float8 AS lag FROM outbox"
+                        )
+                    ]
+                    submissions = await pool.fetchval("SELECT count(*) FROM submissions")
+                    await pool.close()
+                    received = sum([await h.query(BenchUnitWorkflow.received) for h in handles])
+                    for handle in handles:
+                        await handle.terminate()
+        finally:
+            temporal.stop()
+
+    rate = uploads / signalled_seconds
+    print(
+        f"deadline-day burst: {uploads} uploads of {size_kb} KiB from {clients} concurrent clients, {len(units)} units"
+    )
+    print(f"  baseline  bare grpc.aio echo        {uploads / echo_seconds:8.1f} uploads/s")
+    print(f"  service   stored (responses)         {uploads / stored_seconds:8.1f} uploads/s")
+    print(
+        f"  service   stored and signalled       {rate:8.1f} submissions/s end to end (target >= 100)"
+    )
+    print(
+        f"  outbox lag  p50 {statistics.median(lags):.2f} s  p99 {percentile(lags, 0.99):.2f} s"
+        f"  max {max(lags):.2f} s (target p99 < 5 s)"
+    )
+    cpu = {k: (cpu_after[k] - cpu_before[k]) * 1000 / uploads for k in cpu_after}
+    print("  CPU ms per upload  " + "  ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+    print(
+        f"  check     {submissions} submissions stored, {received} distinct signals received by the workflows"
+    )
+    ok = rate >= 100 and percentile(lags, 0.99) < 5 and submissions == received == uploads
+    print(f"  result    {'PASS' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=48)
+    parser.add_argument("--kb", type=int, default=16)
+    args = parser.parse_args()
+    asyncio.run(main(args.uploads, args.clients, args.kb))

@@ -1,0 +1,145 @@
+"""A cycle's results as one document (results.json, the report's input), read from the
+services over gRPC: burden (indicators), scores (scoring), submissions and notifications
+(submissions).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
+from oneassess.scoring.v1 import scoring_service_pb2 as sc_pb
+from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
+from services.common.clients import ServiceClients
+
+
+async def _pages(call, request, field: str) -> list:
+    items, token = [], ""
+    while True:
+        request.page_token = token
+        response = await call(request)
+        items.extend(getattr(response, field))
+        token = response.next_page_token
+        if not token:
+            return items
+
+
+def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
+    return {
+        "cycle": report.cycle_code,
+        "by_kind": {
+            k.kind: {
+                "units": k.units,
+                "asks_before": k.asks_before,
+                "asks_after": k.asks_after,
+                "reduction_percent": round(k.reduction_percent, 1),
+            }
+            for k in report.by_kind
+        },
+        "units": [
+            {
+                "unit_code": u.unit_code,
+                "kind": u.kind,
+                "group": u.group,
+                "asks_before": u.asks_before,
+                "asks_after": u.asks_after,
+                "reduction_percent": round(u.reduction_percent, 1),
+            }
+            for u in report.units
+        ],
+    }
+
+
+def scoreboard_document(scores: list[sc_pb.UnitScore]) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit": s.unit_code,
+            "group": s.group,
+            "composite": s.composite,
+            "rank": s.rank,
+            "tier": s.tier,
+            "vetoed": s.vetoed,
+        }
+        for s in sorted(scores, key=lambda s: (s.group, s.rank, s.unit_code))
+    ]
+
+
+def timeline_document(
+    submissions: list[sub_pb.Submission], deadline: datetime, total_asks: int, extended: dict[str, datetime]
+) -> dict[str, Any]:
+    first: dict[tuple[str, str], datetime] = {}
+    for s in submissions:
+        at = s.submitted_at.ToDatetime(tzinfo=UTC)
+        key = (s.unit_code, s.evidence_key)
+        if key not in first or at < first[key]:
+            first[key] = at
+    times = sorted(first.values())
+    late = sum(1 for (unit, _), at in first.items() if at > extended.get(unit, deadline))
+    return {
+        "deadline": deadline.isoformat(),
+        "total_asks": total_asks,
+        "on_time": len(first) - late,
+        "late": late,
+        "missing": max(total_asks - len(first), 0),
+        "points": [{"at": at.isoformat(), "count": i} for i, at in enumerate(times, start=1)],
+    }
+
+
+def reminders_document(notifications: list[sub_pb.Notification], units: list[str]) -> dict[str, Any]:
+    digests = {n.id: n for n in notifications if n.unit_code and n.kind in ("reminder", "overdue", "escalation")}
+    per_point = Counter((n.unit_code, n.point) for n in digests.values())
+    reminders = Counter(unit for unit, _ in per_point)
+    escalations = Counter(n.unit_code for n in digests.values() if n.recipient_role in ("head", "office"))
+    by_channel = Counter(n.channel for n in digests.values())
+    outcomes = Counter(n.outcome for n in digests.values())
+    return {
+        "total": sum(reminders.values()),
+        "escalations": sum(escalations.values()),
+        "notifications": len(digests),
+        "by_channel": dict(sorted(by_channel.items())),
+        "outcomes": dict(sorted(outcomes.items())),
+        "by_unit": [
+            {"unit": unit, "reminders": reminders.get(unit, 0), "escalations": escalations.get(unit, 0)}
+            for unit in units
+            if reminders.get(unit, 0)
+        ],
+        "units_never_reminded": sum(1 for unit in units if not reminders.get(unit, 0)),
+    }
+
+
+async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
+    cycle = (await clients.indicators.GetCycle(ind_pb.GetCycleRequest(cycle_code=cycle_code))).cycle
+    burden = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
+    scores = await _pages(clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores")
+    submissions = await _pages(
+        clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
+    )
+    notifications = await _pages(
+        clients.submissions.ListNotifications,
+        sub_pb.ListNotificationsRequest(cycle_code=cycle_code),
+        "notifications",
+    )
+    ask_times = await clients.submissions.ListAskTimes(sub_pb.ListAskTimesRequest(cycle_code=cycle_code))
+    extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in ask_times.extended}
+    units = [u.unit_code for u in burden.units]
+    return {
+        "cycle": cycle_code,
+        "cycle_name": cycle.name,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tiers": [{"name": t.name, "top_share": t.top_share} for t in cycle.tiers],
+        "veto_tier": cycle.veto_tier,
+        "burden": burden_document(burden),
+        "scoreboard": scoreboard_document(scores),
+        "submissions_timeline": timeline_document(
+            submissions,
+            # The deadline in force (a compressed calendar moves it), else the plan's.
+            (ask_times.cycle_deadline if ask_times.HasField("cycle_deadline") else cycle.calendar.evidence_due).ToDatetime(
+                tzinfo=UTC
+            ),
+            sum(u.asks_after for u in burden.units),
+            extended,
+        ),
+        "reminders": reminders_document(notifications, units),
+    }

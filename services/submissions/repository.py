@@ -1,0 +1,455 @@
+"""SQL of the submissions service (explicit, keyword-only): windows, asks, submissions,
+extension requests, outbox, notifications, history exports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from services.common.errors import FailedPrecondition, NotFound
+from services.submissions.model import Window
+
+OUTBOX_CHANNEL = "submissions_outbox"
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    id: str
+    cycle_code: str
+    unit_code: str
+    evidence_key: str
+    version: int
+    file_name: str
+    format: str
+    size_bytes: int
+    sha256: str
+    effective_date: date | None
+    submitted_at: datetime
+    submitted_by: str
+    current: bool
+
+
+def _submission(row: asyncpg.Record) -> StoredSubmission:
+    return StoredSubmission(
+        id=str(row["id"]),
+        cycle_code=row["cycle_code"],
+        unit_code=row["unit_code"],
+        evidence_key=row["evidence_key"],
+        version=row["version"],
+        file_name=row["file_name"],
+        format=row["format"],
+        size_bytes=row["size_bytes"],
+        sha256=row["sha256"],
+        effective_date=row["effective_date"],
+        submitted_at=row["submitted_at"],
+        submitted_by=row["submitted_by"],
+        current=row["current"],
+    )
+
+
+_SUBMISSION_COLUMNS = (
+    "s.*, (a.current_submission_id = s.id) AS current"
+    " FROM submissions s JOIN asks a USING (cycle_code, unit_code, evidence_key)"
+)
+
+
+# -- windows -------------------------------------------------------------------------------------
+
+
+async def get_window(conn, *, cycle_code: str) -> Window | None:
+    row = await conn.fetchrow("SELECT * FROM collection_windows WHERE cycle_code = $1", cycle_code)
+    return Window(row["opens_at"], row["deadline"], row["closes_at"]) if row else None
+
+
+async def put_window(conn, *, cycle_code: str, window: Window) -> None:
+    await conn.execute(
+        "INSERT INTO collection_windows (cycle_code, opens_at, deadline, closes_at) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (cycle_code) DO UPDATE SET opens_at = $2, deadline = $3, closes_at = $4, updated_at = now()",
+        cycle_code,
+        window.opens_at,
+        window.deadline,
+        window.closes_at,
+    )
+
+
+async def unit_window(
+    conn, *, cycle_code: str, unit_code: str
+) -> tuple[Window, tuple[datetime, datetime] | None] | None:
+    """The cycle's window and the unit's extension (deadline, closes_at), in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT w.opens_at, w.deadline, w.closes_at, e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
+        " FROM collection_windows w LEFT JOIN unit_extensions e"
+        " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
+        cycle_code,
+        unit_code,
+    )
+    if row is None:
+        return None
+    extension = (row["ext_deadline"], row["ext_closes_at"]) if row["ext_deadline"] else None
+    return Window(row["opens_at"], row["deadline"], row["closes_at"]), extension
+
+
+async def list_extensions(conn, *, cycle_code: str) -> list[tuple[str, datetime]]:
+    rows = await conn.fetch(
+        "SELECT unit_code, deadline FROM unit_extensions WHERE cycle_code = $1 ORDER BY unit_code",
+        cycle_code,
+    )
+    return [(r["unit_code"], r["deadline"]) for r in rows]
+
+
+async def put_extension(
+    conn,
+    *,
+    cycle_code: str,
+    unit_code: str,
+    deadline: datetime,
+    closes_at: datetime,
+    approved_by: str,
+    reason: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO unit_extensions (cycle_code, unit_code, deadline, closes_at, approved_by, reason)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cycle_code, unit_code) DO UPDATE"
+        " SET deadline = $3, closes_at = $4, approved_by = $5, reason = $6, extended_at = now()",
+        cycle_code,
+        unit_code,
+        deadline,
+        closes_at,
+        approved_by,
+        reason,
+    )
+
+
+# -- asks and submissions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskRow:
+    evidence_key: str
+    versions: int
+    current_submission_id: str
+    first_submitted_at: datetime
+    latest_submitted_at: datetime
+    current_sha256: str
+
+
+async def lock_ask(conn, *, cycle_code: str, unit_code: str, evidence_key: str) -> AskRow | None:
+    """The ask's summary, with the ask locked until the transaction ends: its versions (and
+    the check against the current version's bytes) are decided one upload at a time, even
+    for its first version."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        f"oneassess.ask/{cycle_code}/{unit_code}/{evidence_key}",
+    )
+    row = await conn.fetchrow(
+        "SELECT a.*, s.sha256 AS current_sha256 FROM asks a JOIN submissions s ON s.id = a.current_submission_id"
+        " WHERE a.cycle_code = $1 AND a.unit_code = $2 AND a.evidence_key = $3",
+        cycle_code,
+        unit_code,
+        evidence_key,
+    )
+    return _ask(row) if row else None
+
+
+def _ask(row: asyncpg.Record) -> AskRow:
+    return AskRow(
+        evidence_key=row["evidence_key"],
+        versions=row["versions"],
+        current_submission_id=str(row["current_submission_id"]),
+        first_submitted_at=row["first_submitted_at"],
+        latest_submitted_at=row["latest_submitted_at"],
+        current_sha256=row.get("current_sha256", ""),
+    )
+
+
+async def insert_submission(
+    conn,
+    *,
+    cycle_code: str,
+    unit_code: str,
+    evidence_key: str,
+    file_name: str,
+    format: str,
+    size_bytes: int,
+    sha256: str,
+    effective_date: date | None,
+    submitted_at: datetime,
+    submitted_by: str,
+) -> StoredSubmission:
+    """Store the next version of the ask (locked by `lock_ask`) and make it current."""
+    row = await conn.fetchrow(
+        "WITH ask AS ("
+        " INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions, current_submission_id,"
+        " first_submitted_at, latest_submitted_at) VALUES ($2, $3, $4, 1, $1, $11, $11)"
+        " ON CONFLICT (cycle_code, unit_code, evidence_key) DO UPDATE"
+        " SET versions = a.versions + 1, current_submission_id = $1, latest_submitted_at = $11"
+        " RETURNING versions)"
+        " INSERT INTO submissions (id, cycle_code, unit_code, evidence_key, version, file_name, format,"
+        " size_bytes, sha256, effective_date, submitted_at, submitted_by)"
+        " SELECT $1, $2, $3, $4, ask.versions, $5, $6, $7, $8, $9, $11, $10 FROM ask"
+        " RETURNING *, true AS current",
+        uuid.uuid4(),
+        cycle_code,
+        unit_code,
+        evidence_key,
+        file_name,
+        format,
+        size_bytes,
+        sha256,
+        effective_date,
+        submitted_by,
+        submitted_at,
+    )
+    return _submission(row)
+
+
+async def get_submission(conn, *, submission_id: str) -> StoredSubmission:
+    try:
+        key = uuid.UUID(submission_id)
+    except ValueError:
+        key = None
+    row = await conn.fetchrow(f"SELECT {_SUBMISSION_COLUMNS} WHERE s.id = $1", key) if key else None
+    if row is None:
+        raise NotFound(
+            f"submission_id: no submission {submission_id!r}",
+            "SUBMISSION_NOT_FOUND",
+            metadata={"field": "submission_id"},
+        )
+    return _submission(row)
+
+
+async def list_submissions(
+    conn,
+    *,
+    cycle_code: str,
+    unit_code: str = "",
+    evidence_keys: list[str] | None = None,
+    before: tuple[datetime, str] | None = None,
+    limit: int,
+) -> list[StoredSubmission]:
+    """Newest first; `evidence_keys` None means any key."""
+    rows = await conn.fetch(
+        f"SELECT {_SUBMISSION_COLUMNS}"
+        " WHERE s.cycle_code = $1 AND ($2 = '' OR s.unit_code = $2)"
+        " AND ($3::text[] IS NULL OR s.evidence_key = ANY($3))"
+        " AND ($4::timestamptz IS NULL OR (s.submitted_at, s.id) < ($4, $5::uuid))"
+        " ORDER BY s.submitted_at DESC, s.id DESC LIMIT $6",
+        cycle_code,
+        unit_code,
+        evidence_keys,
+        before[0] if before else None,
+        uuid.UUID(before[1]) if before else None,
+        limit,
+    )
+    return [_submission(r) for r in rows]
+
+
+async def asks_of_unit(conn, *, cycle_code: str, unit_code: str) -> dict[str, AskRow]:
+    rows = await conn.fetch(
+        "SELECT * FROM asks WHERE cycle_code = $1 AND unit_code = $2", cycle_code, unit_code
+    )
+    return {r["evidence_key"]: _ask(r) for r in rows}
+
+
+async def ask_times(
+    conn, *, cycle_code: str, after: tuple[str, str] | None, limit: int
+) -> list[tuple[str, str, datetime]]:
+    rows = await conn.fetch(
+        "SELECT unit_code, evidence_key, first_submitted_at FROM asks WHERE cycle_code = $1"
+        " AND ($2::text IS NULL OR (unit_code, evidence_key) > ($2, $3::text))"
+        " ORDER BY unit_code, evidence_key LIMIT $4",
+        cycle_code,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [(r["unit_code"], r["evidence_key"], r["first_submitted_at"]) for r in rows]
+
+
+# -- outbox ---------------------------------------------------------------------------------------
+
+
+async def enqueue(conn, *, workflow_id: str, signal: str, payload: dict[str, Any]) -> None:
+    """An event for the relay, committed with the caller's transaction; wakes every relay."""
+    await conn.execute(
+        "WITH queued AS (INSERT INTO outbox (workflow_id, signal, payload) VALUES ($1, $2, $3) RETURNING id)"
+        " SELECT pg_notify($4, '') FROM queued",
+        workflow_id,
+        signal,
+        payload,
+        OUTBOX_CHANNEL,
+    )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    workflow_id: str
+    signal: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
+    """Due rows, locked for this transaction; rows another replica holds are skipped."""
+    rows = await conn.fetch(
+        "SELECT id, workflow_id, signal, payload, attempts FROM outbox"
+        " WHERE delivered_at IS NULL AND next_attempt_at <= clock_timestamp()"
+        " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return [
+        OutboxRow(r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"]) for r in rows
+    ]
+
+
+async def mark_delivered(conn, *, ids: list[int]) -> None:
+    await conn.execute("UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)", ids)
+
+
+async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:
+    """(id, seconds until the next attempt, error) for each failed row."""
+    await conn.executemany(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $3,"
+        " next_attempt_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1",
+        failures,
+    )
+
+
+async def next_due_in(conn) -> float | None:
+    """Seconds until the next undelivered row is due (0 when overdue), None when none."""
+    value = await conn.fetchval(
+        "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp()) FROM outbox WHERE delivered_at IS NULL"
+    )
+    return None if value is None else max(0.0, float(value))
+
+
+# -- extension requests ---------------------------------------------------------------------------
+
+
+async def insert_extension_request(
+    conn,
+    *,
+    cycle_code: str,
+    unit_code: str,
+    days: int,
+    reason: str,
+    requested_by: str,
+    requested_at: datetime,
+) -> str:
+    extension_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO extension_requests (id, cycle_code, unit_code, days, reason, requested_by, requested_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        extension_id,
+        cycle_code,
+        unit_code,
+        days,
+        reason,
+        requested_by,
+        requested_at,
+    )
+    return str(extension_id)
+
+
+# -- notifications --------------------------------------------------------------------------------
+
+NOTIFICATION_FIELDS = (
+    "id", "cycle_code", "unit_code", "department", "recipient", "recipient_role", "kind", "channel",
+    "outcome", "subject", "body", "evidence_keys", "at", "error", "point",
+)  # fmt: skip
+
+
+async def record_notification(conn, *, values: dict[str, Any]) -> asyncpg.Record:
+    """Insert unless the id exists; returns the stored row (the first record wins)."""
+    columns = ", ".join(NOTIFICATION_FIELDS)
+    params = ", ".join(f"${i}" for i in range(1, len(NOTIFICATION_FIELDS) + 1))
+    await conn.execute(
+        f"INSERT INTO notifications ({columns}) VALUES ({params}) ON CONFLICT (id) DO NOTHING",
+        *(values[f] for f in NOTIFICATION_FIELDS),
+    )
+    return await conn.fetchrow("SELECT * FROM notifications WHERE id = $1", values["id"])
+
+
+async def list_notifications(
+    conn, *, cycle_code: str, unit_code: str, after: tuple[datetime, str] | None, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM notifications WHERE cycle_code = $1 AND ($2 = '' OR unit_code = $2)"
+        " AND ($3::timestamptz IS NULL OR (at, id) > ($3, $4::text)) ORDER BY at, id LIMIT $5",
+        cycle_code,
+        unit_code,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+
+
+# -- history exports ------------------------------------------------------------------------------
+
+HISTORY_FIELDS = (
+    "workflow_id", "run_id", "workflow_type", "cycle_code", "unit_code", "close_time", "event_count",
+    "sha256", "size_bytes",
+)  # fmt: skip
+
+
+async def insert_history_export(conn, *, values: dict[str, Any]) -> tuple[asyncpg.Record, bool]:
+    """(stored row, created). The same run again with other bytes is refused."""
+    columns = ", ".join(HISTORY_FIELDS)
+    params = ", ".join(f"${i}" for i in range(1, len(HISTORY_FIELDS) + 1))
+    inserted = await conn.fetchrow(
+        f"INSERT INTO history_exports ({columns}) VALUES ({params})"
+        " ON CONFLICT (workflow_id, run_id) DO NOTHING RETURNING *",
+        *(values[f] for f in HISTORY_FIELDS),
+    )
+    if inserted is not None:
+        return inserted, True
+    stored = await conn.fetchrow(
+        "SELECT * FROM history_exports WHERE workflow_id = $1 AND run_id = $2",
+        values["workflow_id"],
+        values["run_id"],
+    )
+    if stored["sha256"] != values["sha256"]:
+        raise FailedPrecondition(
+            f"run_id: run {values['run_id']!r} of {values['workflow_id']!r} was already exported with"
+            f" sha256 {stored['sha256']}; a closed history never changes",
+            "HISTORY_EXPORT_DIFFERS",
+            metadata={"field": "run_id"},
+        )
+    return stored, False
+
+
+async def get_history_export(conn, *, workflow_id: str, run_id: str) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "SELECT * FROM history_exports WHERE workflow_id = $1 AND ($2 = '' OR run_id = $2)"
+        " ORDER BY close_time DESC NULLS LAST, exported_at DESC LIMIT 1",
+        workflow_id,
+        run_id,
+    )
+    if row is None:
+        what = f"run {run_id!r} of " if run_id else ""
+        raise NotFound(
+            f"workflow_id: no exported history for {what}{workflow_id!r}",
+            "HISTORY_EXPORT_NOT_FOUND",
+            metadata={"field": "workflow_id"},
+        )
+    return row
+
+
+async def list_history_exports(
+    conn, *, cycle_code: str, unit_code: str, after: tuple[str, str] | None, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM history_exports WHERE cycle_code = $1 AND ($2 = '' OR unit_code = $2)"
+        " AND ($3::text IS NULL OR (workflow_id, run_id) > ($3, $4::text))"
+        " ORDER BY workflow_id, run_id LIMIT $5",
+        cycle_code,
+        unit_code,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )

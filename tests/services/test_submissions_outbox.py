@@ -1,0 +1,209 @@
+"""The outbox relay: every accepted submission (and extension request) reaches its workflow as
+a signal exactly once, across a Temporal outage, a workflow that starts late, and replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from typing import ClassVar
+
+import pytest
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from oneassess.submissions.v1 import submissions_service_pb2 as pb
+from services.common import db
+from services.common.auth import Role
+from services.submissions import repository as repo
+from services.submissions.outbox import OutboxRelay, RelayOptions
+from tests.conftest import make_settings, start_stack, stop_stack
+from tests.services import submissions_support as s
+from workflows.shared import (
+    SIGNAL_EVIDENCE_SUBMITTED,
+    SIGNAL_EXTENSION_REQUESTED,
+    EvidenceSubmitted,
+    ExtensionRequested,
+    cycle_workflow_id,
+    unit_workflow_id,
+)
+
+
+@workflow.defn(name="RecordingWorkflow")
+class RecordingWorkflow:
+    """Records every signal it receives, duplicates included."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name=SIGNAL_EVIDENCE_SUBMITTED)
+    def evidence_submitted(self, event: EvidenceSubmitted) -> None:
+        self.received.append(event.submission_id)
+
+    @workflow.signal(name=SIGNAL_EXTENSION_REQUESTED)
+    def extension_requested(self, event: ExtensionRequested) -> None:
+        self.received.append(event.extension_id)
+
+    @workflow.query
+    def ids(self) -> list[str]:
+        return self.received
+
+
+async def _worker(client: Client, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[RecordingWorkflow],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+
+
+async def _undelivered(pool) -> int:
+    return await pool.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+
+
+async def _wait_delivered(pool, seconds: float = 60.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if await _undelivered(pool) == 0:
+            return
+        await asyncio.sleep(0.1)
+    rows = await pool.fetch(
+        "SELECT id, attempts, last_error FROM outbox WHERE delivered_at IS NULL"
+    )
+    pytest.fail(f"outbox not drained: {[dict(r) for r in rows]}")
+
+
+async def test_every_submission_arrives_exactly_once_across_an_outage_and_a_late_workflow(
+    tmp_path, database_url, restartable_dev_server
+):
+    settings = make_settings(
+        tmp_path / "home",
+        database_url,
+        TEMPORAL_ADDRESS=restartable_dev_server.address,
+        TEMPORAL_NAMESPACE=restartable_dev_server.namespace,
+    )
+    stack = await start_stack(settings, ("indicators", "submissions"))
+    try:
+        await s.fold_example(stack.admin)
+        await s.open_window(stack.admin)
+        unit = stack.as_(Role.UNIT, unit=s.UNIT)
+        pool = stack.pool("submissions")
+
+        restartable_dev_server.stop()  # Temporal goes away; uploads go on
+        uploads = [await s.upload(unit, s.pdf(seed=str(i))) for i in range(5)]
+        extension = await unit.submissions.RequestExtension(
+            pb.RequestExtensionRequest(
+                request_id="ext-1", cycle_code=s.CYCLE, unit_code=s.UNIT, days=5, reason="flood"
+            )
+        )
+        await asyncio.sleep(1.5)  # the relay tries and fails meanwhile
+        assert await _undelivered(pool) == 6
+        assert await pool.fetchval("SELECT max(attempts) FROM outbox") >= 1
+
+        await restartable_dev_server.start()  # back, with its state; the workflows do not exist yet
+        await asyncio.sleep(1.0)
+        assert await _undelivered(pool) == 6
+
+        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
+        task_queue = f"tq-{uuid.uuid4()}"
+        async with await _worker(client, task_queue):
+            unit_wf = await client.start_workflow(
+                RecordingWorkflow.run, id=unit_workflow_id(s.CYCLE, s.UNIT), task_queue=task_queue
+            )
+            cycle_wf = await client.start_workflow(
+                RecordingWorkflow.run, id=cycle_workflow_id(s.CYCLE), task_queue=task_queue
+            )
+            await _wait_delivered(pool)
+            later = await s.upload(unit, s.pdf(seed="later"))  # while all is well: promptly
+            await _wait_delivered(pool, seconds=10)
+            received = await unit_wf.query(RecordingWorkflow.ids)
+            extensions = await cycle_wf.query(RecordingWorkflow.ids)
+            await unit_wf.terminate()
+            await cycle_wf.terminate()
+        expected = [u.submission.id for u in uploads] + [later.submission.id]
+        assert Counter(received) == Counter(expected)  # each exactly once
+        assert received[-1] == later.submission.id
+        assert extensions == [extension.extension_id]
+    finally:
+        await stop_stack(stack)
+
+
+class CountingRelay(OutboxRelay):
+    """Counts every signal it sends, to show replicas never send the same row twice."""
+
+    sent: ClassVar[Counter] = Counter()
+
+    async def _signal(self, client, row):
+        CountingRelay.sent[row.id] += 1
+        await asyncio.sleep(0.01)  # keep rows locked a while, so replicas overlap
+        return await super()._signal(client, row)
+
+
+async def test_replicas_never_send_the_same_row(tmp_path, database_url, restartable_dev_server):
+    # The service's own relay points nowhere, so only the three replicas below deliver.
+    settings = make_settings(tmp_path / "home", database_url)
+    stack = await start_stack(settings, ("indicators", "submissions"))
+    relays = []
+    try:
+        await s.fold_example(stack.admin)
+        await s.open_window(stack.admin)
+        pool = stack.pool("submissions")
+        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
+        task_queue = f"tq-{uuid.uuid4()}"
+        units = ["baiquan-town", "ganlan-town", "jintang-town", "cengang-town"]
+        async with await _worker(client, task_queue):
+            handles = [
+                await client.start_workflow(
+                    RecordingWorkflow.run, id=unit_workflow_id(s.CYCLE, u), task_queue=task_queue
+                )
+                for u in units
+            ]
+            # Rows straight into the outbox (what uploads commit), then three replicas race.
+            async with pool.acquire() as conn:
+                for i in range(60):
+                    u = units[i % len(units)]
+                    await repo.enqueue(
+                        conn,
+                        workflow_id=unit_workflow_id(s.CYCLE, u),
+                        signal=SIGNAL_EVIDENCE_SUBMITTED,
+                        payload={
+                            "submission_id": f"sub-{i}",
+                            "cycle_code": s.CYCLE,
+                            "unit_code": u,
+                            "evidence_key": s.KEY,
+                            "sha256": "0" * 64,
+                            "version": 1,
+                            "submitted_at": "2026-12-01T00:00:00+00:00",
+                        },
+                    )
+            CountingRelay.sent.clear()
+            relays = [
+                asyncio.create_task(
+                    CountingRelay(
+                        pool,
+                        database_url=db.database_url(settings),
+                        temporal_address=restartable_dev_server.address,
+                        namespace=restartable_dev_server.namespace,
+                        options=RelayOptions(batch=7),
+                    ).run()
+                )
+                for _ in range(3)
+            ]
+            await _wait_delivered(pool)
+            received = [i for h in handles for i in await h.query(RecordingWorkflow.ids)]
+            for h in handles:
+                await h.terminate()
+        ids = await pool.fetch("SELECT id FROM outbox")
+        assert len(ids) == 60
+        assert all(CountingRelay.sent[r["id"]] == 1 for r in ids), CountingRelay.sent
+        assert sorted(received) == sorted(f"sub-{i}" for i in range(60))
+    finally:
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
+        await stop_stack(stack)
