@@ -272,6 +272,7 @@ async def main(args: argparse.Namespace) -> None:
         unit_code_of = {u.id: u.id.rsplit("/", 1)[1] for u in units}
         beyond_signals = await own_events(client, [u.id for u in units])
         notified = len(fakes.notifications)
+        notes = list(fakes.notifications.values())
         closed_at = max(c.close_time for c in cycles if c.close_time)
         cycle_seconds = (closed_at - started_wall).total_seconds()
         city_figures = {
@@ -354,9 +355,18 @@ async def main(args: argparse.Namespace) -> None:
         f"{'histories exported':38}{summary['exported'] if isinstance(summary, dict) else summary:>16}{'':>16}"
     )
     print()
-    print(
-        f"units that submitted everything: events mean {statistics.mean(heavy):.0f} (incl. their {args.asks} signals)"
-    )
+    per_point: dict[str, int] = {}
+    for note in notes:
+        if note.recipient_role == "contact" and note.point:
+            per_point[note.point] = per_point.get(note.point, 0) + 1
+    incomplete = args.units - sum(1 for n in signalled.values() if n >= args.asks - 1)
+    print(f"digests to contacts per reminder point ({incomplete} units never complete their asks):")
+    for point in ("before:14d", "before:3d", "before:1d", "overdue:1", "overdue:2", "overdue:3"):
+        print(f"  {point:<12}{per_point.get(point, 0):>8}")
+    if heavy:
+        print(
+            f"units that submitted everything: events mean {statistics.mean(heavy):.0f} (incl. their ~{args.asks} signals)"
+        )
     print(
         f"targets: wall <= 600 s; events per unit <= 60 + signals; largest history << 10,240. logs: {tmp}"
     )
