@@ -135,6 +135,18 @@ async def submit(
     return per_unit
 
 
+def cpu_split(worker_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the worker, the dev server and this process (fakes + client)."""
+    me = psutil.Process()
+    servers = [c for c in me.children(recursive=True) if "temporal" in c.name()]
+    used = lambda p: sum(p.cpu_times()[:2])  # noqa: E731
+    return {
+        "worker": used(psutil.Process(worker_pid)),
+        "temporal": sum(used(p) for p in servers),
+        "bench (fake services, signals)": used(me),
+    }
+
+
 def signal_caused(events) -> int:
     """Events a signal brings: the signal itself and the workflow task it schedules."""
     caused = 0
@@ -260,6 +272,7 @@ async def main(args: argparse.Namespace) -> None:
             summary = await wait_for_export(client, code)
             wall = time.monotonic() - started
             city_peak = rss.peak
+            cpu = cpu_split(worker.pid)
 
         units = [
             w
@@ -351,6 +364,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{label + ': max':38}{max(beyond_signals):>16}{max(bare_lengths):>16}")
     print(f"{'signals (evidence submitted)':38}{sum(signalled.values()):>16}{'':>16}")
     print(f"{'notifications recorded':38}{notified:>16}{'':>16}")
+    print("CPU seconds during the city cycle: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()))
     print(
         f"{'histories exported':38}{summary['exported'] if isinstance(summary, dict) else summary:>16}{'':>16}"
     )
