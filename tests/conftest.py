@@ -16,6 +16,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -274,6 +275,8 @@ async def start_dev_server(tmp_dir: Path, *, dynamic_config: dict[str, str] | No
         dev_server_extra_args=[*extra, "--headless"],
         search_attributes=[SearchAttributeKey.for_keyword(name) for name in SEARCH_ATTRIBUTES],
         port=free_port(),
+        # The SDK's 5 s default is too short on a busy 2-core machine.
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
 
 

@@ -65,6 +65,7 @@ from workflows.shared import (
 
 SIGNAL_CONCURRENCY = 50
 EXPORT_POLL_SECONDS = 2.0
+EXPORT_CONCURRENCY = 8
 
 
 def instant(stamp: Timestamp, zone: ZoneInfo | None) -> str:
@@ -273,6 +274,7 @@ class CycleActivities:
         if not missing:
             return DigestResult(sent=[], missing=[], skipped=True, point=input.point)
         subject, body = digest_body(input.unit_code, input.point, input.deadline, missing)
+        delivered = await self._delivered(input.cycle_code, input.unit_code)
         sent: list[str] = []
         failed: list[str] = []
         for recipient in input.recipients:
@@ -289,7 +291,7 @@ class CycleActivities:
                 point=input.point,
                 evidence_keys=missing,
             )
-            (sent if await self._deliver(message) else failed).append(message.id)
+            (sent if await self._deliver(message, delivered) else failed).append(message.id)
         return DigestResult(sent=sent, missing=missing, point=input.point, failed=failed)
 
     async def _still_missing(self, input: DigestInput) -> list[str]:
@@ -312,6 +314,7 @@ class CycleActivities:
             sco.ListMissingReviewsRequest(cycle_code=input.cycle_code),
         )
         sent = []
+        delivered = await self._delivered(input.cycle_code, "")
         for dept in reply.departments:
             if dept.missing <= 0:
                 continue
@@ -337,13 +340,14 @@ class CycleActivities:
                 body="\n".join(lines),
                 point=input.point,
             )
-            if await self._deliver(message):
+            if await self._deliver(message, delivered):
                 sent.append(message.id)
         return sent
 
     @activity.defn(name="send_notice")
     async def send_notice(self, input: NoticeInput) -> list[str]:
         sent = []
+        delivered = await self._delivered(input.cycle_code, input.unit_code)
         for recipient in input.recipients:
             message = Message(
                 id=f"{input.notification_id}/{recipient.role}",
@@ -355,7 +359,7 @@ class CycleActivities:
                 subject=input.subject,
                 body=input.body,
             )
-            if await self._deliver(message):
+            if await self._deliver(message, delivered):
                 sent.append(message.id)
         return sent
 
@@ -364,10 +368,10 @@ class CycleActivities:
             return recipient.address or self._notify.office_address
         return recipient.address
 
-    async def _deliver(self, message: Message) -> bool:
+    async def _deliver(self, message: Message, delivered: set[str]) -> bool:
         """Deliver once: skip what was already delivered (a retry after a crash), retry a
         failing channel, record the outcome when it is known. Returns whether delivered."""
-        if await self._already_sent(message):
+        if message.id in delivered:
             return True
         outcome, error = "sent", ""
         try:
@@ -403,23 +407,21 @@ class CycleActivities:
         )
         return outcome == "sent"
 
-    async def _already_sent(self, message: Message) -> bool:
+    async def _delivered(self, cycle_code: str, unit_code: str) -> set[str]:
+        """Ids of what was already delivered for this unit (one look-up per digest)."""
+        sent: set[str] = set()
         token = ""
         while True:
             reply = await _call(
                 self._services.submissions.ListNotifications,
                 sub.ListNotificationsRequest(
-                    cycle_code=message.cycle_code,
-                    unit_code=message.unit_code,
-                    page_size=1000,
-                    page_token=token,
+                    cycle_code=cycle_code, unit_code=unit_code, page_size=1000, page_token=token
                 ),
             )
-            if any(n.id == message.id and n.outcome == "sent" for n in reply.notifications):
-                return True
+            sent.update(n.id for n in reply.notifications if n.outcome == "sent")
             token = reply.next_page_token
             if not token:
-                return False
+                return sent
 
     # ---- signals to many unit workflows ----
 
@@ -524,17 +526,24 @@ class CycleActivities:
             f"WorkflowType IN ('{WORKFLOW_CYCLE}', '{WORKFLOW_UNIT}')"
         )
         summary = ExportSummary(exported=0, already=0)
+        todo = []
         async for execution in self._temporal.list_workflows(closed):
-            key = (execution.id, execution.run_id)
-            activity.heartbeat(f"{execution.id} {execution.run_id}")
-            if key in exported:
+            if (execution.id, execution.run_id) in exported:
                 summary.already += 1
-                continue
-            await self.export_one(
-                execution.id, execution.run_id, execution.workflow_type, input.cycle_code
-            )
-            summary.exported += 1
-            summary.workflows.append(execution.id)
+            else:
+                todo.append(execution)
+        gate = asyncio.Semaphore(EXPORT_CONCURRENCY)
+
+        async def one(execution) -> None:
+            async with gate:
+                await self.export_one(
+                    execution.id, execution.run_id, execution.workflow_type, input.cycle_code
+                )
+                activity.heartbeat(f"{execution.id} {execution.run_id}")
+
+        await asyncio.gather(*(one(e) for e in todo))
+        summary.exported = len(todo)
+        summary.workflows = [e.id for e in todo]
         return summary
 
     async def export_one(

@@ -28,3 +28,11 @@ class NotifySettings(BaseSettings):
     assessor_domain: str = Field(default="", alias="ONEASSESS_ASSESSOR_DOMAIN")
     # Attempts before a delivery is recorded as failed.
     attempts: int = Field(default=5, alias="ONEASSESS_NOTIFY_ATTEMPTS")
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    # Workflows kept in memory between tasks. Below the number of live unit workflows, every
+    # task of an evicted one replays its whole history: keep it above a city's units.
+    max_cached_workflows: int = Field(default=2500, alias="ONEASSESS_WORKER_CACHED_WORKFLOWS")

@@ -23,7 +23,7 @@ from services.common.clients import ServiceClients
 from services.common.config import Settings, load
 from services.common.server import service_token
 from workflows.activities import CycleActivities
-from workflows.config import NotifySettings
+from workflows.config import NotifySettings, WorkerSettings
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.notify import channel_from
@@ -43,8 +43,13 @@ async def connect(settings: Settings) -> Client:
 
 
 def build_worker(
-    client: Client, settings: Settings, notify: NotifySettings, services: ServiceClients
+    client: Client,
+    settings: Settings,
+    notify: NotifySettings,
+    services: ServiceClients,
+    tuning: WorkerSettings | None = None,
 ) -> Worker:
+    tuning = tuning or WorkerSettings()
     activities = CycleActivities(
         services, client, channel_from(notify), notify, task_queue=settings.temporal_task_queue
     )
@@ -54,6 +59,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities.all(),
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
+        max_cached_workflows=tuning.max_cached_workflows,
     )
 
 

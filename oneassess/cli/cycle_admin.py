@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from oneassess.cli.common import (
     JSON_OPTION,
     acting,
+    clients,
     command_group,
     console,
     fail,
@@ -24,6 +25,7 @@ from oneassess.cli.common import (
     run,
     settings,
 )
+from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from workflows import control
 from workflows.model import (
     CalendarChange,
@@ -132,6 +134,12 @@ def start(
         fail(f"--window must be 1 to 500, got {window}")
 
     async def go() -> str:
+        async with clients() as svc:  # a clear error now rather than a failed workflow later
+            cycle = (
+                await svc.indicators.GetCycle(ind.GetCycleRequest(cycle_code=cycle_code))
+            ).cycle
+        if cycle.state != ind.CYCLE_STATE_FOLDED:
+            fail(f"cycle {cycle_code!r} is not folded yet: fold it first")
         client = await _client()
         try:
             handle = await control.start_cycle(

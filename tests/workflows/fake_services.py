@@ -25,6 +25,7 @@ from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as sco_grpc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as sub_grpc
+from services.common.clients import CHANNEL_OPTIONS
 
 
 def stamp(moment: datetime) -> Timestamp:
@@ -101,6 +102,7 @@ class FakeServices(
     calls: list[tuple[str, object]] = field(default_factory=list)
     notifications: dict[str, sub.Notification] = field(default_factory=dict)
     record_calls: int = 0
+    _by_unit: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
     exports: dict[tuple[str, str], sub.HistoryExport] = field(default_factory=dict)
     submitted: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     score_runs: int = 0
@@ -167,7 +169,9 @@ class FakeServices(
     async def RecordNotification(self, request, context):
         self.record_calls += 1
         note = request.notification
-        self.notifications.setdefault(note.id, note)
+        if note.id not in self.notifications:
+            self.notifications[note.id] = note
+            self._by_unit[(note.cycle_code, note.unit_code)].append(note)
         return sub.RecordNotificationResponse(notification=self.notifications[note.id])
 
     async def ListNotifications(self, request, context):
@@ -270,7 +274,7 @@ class FakeServices(
 
 
 async def serve(fakes: FakeServices) -> tuple[grpc.aio.Server, str]:
-    server = grpc.aio.server()
+    server = grpc.aio.server(options=CHANNEL_OPTIONS)  # as the real services: 64 MiB messages
     ind_grpc.add_IndicatorsServiceServicer_to_server(fakes, server)
     sub_grpc.add_SubmissionsServiceServicer_to_server(fakes, server)
     sco_grpc.add_ScoringServiceServicer_to_server(fakes, server)
