@@ -28,6 +28,7 @@ from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from services.common.clients import ServiceClients
 from services.common.errors import error_reason
+from services.common.timestamps import timestamp
 from workflows import timeline
 from workflows.config import NotifySettings
 from workflows.model import (
@@ -65,12 +66,6 @@ from workflows.shared import (
 SIGNAL_CONCURRENCY = 50
 EXPORT_POLL_SECONDS = 2.0
 EXPORT_CONCURRENCY = 8
-
-
-def timestamp(value: str) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(timeline.parse(value).astimezone(UTC))
-    return stamp
 
 
 def instant(stamp: Timestamp, zone: ZoneInfo | None) -> str:

@@ -48,9 +48,24 @@ def settings() -> Settings:
     return load()
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
 def _token(cfg: Settings) -> str:
     if cfg.token:
-        return cfg.token  # ONEASSESS_TOKEN: required against any endpoint but the local stack
+        return cfg.token
+    remote = [
+        cfg.address_of(name)
+        for name in ("indicators", "submissions", "scoring")
+        if cfg.address_of(name).rsplit(":", 1)[0] not in LOCAL_HOSTS
+    ]
+    if remote:
+        # Only the local stack's own secret can sign tokens here; a real deployment issues them.
+        raise DomainError(
+            f"{remote[0]} is not the local stack: set ONEASSESS_TOKEN to a token issued for you "
+            "(--as only works against `oneassess up`)",
+            "TOKEN_REQUIRED",
+        )
     role, unit, department = parse_as(acting.value)
     return issue_token(token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}")
 

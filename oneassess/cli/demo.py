@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import grpc
 import typer
+from temporalio.client import WorkflowFailureError
 
 from oneassess.cli.common import console, fail, settings
 from oneassess.localstack.stack import StackError
@@ -43,3 +45,7 @@ def demo(
         asyncio.run(run_demo(cfg, options, console))
     except StackError as err:
         fail(str(err))
+    except grpc.aio.AioRpcError as err:
+        fail(f"a service refused a demo step: {err.code().name}: {err.details()} (logs: {cfg.home / 'logs'})")
+    except (TimeoutError, WorkflowFailureError) as err:
+        fail(f"the cycle did not run its course: {err} (logs: {cfg.home / 'logs'}; try a longer --span-seconds)")

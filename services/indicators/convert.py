@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
+from services.common.timestamps import timestamp
 from services.indicators.fold import Fold
 from services.indicators.model import CyclePlan, IndicatorDef, SpecialAssessmentDoc, UnitDef
 
@@ -20,16 +20,6 @@ METHOD_TO_PB = {
     "veto": pb.SCORING_METHOD_VETO,
 }
 PB_TO_METHOD = {v: k for k, v in METHOD_TO_PB.items()}
-
-
-def timestamp(moment: datetime | str | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    ts = Timestamp()
-    ts.FromDatetime(moment)
-    return ts
 
 
 def duration(seconds: int) -> Duration:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
+from services.common.timestamps import timestamp
 from services.scoring.claims import ToleranceCategory
 from services.scoring.explain import Step
 from services.scoring.rules import (
@@ -104,14 +102,6 @@ def rules_from_json(value: dict) -> CycleRules:
     return CycleRules(
         Decimal(value["late_penalty"]), tuple(Tier(n, Decimal(s)) for n, s in value["tiers"]), value["veto_tier"]
     )
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(moment)
-    return ts
 
 
 def run_pb(run) -> pb.ScoreRun:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
+from services.common.timestamps import timestamp
 from services.submissions import model
 from services.submissions.repository import StoredSubmission
 
@@ -15,21 +12,6 @@ ASK_STATES = {
     model.SUBMITTED: pb.ASK_STATE_SUBMITTED,
     model.LATE: pb.ASK_STATE_LATE,
 }
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(moment)
-    return ts
-
-
-def moment(message, field: str) -> datetime | None:
-    """A set Timestamp field as an aware datetime, None when unset."""
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
 
 
 def submission_pb(s: StoredSubmission) -> pb.Submission:

@@ -25,6 +25,7 @@ from services.common.errors import (
 )
 from services.common.paging import decode_token, encode_token, page_size
 from services.common.server import Runtime
+from services.common.timestamps import moment, timestamp
 from services.submissions import formats, model
 from services.submissions import repository as repo
 from services.submissions.asks import AskCatalogues, AskIndex
@@ -32,10 +33,8 @@ from services.submissions.blobstore import BlobStore, BlobWriter
 from services.submissions.convert import (
     ASK_STATES,
     history_export_pb,
-    moment,
     notification_pb,
     submission_pb,
-    timestamp,
     window_pb,
 )
 from workflows.shared import (

@@ -26,7 +26,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.clients import ServiceClients
 from services.common.config import Settings
-from services.submissions.convert import timestamp
+from services.common.timestamps import timestamp
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "haizhou-2026"
 CYCLE = "haizhou-2026"

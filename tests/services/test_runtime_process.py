@@ -19,7 +19,7 @@ from oneassess.indicators.v1 import indicators_service_pb2_grpc as ipb_grpc
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common.auth import Role, bearer_metadata
-from services.submissions.convert import timestamp
+from services.common.timestamps import timestamp
 from tests.conftest import EXAMPLE, make_settings, start_stack, stop_stack, token_for
 from tests.services import submissions_support as s
 

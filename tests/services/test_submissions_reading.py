@@ -12,7 +12,7 @@ import pytest
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.auth import Role
 from services.common.errors import error_reason
-from services.submissions.convert import timestamp
+from services.common.timestamps import timestamp
 from tests.conftest import start_stack, stop_stack
 from tests.services import submissions_support as s
 
