@@ -34,7 +34,7 @@ def _chart_data(results: dict[str, Any]) -> dict[str, Any]:
         "tiers": tiers,
         "ranking": {g: sorted(rows, key=lambda r: (r["rank"], r["unit"])) for g, rows in sorted(by_group.items())},
         "burden": [
-            {"unit": u["unit_code"], "before": u["asks_before"], "after": u["asks_after"]}
+            {"unit": u["unit"], "before": u["asks_before"], "after": u["asks_after"]}
             for u in results.get("burden", {}).get("units", [])
         ],
         "submissions": results.get("submissions_timeline", {}),
@@ -96,7 +96,7 @@ def _burden_section(results: dict[str, Any]) -> str:
         for kind, v in sorted(kinds.items())
     ]
     unit_rows = [
-        [u["unit_code"], u.get("kind", ""), u["asks_before"], u["asks_after"]] for u in burden.get("units", [])
+        [u["unit"], u.get("kind", ""), u["asks_before"], u["asks_after"]] for u in burden.get("units", [])
     ]
     return (
         '<section id="burden"><h2>Asks before and after folding</h2>'

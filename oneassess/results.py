@@ -9,6 +9,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
+
 from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as sc_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
@@ -27,6 +29,7 @@ async def _pages(call, request, field: str) -> list:
 
 
 def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
+    """The burden report as `oneassess cycle burden --json` prints it and results.json holds it."""
     return {
         "cycle": report.cycle_code,
         "by_kind": {
@@ -40,7 +43,7 @@ def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
         },
         "units": [
             {
-                "unit_code": u.unit_code,
+                "unit": u.unit_code,
                 "kind": u.kind,
                 "group": u.group,
                 "asks_before": u.asks_before,
@@ -49,7 +52,48 @@ def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
             }
             for u in report.units
         ],
+        "asks": [
+            {
+                "kind": a.kind,
+                "evidence_key": a.evidence_key,
+                "indicators": a.indicators,
+                "special_assessments": a.special_assessments,
+            }
+            for a in report.asks
+        ],
     }
+
+
+def add_collection_burden(
+    document: dict[str, Any], submissions: list[sub_pb.Submission], notifications: list[sub_pb.Notification]
+) -> None:
+    """Per unit: asks submitted, uploads made, reminder digests received (the burden that remains)."""
+    submitted = Counter(unit for unit, _ in {(s.unit_code, s.evidence_key) for s in submissions})
+    uploads = Counter(s.unit_code for s in submissions)
+    reminders = Counter(unit for unit, _ in _digest_points(notifications))
+    for row in document["units"]:
+        row["asks_submitted"] = submitted.get(row["unit"], 0)
+        row["uploads"] = uploads.get(row["unit"], 0)
+        row["reminders"] = reminders.get(row["unit"], 0)
+
+
+async def burden(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
+    """The burden report, with each unit's submissions and reminders when the caller may see them."""
+    report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
+    document = burden_document(report)
+    try:
+        submissions = await _pages(
+            clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
+        )
+        notifications = await _pages(
+            clients.submissions.ListNotifications, sub_pb.ListNotificationsRequest(cycle_code=cycle_code), "notifications"
+        )
+    except grpc.aio.AioRpcError as err:
+        if err.code() not in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAVAILABLE):
+            raise
+        return document  # asks only: this caller (or this moment) cannot see collection
+    add_collection_burden(document, submissions, notifications)
+    return document
 
 
 def scoreboard_document(scores: list[sc_pb.UnitScore]) -> list[dict[str, Any]]:
@@ -87,10 +131,18 @@ def timeline_document(
     }
 
 
+def _digest_points(notifications: list[sub_pb.Notification]) -> set[tuple[str, str]]:
+    """(unit, reminder point) of every reminder digest: one digest per unit per point."""
+    return {
+        (n.unit_code, n.point)
+        for n in notifications
+        if n.unit_code and n.kind in ("reminder", "overdue", "escalation")
+    }
+
+
 def reminders_document(notifications: list[sub_pb.Notification], units: list[str]) -> dict[str, Any]:
     digests = {n.id: n for n in notifications if n.unit_code and n.kind in ("reminder", "overdue", "escalation")}
-    per_point = Counter((n.unit_code, n.point) for n in digests.values())
-    reminders = Counter(unit for unit, _ in per_point)
+    reminders = Counter(unit for unit, _ in _digest_points(notifications))
     escalations = Counter(n.unit_code for n in digests.values() if n.recipient_role in ("head", "office"))
     by_channel = Counter(n.channel for n in digests.values())
     outcomes = Counter(n.outcome for n in digests.values())
@@ -111,7 +163,7 @@ def reminders_document(notifications: list[sub_pb.Notification], units: list[str
 
 async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     cycle = (await clients.indicators.GetCycle(ind_pb.GetCycleRequest(cycle_code=cycle_code))).cycle
-    burden = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
+    report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
     scores = await _pages(clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores")
     submissions = await _pages(
         clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
@@ -123,14 +175,16 @@ async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     )
     ask_times = await clients.submissions.ListAskTimes(sub_pb.ListAskTimesRequest(cycle_code=cycle_code))
     extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in ask_times.extended}
-    units = [u.unit_code for u in burden.units]
+    units = [u.unit_code for u in report.units]
+    burden_doc = burden_document(report)
+    add_collection_burden(burden_doc, submissions, notifications)
     return {
         "cycle": cycle_code,
         "cycle_name": cycle.name,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tiers": [{"name": t.name, "top_share": t.top_share} for t in cycle.tiers],
         "veto_tier": cycle.veto_tier,
-        "burden": burden_document(burden),
+        "burden": burden_doc,
         "scoreboard": scoreboard_document(scores),
         "submissions_timeline": timeline_document(
             submissions,
@@ -138,7 +192,7 @@ async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
             (ask_times.cycle_deadline if ask_times.HasField("cycle_deadline") else cycle.calendar.evidence_due).ToDatetime(
                 tzinfo=UTC
             ),
-            sum(u.asks_after for u in burden.units),
+            sum(u.asks_after for u in report.units),
             extended,
         ),
         "reminders": reminders_document(notifications, units),

@@ -15,6 +15,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from oneassess import results
 from oneassess.cli import common
 from oneassess.cli.common import (
     JSON_OPTION,
@@ -396,36 +397,6 @@ def cycle_show(code: str = typer.Argument(..., help="Cycle code."), json_output:
     console.print(table)
 
 
-def burden_json(report: pb.BurdenReport) -> dict[str, Any]:
-    return {
-        "cycle": report.cycle_code,
-        "by_kind": {
-            k.kind: {
-                "units": k.units,
-                "asks_before": k.asks_before,
-                "asks_after": k.asks_after,
-                "reduction_percent": k.reduction_percent,
-            }
-            for k in report.by_kind
-        },
-        "units": [
-            {
-                "unit": u.unit_code,
-                "kind": u.kind,
-                "group": u.group,
-                "asks_before": u.asks_before,
-                "asks_after": u.asks_after,
-                "reduction_percent": u.reduction_percent,
-            }
-            for u in report.units
-        ],
-        "asks": [
-            {"kind": a.kind, "evidence_key": a.evidence_key, "indicators": a.indicators, "special_assessments": a.special_assessments}
-            for a in report.asks
-        ],
-    }
-
-
 @cycle_app.command("burden")
 def cycle_burden(
     code: str = typer.Argument(..., help="Cycle code."),
@@ -437,14 +408,16 @@ def cycle_burden(
     Example: oneassess cycle burden haizhou-2026 --json
     """
 
-    async def go() -> pb.GetBurdenReportResponse:
+    async def go() -> tuple[pb.BurdenReport, dict[str, Any]]:
         async with common.clients() as svc:
-            return await svc.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=code))
+            report = (await svc.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=code))).report
+            return report, await results.burden(svc, code)
 
-    report = run(go).report
+    report, document = run(go)
     if json_output:
-        print_json(burden_json(report))
+        print_json(document)
         return
+    collected = {u["unit"]: u for u in document["units"]}
     table = Table("unit kind", "units", "asks before", "asks after", "reduction", title=f"burden of {report.cycle_code}")
     for k in report.by_kind:
         table.add_row(k.kind, str(k.units), str(k.asks_before), str(k.asks_after), f"{k.reduction_percent:.1f}%")
@@ -455,9 +428,13 @@ def cycle_burden(
         top.add_row(a.kind, a.evidence_key, str(a.indicators), str(a.special_assessments))
     console.print(top)
     if per_unit:
-        units = Table("unit", "kind", "group", "asks before", "asks after", "reduction")
+        units = Table("unit", "kind", "group", "asks before", "asks after", "reduction", "submitted", "reminders")
         for u in report.units:
-            units.add_row(u.unit_code, u.kind, u.group, str(u.asks_before), str(u.asks_after), f"{u.reduction_percent:.1f}%")
+            row = collected.get(u.unit_code, {})
+            units.add_row(
+                u.unit_code, u.kind, u.group, str(u.asks_before), str(u.asks_after), f"{u.reduction_percent:.1f}%",
+                str(row.get("asks_submitted", "")), str(row.get("reminders", "")),
+            )
         console.print(units)
 
 

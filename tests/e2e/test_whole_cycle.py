@@ -103,7 +103,7 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
         # Collection: one unit never submitted, late units were late, everyone else complete.
         never = next(u for u, b in demo["behaviours"].items() if b == "never")
         timeline = saved["submissions_timeline"]
-        assert timeline["missing"] == next(u["asks_after"] for u in saved["burden"]["units"] if u["unit_code"] == never)
+        assert timeline["missing"] == next(u["asks_after"] for u in saved["burden"]["units"] if u["unit"] == never)
         assert timeline["late"] == 2 * 3
         reminders = {r["unit"]: r for r in saved["reminders"]["by_unit"]}
         assert reminders[never]["escalations"] == 3  # head at the 2nd overdue digest, head + office at the 3rd
@@ -112,7 +112,10 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
 
         # The CLI tells the same numbers.
         burden = json.loads(_cli(env, "cycle", "burden", cycle, "--json"))
-        assert burden["by_kind"]["township"]["asks_after"] == 21
+        assert burden["by_kind"] == saved["burden"]["by_kind"]
+        per_unit = {u["unit"]: u for u in burden["units"]}
+        assert per_unit[never]["asks_submitted"] == 0 and per_unit[never]["reminders"] == reminders[never]["reminders"]
+        assert all(per_unit[u]["reminders"] == 0 for u in early)
         scores = json.loads(_cli(env, "scores", cycle, "--json", "--as", "auditor"))
         rows = scores["scores"] if isinstance(scores, dict) else scores
         by_unit = {r["unit_code"]: r for r in rows}

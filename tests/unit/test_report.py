@@ -21,8 +21,8 @@ RESULTS = {
     "burden": {
         "by_kind": {"township": {"units": 2, "asks_before": 51, "asks_after": 21}},
         "units": [
-            {"unit_code": "a-town", "kind": "township", "asks_before": 51, "asks_after": 21},
-            {"unit_code": "b-town", "kind": "township", "asks_before": 51, "asks_after": 21},
+            {"unit": "a-town", "kind": "township", "asks_before": 51, "asks_after": 21},
+            {"unit": "b-town", "kind": "township", "asks_before": 51, "asks_after": 21},
         ],
     },
     "scoreboard": [
