@@ -21,7 +21,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from rich.console import Console
 
-from services.common.auth import Role, issue_token, parse_as, token_secret
+from services.common.auth import issue_token, parse_as, token_secret
 from services.common.clients import ServiceClients
 from services.common.config import Settings, load
 from services.common.errors import DomainError, describe_rpc_error
@@ -130,6 +130,3 @@ def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
     app.add_typer(sub, name=name)
     return sub
 
-
-def role_names() -> str:
-    return ", ".join(r.value for r in Role)

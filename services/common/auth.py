@@ -61,10 +61,6 @@ class Principal:
                 metadata={"field": field},
             )
 
-    @property
-    def reads_everything(self) -> bool:
-        return self.role in (Role.ADMIN, Role.AUDITOR, Role.SERVICE)
-
 
 current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("principal")
 

@@ -123,10 +123,6 @@ def to_status(error: DomainError) -> status_pb2.Status:
     return status_pb2.Status(code=error.rpc_code, message=error.message, details=packed)
 
 
-async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
-    await context.abort_with_status(rpc_status.to_status(to_status(error)))
-
-
 def describe_rpc_error(err: grpc.RpcError) -> tuple[str, str, list[str]]:
     """(code name, message, violations) of a received error, for clients and the CLI."""
     status = rpc_status.from_call(err) if hasattr(err, "trailing_metadata") else None
