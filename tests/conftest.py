@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,6 +33,23 @@ from services.common.clients import ServiceClients
 from services.common.config import Settings
 
 TEST_SECRET = "test-secret-not-for-production-0123456789"
+
+
+def pytest_configure(config) -> None:
+    """A temporary directory of this session's own: pytest's default one is shared by every
+    session of the same user and pruned by them, which would pull PostgreSQL's data from
+    under a concurrent run."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="oneassess-tests-")
+        config._oneassess_basetemp = config.option.basetemp
+
+
+def pytest_unconfigure(config) -> None:
+    basetemp = getattr(config, "_oneassess_basetemp", None)
+    if basetemp:
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "haizhou-2026"
 

@@ -112,7 +112,10 @@ class EmbeddedPostgres:
         user = self._system_user()
         if user:
             utils.ensure_user_exists(user)
+            # The unprivileged server must reach both its data and its binaries (a clone made
+            # with `mktemp -d` is 0700).
             utils.ensure_prefix_permissions(self.data_dir)
+            utils.ensure_prefix_permissions(_commands.POSTGRES_BIN_PATH)
             readable = stat.S_IRGRP | stat.S_IROTH
             utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
             utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", readable)

@@ -82,6 +82,22 @@ def temporal_interceptors() -> list:
     return [TracingInterceptor()]
 
 
+# The header Temporal's TracingInterceptor reads a caller's trace context from.
+TEMPORAL_TRACE_HEADER = "_tracer-data"
+
+
+def current_trace_carrier() -> dict[str, str]:
+    """The current trace context as W3C headers ({} when tracing is off), to store with an
+    event that is delivered later (the outbox)."""
+    if not _enabled:
+        return {}
+    from opentelemetry import propagate
+
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
 def shutdown() -> None:
     provider = trace.get_tracer_provider()
     if hasattr(provider, "shutdown"):

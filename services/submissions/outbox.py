@@ -152,6 +152,11 @@ class OutboxRelay:
             request_id=signal_request_id(row.id),
         )
         request.input.payloads.extend(await client.data_converter.encode([arg]))
+        if row.trace_context:
+            # The upload's trace continues in the workflow that handles the signal.
+            request.header.fields[telemetry.TEMPORAL_TRACE_HEADER].CopyFrom(
+                client.data_converter.payload_converter.to_payloads([row.trace_context])[0]
+            )
         try:
             await client.workflow_service.signal_workflow_execution(
                 request, retry=False, timeout=timedelta(seconds=self.options.signal_timeout_seconds)

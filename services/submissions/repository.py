@@ -4,7 +4,7 @@ extension requests, outbox, notifications, history exports."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -273,15 +273,19 @@ async def ask_times(
 # -- outbox ---------------------------------------------------------------------------------------
 
 
-async def enqueue(conn, *, workflow_id: str, signal: str, payload: dict[str, Any]) -> None:
+async def enqueue(
+    conn, *, workflow_id: str, signal: str, payload: dict[str, Any], trace_context: dict[str, str] | None = None
+) -> None:
     """An event for the relay, committed with the caller's transaction; wakes every relay."""
     await conn.execute(
-        "WITH queued AS (INSERT INTO outbox (workflow_id, signal, payload) VALUES ($1, $2, $3) RETURNING id)"
+        "WITH queued AS (INSERT INTO outbox (workflow_id, signal, payload, trace_context)"
+        " VALUES ($1, $2, $3, $5) RETURNING id)"
         " SELECT pg_notify($4, '') FROM queued",
         workflow_id,
         signal,
         payload,
         OUTBOX_CHANNEL,
+        trace_context or {},
     )
 
 
@@ -292,18 +296,20 @@ class OutboxRow:
     signal: str
     payload: dict[str, Any]
     attempts: int
+    trace_context: dict[str, str] = field(default_factory=dict)
 
 
 async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
     """Due rows, locked for this transaction; rows another replica holds are skipped."""
     rows = await conn.fetch(
-        "SELECT id, workflow_id, signal, payload, attempts FROM outbox"
+        "SELECT id, workflow_id, signal, payload, attempts, trace_context FROM outbox"
         " WHERE delivered_at IS NULL AND next_attempt_at <= clock_timestamp()"
         " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
     return [
-        OutboxRow(r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"]) for r in rows
+        OutboxRow(r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"], r["trace_context"])
+        for r in rows
     ]
 
 

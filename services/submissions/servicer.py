@@ -14,7 +14,7 @@ from google.rpc import code_pb2
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common import audit, idempotency
+from services.common import audit, idempotency, telemetry
 from services.common.auth import Principal, Role, principal
 from services.common.errors import (
     DomainError,
@@ -165,6 +165,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             )
             await repo.enqueue(
                 conn,
+                trace_context=telemetry.current_trace_carrier(),
                 workflow_id=unit_workflow_id(stored.cycle_code, stored.unit_code),
                 signal=SIGNAL_EVIDENCE_SUBMITTED,
                 payload=asdict(
@@ -415,6 +416,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             )
             await repo.enqueue(
                 conn,
+                trace_context=telemetry.current_trace_carrier(),
                 workflow_id=cycle_workflow_id(request.cycle_code),
                 signal=SIGNAL_EXTENSION_REQUESTED,
                 payload=asdict(signal),
