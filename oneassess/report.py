@@ -73,7 +73,12 @@ def render(results: dict[str, Any]) -> str:
 
 
 def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
-    parts = ['<section id="ranking"><h2>Ranking per peer group, with tiers</h2>']
+    tiers = [t["name"] for t in results.get("tiers", [])] + [results.get("veto_tier") or "veto"]
+    legend = "".join(
+        f'<span><b style="color:{TIER_COLOURS[min(i, len(TIER_COLOURS) - 1) if i < len(tiers) - 1 else -1]}">■</b> {_esc(name)}</span>'
+        for i, name in enumerate(tiers)
+    )
+    parts = ['<section id="ranking"><h2>Ranking per peer group, with tiers</h2>', f'<p class="legend">{legend}</p>']
     for group, rows in data["ranking"].items():
         parts.append(f"<h3>{_esc(group)}</h3>")
         parts.append(f'<div class="chart" data-chart="ranking" data-group="{_esc(group)}"></div>')
