@@ -8,14 +8,14 @@ PROTO_OUT := .
 PROTOS := $(shell find protos -name '*.proto')
 PYTEST_ARGS ?=
 
-.PHONY: help demo test test-fast proto proto-check lint fmt up down status bench deploy-check clean
+.PHONY: help demo test proto proto-check proto-breaking lint fmt up down status bench deploy-check clean
 
 help:
 	@echo "make demo        run the sample city's whole year-end cycle on the embedded stack (KEEP=1 leaves it up)"
 	@echo "make test        run the whole test suite (real PostgreSQL, Temporal and gRPC)"
 	@echo "make up|down     start|stop the local stack; make status shows it"
 	@echo "make proto       regenerate Python code from protos/; make proto-check verifies it is in sync"
-	@echo "make lint        ruff and buf lint"
+	@echo "make lint        ruff and buf lint; make proto-breaking BASE=rev checks protos against rev"
 	@echo "make bench       run the benchmarks under bench/"
 
 $(STAMP): pyproject.toml
@@ -56,6 +56,11 @@ proto-check: $(STAMP)
 		test -f "$$tmp/$$f" || { echo "stale generated file: $$f (run 'make proto')"; rm -rf $$tmp; exit 1; }; \
 	done; \
 	rm -rf $$tmp; echo "generated code is in sync with protos/"
+
+# The contract must not break for existing clients: compare protos/ with another revision.
+BASE ?= main
+proto-breaking: $(STAMP)
+	cd protos && ../$(BIN)/buf breaking --against '../.git#ref=$(BASE),subdir=protos'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
