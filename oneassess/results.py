@@ -15,17 +15,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as sc_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
 from services.common.clients import ServiceClients
-
-
-async def _pages(call, request, field: str) -> list:
-    items, token = [], ""
-    while True:
-        request.page_token = token
-        response = await call(request)
-        items.extend(getattr(response, field))
-        token = response.next_page_token
-        if not token:
-            return items
+from services.common.paging import all_pages
 
 
 def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
@@ -82,10 +72,10 @@ async def burden(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
     document = burden_document(report)
     try:
-        submissions = await _pages(
+        submissions = await all_pages(
             clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
         )
-        notifications = await _pages(
+        notifications = await all_pages(
             clients.submissions.ListNotifications, sub_pb.ListNotificationsRequest(cycle_code=cycle_code), "notifications"
         )
     except grpc.aio.AioRpcError as err:
@@ -164,11 +154,11 @@ def reminders_document(notifications: list[sub_pb.Notification], units: list[str
 async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     cycle = (await clients.indicators.GetCycle(ind_pb.GetCycleRequest(cycle_code=cycle_code))).cycle
     report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
-    scores = await _pages(clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores")
-    submissions = await _pages(
+    scores = await all_pages(clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores")
+    submissions = await all_pages(
         clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
     )
-    notifications = await _pages(
+    notifications = await all_pages(
         clients.submissions.ListNotifications,
         sub_pb.ListNotificationsRequest(cycle_code=cycle_code),
         "notifications",

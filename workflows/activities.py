@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -28,6 +29,7 @@ from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from services.common.clients import ServiceClients
 from services.common.errors import error_reason
+from services.common.paging import all_pages, pages
 from services.common.timestamps import timestamp
 from workflows import timeline
 from workflows.config import NotifySettings
@@ -409,19 +411,12 @@ class CycleActivities:
 
     async def _delivered(self, cycle_code: str, unit_code: str) -> set[str]:
         """Ids of what was already delivered for this unit (one look-up per digest)."""
-        sent: set[str] = set()
-        token = ""
-        while True:
-            reply = await _call(
-                self._services.submissions.ListNotifications,
-                sub.ListNotificationsRequest(
-                    cycle_code=cycle_code, unit_code=unit_code, page_size=1000, page_token=token
-                ),
-            )
-            sent.update(n.id for n in reply.notifications if n.outcome == "sent")
-            token = reply.next_page_token
-            if not token:
-                return sent
+        notifications = await all_pages(
+            partial(_call, self._services.submissions.ListNotifications),
+            sub.ListNotificationsRequest(cycle_code=cycle_code, unit_code=unit_code, page_size=1000),
+            "notifications",
+        )
+        return {n.id for n in notifications if n.outcome == "sent"}
 
     # ---- signals to many unit workflows ----
 
@@ -439,19 +434,12 @@ class CycleActivities:
         """Tell every unit its result (published, then final): the unit's history says "scored"."""
         scores: dict[str, sco.UnitScore] = {}
         run = 0
-        token = ""
-        while True:
-            reply = await _call(
-                self._services.scoring.ListScores,
-                sco.ListScoresRequest(
-                    cycle_code=input.cycle_code, page_size=5000, page_token=token
-                ),
-            )
+        async for reply in pages(
+            partial(_call, self._services.scoring.ListScores),
+            sco.ListScoresRequest(cycle_code=input.cycle_code, page_size=5000),
+        ):
             run = reply.run.run
             scores.update({s.unit_code: s for s in reply.scores})
-            token = reply.next_page_token
-            if not token:
-                break
 
         async def send(code: str) -> None:
             score = scores.get(code)
@@ -576,16 +564,9 @@ class CycleActivities:
         return reply.export
 
     async def _exported(self, cycle_code: str) -> set[tuple[str, str]]:
-        seen: set[tuple[str, str]] = set()
-        token = ""
-        while True:
-            reply = await _call(
-                self._services.submissions.ListHistoryExports,
-                sub.ListHistoryExportsRequest(
-                    cycle_code=cycle_code, page_size=5000, page_token=token
-                ),
-            )
-            seen.update((e.workflow_id, e.run_id) for e in reply.exports)
-            token = reply.next_page_token
-            if not token:
-                return seen
+        exports = await all_pages(
+            partial(_call, self._services.submissions.ListHistoryExports),
+            sub.ListHistoryExportsRequest(cycle_code=cycle_code, page_size=5000),
+            "exports",
+        )
+        return {(e.workflow_id, e.run_id) for e in exports}

@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from oneassess.cli.common import JSON_OPTION, clients, console, fail, print_json, run, settings
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
+from services.common.paging import all_pages
 from workflows.history import Entry, describe
 from workflows.shared import cycle_workflow_id, unit_workflow_id
 
@@ -84,18 +85,11 @@ async def from_temporal(client: Client, workflow_id: str) -> list[WorkflowHistor
 async def list_exports(
     submissions, cycle_code: str, unit_code: str = ""
 ) -> list[sub.HistoryExport]:
-    found: list[sub.HistoryExport] = []
-    token = ""
-    while True:
-        reply = await submissions.ListHistoryExports(
-            sub.ListHistoryExportsRequest(
-                cycle_code=cycle_code, unit_code=unit_code, page_size=5000, page_token=token
-            )
-        )
-        found.extend(reply.exports)
-        token = reply.next_page_token
-        if not token:
-            return found
+    return await all_pages(
+        submissions.ListHistoryExports,
+        sub.ListHistoryExportsRequest(cycle_code=cycle_code, unit_code=unit_code, page_size=5000),
+        "exports",
+    )
 
 
 async def read_export(submissions, export: sub.HistoryExport) -> tuple[bytes, bool]:

@@ -29,6 +29,7 @@ from oneassess.cli.common import (
 )
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.errors import describe_rpc_error
+from services.common.paging import all_pages
 
 catalog_app = typer.Typer(help="Special assessments: import, list, Excel template.", no_args_is_help=True)
 units_app = typer.Typer(help="Assessed units: import and list.", no_args_is_help=True)
@@ -202,16 +203,8 @@ def catalog_list(
     """
 
     async def go() -> list[pb.SpecialAssessment]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.indicators.ListSpecialAssessments(
-                    pb.ListSpecialAssessmentsRequest(page_size=500, page_token=token, all_versions=all_versions, code=code)
-                )
-                found += page.special_assessments
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.indicators.ListSpecialAssessments, pb.ListSpecialAssessmentsRequest(page_size=500, all_versions=all_versions, code=code), "special_assessments")
 
     found = run(go)
     if json_output:
@@ -291,16 +284,8 @@ def units_list(
     """
 
     async def go() -> list[pb.Unit]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.indicators.ListUnits(
-                    pb.ListUnitsRequest(page_size=1000, page_token=token, kind=kind, group=group)
-                )
-                found += page.units
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.indicators.ListUnits, pb.ListUnitsRequest(page_size=1000, kind=kind, group=group), "units")
 
     found = run(go)
     if json_output:
@@ -456,16 +441,8 @@ def asks(
         fail("--unit: which unit's asks? (e.g. --unit baiquan-town)")
 
     async def go() -> list[pb.Ask]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.indicators.ListAsks(
-                    pb.ListAsksRequest(cycle_code=code, unit_code=unit, page_size=1000, page_token=token)
-                )
-                found += page.asks
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.indicators.ListAsks, pb.ListAsksRequest(cycle_code=code, unit_code=unit, page_size=1000), "asks")
 
     found = run(go)
     if json_output:

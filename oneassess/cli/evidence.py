@@ -30,6 +30,7 @@ from oneassess.cli.common import (
     run,
 )
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
+from services.common.paging import all_pages
 
 CHUNK_BYTES = 64 * 1024
 PROGRESS_FROM_BYTES = 1024 * 1024  # smaller files upload before a bar could be read
@@ -180,22 +181,8 @@ def list_evidence(
     """
 
     async def go():
-        found, token = [], ""
         async with clients() as svc:
-            while True:
-                page = await svc.submissions.ListSubmissions(
-                    pb.ListSubmissionsRequest(
-                        cycle_code=cycle_code,
-                        unit_code=unit,
-                        evidence_key=key,
-                        page_size=1000,
-                        page_token=token,
-                    )
-                )
-                found += page.submissions
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.submissions.ListSubmissions, pb.ListSubmissionsRequest(cycle_code=cycle_code, unit_code=unit, evidence_key=key, page_size=1000), "submissions")
 
     found = run(go)
     if json_output:

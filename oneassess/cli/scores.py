@@ -17,6 +17,7 @@ from oneassess.cli import common
 from oneassess.cli.catalog import cycle_app
 from oneassess.cli.common import JSON_OPTION, console, fail, print_json, request_id, run
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
+from services.common.paging import all_pages
 
 reviews_app = typer.Typer(help="Reviews: record one, import a sheet, write the sheet, history.", no_args_is_help=True)
 claims_app = typer.Typer(help="Tolerance claims (容错): file, decide, list.", no_args_is_help=True)
@@ -191,24 +192,8 @@ def reviews_history(
     ref = _indicator(indicator) if indicator else pb.IndicatorRef()
 
     async def go() -> list[pb.Review]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.scoring.ListReviews(
-                    pb.ListReviewsRequest(
-                        cycle_code=cycle,
-                        unit_code=unit,
-                        special_assessment_code=ref.special_assessment_code,
-                        indicator_code=ref.indicator_code,
-                        all_revisions=not latest,
-                        page_size=5000,
-                        page_token=token,
-                    )
-                )
-                found += page.reviews
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.scoring.ListReviews, pb.ListReviewsRequest(cycle_code=cycle, unit_code=unit, special_assessment_code=ref.special_assessment_code, indicator_code=ref.indicator_code, all_revisions=not latest, page_size=5000), "reviews")
 
     reviews = run(go)
     if json_output:
@@ -325,16 +310,8 @@ def claims_list(
         fail(f"--state {state!r}: use pending, approved or rejected")
 
     async def go() -> list[pb.Claim]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.scoring.ListClaims(
-                    pb.ListClaimsRequest(cycle_code=cycle, unit_code=unit, state=states[state], page_size=1000, page_token=token)
-                )
-                found += page.claims
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.scoring.ListClaims, pb.ListClaimsRequest(cycle_code=cycle, unit_code=unit, state=states[state], page_size=1000), "claims")
 
     claims = run(go)
     if json_output:
@@ -440,14 +417,8 @@ def appeals_list(
     """
 
     async def go() -> list[pb.Appeal]:
-        found, token = [], ""
         async with common.clients() as svc:
-            while True:
-                page = await svc.scoring.ListAppeals(pb.ListAppealsRequest(cycle_code=cycle, unit_code=unit, page_size=1000, page_token=token))
-                found += page.appeals
-                token = page.next_page_token
-                if not token:
-                    return found
+            return await all_pages(svc.scoring.ListAppeals, pb.ListAppealsRequest(cycle_code=cycle, unit_code=unit, page_size=1000), "appeals")
 
     appeals = run(go)
     if json_output:

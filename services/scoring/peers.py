@@ -16,6 +16,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
 from services.common.clients import ServiceClients
 from services.common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from services.common.paging import pages
 from services.scoring.convert import cycle_context
 from services.scoring.rules import asks_digest
 
@@ -79,12 +80,11 @@ class Peers:
         times: dict[str, dict[str, datetime]] = {}
         extended: dict[str, datetime] = {}
         deadline: datetime | None = None
-        token = ""
         try:
-            while True:
-                page = await self._clients.submissions.ListAskTimes(
-                    sub_pb.ListAskTimesRequest(cycle_code=cycle_code, page_size=ASK_PAGE, page_token=token)
-                )
+            async for page in pages(
+                self._clients.submissions.ListAskTimes,
+                sub_pb.ListAskTimesRequest(cycle_code=cycle_code, page_size=ASK_PAGE),
+            ):
                 if deadline is None:
                     if not page.HasField("cycle_deadline"):
                         raise FailedPrecondition(
@@ -96,9 +96,6 @@ class Peers:
                     extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in page.extended}
                 for ask in page.ask_times:
                     times.setdefault(ask.unit_code, {})[ask.evidence_key] = ask.first_submitted_at.ToDatetime(tzinfo=UTC)
-                token = page.next_page_token
-                if not token:
-                    break
         except grpc.aio.AioRpcError as err:
             raise _passed_on("submissions", err) from err
         return AskTimes(deadline, extended, times)
