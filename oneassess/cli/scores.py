@@ -17,7 +17,7 @@ from oneassess.cli import common
 from oneassess.cli.catalog import cycle_app
 from oneassess.cli.common import JSON_OPTION, console, fail, print_json, request_id, run
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
-from services.common.paging import all_pages
+from services.common.paging import all_pages, pages
 
 reviews_app = typer.Typer(help="Reviews: record one, import a sheet, write the sheet, history.", no_args_is_help=True)
 claims_app = typer.Typer(help="Tolerance claims (容错): file, decide, list.", no_args_is_help=True)
@@ -445,17 +445,14 @@ def scores(
     """
 
     async def go() -> tuple[list[pb.UnitScore], pb.ListScoresResponse]:
-        found, token, first = [], "", None
         async with common.clients() as svc:
-            while True:
-                page = await svc.scoring.ListScores(
-                    pb.ListScoresRequest(cycle_code=cycle, group=group, run=run_number, page_size=5000, page_token=token)
+            responses = [
+                page
+                async for page in pages(
+                    svc.scoring.ListScores, pb.ListScoresRequest(cycle_code=cycle, group=group, run=run_number, page_size=5000)
                 )
-                first = first or page
-                found += page.scores
-                token = page.next_page_token
-                if not token:
-                    return found, first
+            ]
+        return [s for page in responses for s in page.scores], responses[0]
 
     found, first = run(go)
     if json_output:
