@@ -306,6 +306,23 @@ async def latest_reviews(conn, *, cycle_code: str, watermark: int) -> dict[Indic
     return out
 
 
+async def overlay_reviews(
+    conn, reviews: dict[IndicatorKey, dict[str, ReviewRef]], *, ids: Sequence[int]
+) -> dict[IndicatorKey, dict[str, ReviewRef]]:
+    """`reviews` with these reviews (appeal adjustments, in order) put over their unit's."""
+    if not ids:
+        return reviews
+    rows = await conn.fetch(
+        "SELECT id, unit_code, sa_code, indicator_code, method, judgement FROM reviews WHERE id = ANY($1::bigint[])",
+        list(ids),
+    )
+    by_id = {r["id"]: r for r in rows}
+    for review_id in ids:
+        _, unit, sa, code, method, judgement = by_id[review_id]
+        reviews.setdefault((sa, code), {})[unit] = (review_id, parse_judgement(method, judgement))
+    return reviews
+
+
 async def latest_review_of(conn, *, cycle_code: str, unit: str, key: IndicatorKey) -> ReviewRow | None:
     row = await conn.fetchrow(
         "SELECT * FROM reviews WHERE cycle_code = $1 AND unit_code = $2 AND sa_code = $3 AND indicator_code = $4"

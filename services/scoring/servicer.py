@@ -698,8 +698,14 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             deadline,
             extended,
             times,
-            await repo.latest_reviews(
-                conn, cycle_code=cycle, watermark=recipe["review_watermark"] if review_watermark is None else review_watermark
+            await repo.overlay_reviews(
+                conn,
+                await repo.latest_reviews(
+                    conn,
+                    cycle_code=cycle,
+                    watermark=recipe["review_watermark"] if review_watermark is None else review_watermark,
+                ),
+                ids=recipe.get("appeal_reviews", []),
             ),
             await repo.approved_claims(conn, cycle_code=cycle, watermark=recipe["decision_watermark"]),
         )
@@ -961,9 +967,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
     async def _recompute_after_appeal(
         self, conn, ctx: CycleContext, base: repo.RunRow, appeal: repo.AppealRow, review_id: int, caller: Principal
     ) -> repo.RunRow:
-        """A new published run: the base run's inputs plus the adjusted review. Detail rows are
-        stored for the units whose results changed; the rest point at the run holding theirs."""
-        recipe = {**base.recipe, "review_watermark": review_id}
+        """A new published run: exactly the base run's inputs plus the adjusted review (reviews
+        recorded since the base run was computed stay out of published results). Detail rows
+        are stored for the units whose results changed; the rest point at the run holding theirs."""
+        recipe = {**base.recipe, "appeal_reviews": [*base.recipe.get("appeal_reviews", []), review_id]}
         inputs = await self._inputs_from_recipe(conn, ctx, recipe)
         results, inputs_sha, results_sha = await asyncio.to_thread(_compute_with_digests, inputs)
         stored = {r["unit_code"]: r for r in await repo.unit_scores(conn, run_id=base.id)}

@@ -167,3 +167,34 @@ async def test_the_window_closes_at_the_appeal_deadline(city):
     await city.pool.execute("UPDATE score_runs SET appeal_deadline = $1", datetime.now(UTC) - timedelta(minutes=1))
     err = await rejected(file(city), grpc.StatusCode.FAILED_PRECONDITION)
     assert error_reason(err) == "APPEAL_WINDOW_CLOSED"
+
+
+async def test_an_adjustment_changes_only_the_appealed_review_not_later_unpublished_ones(city):
+    """A review recorded after the published run was computed stays out of the appeal's run:
+    one unit's appeal must not re-score the others."""
+    assessor = city.assessor(SAFETY)
+    await record(assessor, "dinghai-street", "work-safety", "ws-02", pb.ReviewInput(value=0.98))
+    await record(assessor, "linhai-street", "work-safety", "ws-02", pb.ReviewInput(value=0.931))
+    await compute(city)
+    # Recorded after the computation, before publication: not part of the published results.
+    await record(assessor, "dinghai-street", "work-safety", "ws-03", pb.ReviewInput(value=0.95))
+    await publish(city)
+    dinghai_before = (await ranks(city))["dinghai-street"]
+
+    appeal = await file(city)
+    response = await decide(city, appeal.appeal_id, pb.APPEAL_DECISION_ADJUST, adjustment=pb.ReviewInput(value=0.98))
+    assert response.appeal.score_after == "4.0000"
+    assert (await ranks(city))["dinghai-street"] == dinghai_before
+    verified = await city.as_(Role.AUDITOR).VerifyScores(pb.VerifyScoresRequest(cycle_code=CYCLE, run=response.run.run))
+    assert verified.matches, verified.differences
+
+    # A second appeal builds on the first: both adjustments, still nothing unpublished.
+    ws03 = pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-03")
+    second = await file(city, indicator=ws03, reason="training covered 95%")
+    again = await decide(city, second.appeal_id, pb.APPEAL_DECISION_ADJUST, adjustment=pb.ReviewInput(value=0.95))
+    card = (await city.unit("linhai-street").GetScorecard(pb.GetScorecardRequest(cycle_code=CYCLE, unit_code="linhai-street"))).scorecard
+    scores = {i.indicator_code: i.score for i in card.indicators if i.special_assessment_code == "work-safety"}
+    assert (scores["ws-02"], scores["ws-03"]) == ("4.0000", "2.0000")
+    rank, composite = (await ranks(city))["dinghai-street"]
+    assert (rank, composite) == (2, dinghai_before[1])  # overtaken by linhai, its own score untouched
+    assert again.run.run == response.run.run + 1
