@@ -492,6 +492,13 @@ class CycleWorkflow:
             raise ValueError(f"days: must be {low} to {high}, got {days}")
         if state.phase not in (FOLDED, COLLECTING, REVIEWING):
             raise ValueError(f"the cycle is {state.phase}: extensions are over once scoring starts")
+        _, closes = self._unit_deadline(unit_code)
+        new_closes = timeline.parse(closes) + timedelta(days=days) / state.compression
+        if new_closes >= timeline.parse(state.calendar.review_due):
+            raise ValueError(
+                f"days: {days} more days would keep {unit_code}'s asks open until "
+                f"{timeline.iso(new_closes)}, past review_due ({state.calendar.review_due})"
+            )
 
     def _unit_deadline(self, unit_code: str) -> tuple[str, str]:
         state = self._state

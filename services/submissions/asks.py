@@ -91,11 +91,16 @@ class AskIndex:
             if department in ask.departments
         )
 
+    def serves_department(self, unit_code: str, evidence_key: str, department: str) -> bool:
+        """Whether this unit's ask serves an indicator of the department (by the unit's kind)."""
+        ask = self.asks_of(unit_code).get(self.canonical.get(evidence_key, evidence_key))
+        return ask is not None and department in ask.departments
+
     def require_readable(self, caller: Principal, unit_code: str, evidence_key: str) -> None:
         """A unit reads its own evidence; an assessor the evidence its own indicators need."""
         caller.require_unit(unit_code)
-        if caller.role is Role.ASSESSOR and evidence_key not in self.keys_of_department(
-            caller.department
+        if caller.role is Role.ASSESSOR and not self.serves_department(
+            unit_code, evidence_key, caller.department
         ):
             raise PermissionDenied(
                 f"evidence_key: {evidence_key!r} serves no indicator of line department {caller.department!r}",

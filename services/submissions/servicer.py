@@ -251,8 +251,14 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             limit=size + 1,
         )
         page, more = rows[:size], len(rows) > size
+        if caller.role is Role.ASSESSOR:  # a key may serve the department for some unit kinds only
+            page_shown = [
+                s for s in page if index.serves_department(s.unit_code, s.evidence_key, caller.department)
+            ]
+        else:
+            page_shown = page
         return pb.ListSubmissionsResponse(
-            submissions=[submission_pb(s) for s in page],
+            submissions=[submission_pb(s) for s in page_shown],
             next_page_token=encode_token(
                 {"at": page[-1].submitted_at.isoformat(), "id": page[-1].id}
             )
@@ -265,7 +271,12 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         caller.require_unit(request.unit_code)
         index = await self._index(request.cycle_code)
         asks = index.asks_of(request.unit_code)
-        visible = sorted(self._readable_keys(caller, index, "") or asks)
+        visible = sorted(
+            key
+            for key in asks
+            if caller.role is not Role.ASSESSOR
+            or index.serves_department(request.unit_code, key, caller.department)
+        )
         window = await self._unit_window(self.pool, request.cycle_code, request.unit_code)
         deadline = window.deadline if window else None
         rows = await repo.asks_of_unit(

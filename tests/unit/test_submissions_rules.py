@@ -268,6 +268,24 @@ def test_readers_by_role():
             index.require_readable(caller, "town", key)
 
 
+def test_an_assessor_reads_a_key_only_where_it_serves_its_department_for_that_units_kind():
+    catalogue = _catalogue()
+    # For departments, "plan" serves ecology only; for townships both departments need it.
+    catalogue.asks_by_kind.append(
+        ipb.KindAsks(
+            kind="department",
+            asks=[ipb.Ask(evidence_key="plan", serves=[ipb.IndicatorRef(special_assessment_code="eco", indicator_code="e-1")])],
+        )
+    )
+    index = AskIndex.from_catalogue(catalogue)
+    safety = Principal("s", Role.ASSESSOR, department="emergency-bureau")
+    index.require_readable(safety, "town", "plan")
+    with pytest.raises(PermissionDenied):
+        index.require_readable(safety, "dept", "plan")
+    assert index.serves_department("dept", "plan", "ecology-bureau")
+    assert not index.serves_department("dept", "ledger", "emergency-bureau")  # not one of its asks
+
+
 # -- the local blob store ----------------------------------------------------------------------------
 
 

@@ -91,6 +91,8 @@ async def _update_events(handle) -> int:
         ),
         ("extend_unit", ExtendUnitRequest("nowhere-town", 5), "'nowhere-town' is not a unit"),
         ("extend_unit", ExtendUnitRequest("finance", 0), "days: must be 1 to 60, got 0"),
+        # Review lasts 12 days after the lock: 12 more days would keep asks open past review_due.
+        ("extend_unit", ExtendUnitRequest("finance", 12), "days: 12 more days would keep finance's asks open"),
         (
             "decide_extension",
             ExtensionDecision(unit_code="finance"),
