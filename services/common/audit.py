@@ -37,7 +37,8 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
 
 async def append(conn: asyncpg.Connection, *, actor: str, action: str, subject: str, payload: Any) -> str:
     """Append one entry inside the caller's transaction; returns its hash."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.audit'))")
+    # One chain per schema: services sharing a database do not wait on each other's appends.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.audit.' || current_schema()))")
     last = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     seq = (last["seq"] + 1) if last else 1
     prev = last["hash"] if last else GENESIS

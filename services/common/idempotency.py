@@ -14,6 +14,7 @@ from typing import TypeVar
 import asyncpg
 from google.protobuf.message import Message
 
+from services.common.auth import current_principal
 from services.common.errors import InvalidArgument
 
 R = TypeVar("R", bound=Message)
@@ -31,6 +32,13 @@ def request_fingerprint(request: Message, *extra: bytes) -> str:
     return digest.hexdigest()
 
 
+def _for_caller(fingerprint: str) -> str:
+    """A request id answers only the caller that made it: a replay never skips the checks
+    `work` makes for someone else."""
+    caller = current_principal.get(None)
+    return hashlib.sha256(f"{fingerprint}/{caller.subject if caller else ''}".encode()).hexdigest()
+
+
 async def run_once(
     pool: asyncpg.Pool,
     *,
@@ -41,6 +49,7 @@ async def run_once(
     work: Callable[[asyncpg.Connection], Awaitable[R]],
 ) -> R:
     """Run `work` in a transaction once per (method, request_id); replay its response after."""
+    fingerprint = _for_caller(fingerprint)
     async with pool.acquire() as conn, conn.transaction():
         if not request_id:
             return await work(conn)
@@ -74,6 +83,7 @@ async def replay(
     """The stored response of an earlier identical request, if any (checked before slow work)."""
     if not request_id:
         return None
+    fingerprint = _for_caller(fingerprint)
     row = await pool_or_conn.fetchrow(
         "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
         method,

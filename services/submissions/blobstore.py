@@ -34,28 +34,7 @@ class BlobWriter(Protocol):
     path: Path  # the temporary file, readable once `finish` returned (format checks)
 
     async def write(self, chunk: bytes) -> None: ...
-    def _write_last_block(self, block: bytearray) -> None:
-        self._write_block(block)
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        # Written once, rarely read: hand its pages back, so the next upload writes into
-        # memory already in use instead of claiming more (several times faster).
-        os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-        self._file.close()
-
-    async def finish(self) -> tuple[str, int]:
-        """Write what is left and make the file durable; (sha256, size)."""
-        if self._pending is not None:
-            await self._pending
-        block, self._block = self._block, bytearray()
-        self._pending = asyncio.get_running_loop().run_in_executor(
-            None, self._write_last_block, block
-        )
-        await self._pending
-        self._pending = None
-        self._sha256 = self._hash.hexdigest()
-        return self._sha256, self._size
-
+    async def finish(self) -> tuple[str, int]: ...  # the rest written and durable; (sha256, size)
     async def commit(self) -> bool: ...  # into the store; False when it was already there
 
 

@@ -112,3 +112,20 @@ async def test_migrations_apply_once_when_replicas_start_together(database_url):
     applied = sorted(name for result in results for name in result)
     assert applied == sorted(f"{m.source}/{m.name}" for m in migrations)
     assert await db.migrate(database_url, "indicators", migrations) == []
+
+
+async def test_a_request_id_replays_only_for_the_caller_who_made_it(indicators, example_dir):
+    from services.common.auth import bearer_metadata, issue_token
+    from tests.conftest import read_source
+
+    request = pb.ImportUnitsRequest(request_id="units-once", file=read_source(example_dir / "units.yaml"))
+    first = await indicators.admin.indicators.ImportUnits(request)
+    again = await indicators.admin.indicators.ImportUnits(request)
+    assert again == first and first.created == 24
+    # Another member of the office reusing the id is told so, not handed the first response.
+    other = bearer_metadata(issue_token(TEST_SECRET, Role.ADMIN, subject="office:zhang"))
+    async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await pb_grpc.IndicatorsServiceStub(ch).ImportUnits(request, metadata=other)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "request id 'units-once' was already used" in err.value.details()
