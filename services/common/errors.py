@@ -96,6 +96,38 @@ class ResourceExhausted(DomainError):
     rpc_code = code_pb2.RESOURCE_EXHAUSTED
 
 
+class Unavailable(DomainError):
+    code = grpc.StatusCode.UNAVAILABLE
+    rpc_code = code_pb2.UNAVAILABLE
+
+
+class DataLoss(DomainError):
+    code = grpc.StatusCode.DATA_LOSS
+    rpc_code = code_pb2.DATA_LOSS
+
+
+_PASSED_ON = {
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+}
+
+
+def from_peer(service: str, err: grpc.aio.AioRpcError, *, field: str = "") -> DomainError:
+    """A peer service's error as ours: its status and words when the caller's request was at
+    fault (not found, precondition, invalid), UNAVAILABLE (retry) otherwise."""
+    code = err.code()
+    metadata = {"service": service, **({"field": field} if field else {})}
+    error_type = _PASSED_ON.get(code)
+    if error_type is not None:
+        return error_type(err.details() or "", f"{service.upper()}_{code.name}", metadata=metadata)
+    return Unavailable(
+        f"the {service} service did not answer ({code.name}: {err.details() or ''}); retry",
+        f"{service.upper()}_UNAVAILABLE",
+        metadata=metadata,
+    )
+
+
 def to_status(error: DomainError) -> status_pb2.Status:
     """The rich status a client receives for a domain error."""
     details = []

@@ -10,22 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import grpc
-from google.rpc import code_pb2
 
 from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
 from services.common.clients import ServiceClients
-from services.common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from services.common.errors import FailedPrecondition, InvalidArgument, from_peer
 from services.common.paging import pages
 from services.scoring.convert import cycle_context
 from services.scoring.rules import asks_digest
 
 ASK_PAGE = 50_000
-
-
-class PeerUnavailable(DomainError):
-    code = grpc.StatusCode.UNAVAILABLE
-    rpc_code = code_pb2.UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -37,19 +31,6 @@ class AskTimes:
     @property
     def sha256(self) -> str:
         return asks_digest(self.deadline, self.extended, self.times)
-
-
-def _passed_on(service: str, err: grpc.aio.AioRpcError) -> DomainError:
-    """A peer's error as ours: its status and words for caller mistakes, UNAVAILABLE otherwise."""
-    code = err.code()
-    message = err.details() or ""
-    if code == grpc.StatusCode.NOT_FOUND:
-        return NotFound(message, "PEER_NOT_FOUND", metadata={"service": service})
-    if code == grpc.StatusCode.FAILED_PRECONDITION:
-        return FailedPrecondition(message, "PEER_PRECONDITION", metadata={"service": service})
-    if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return InvalidArgument(message, "PEER_INVALID", metadata={"service": service})
-    return PeerUnavailable(f"the {service} service did not answer ({code.name}: {message})", "PEER_UNAVAILABLE")
 
 
 class Peers:
@@ -70,7 +51,7 @@ class Peers:
                 await self._clients.indicators.GetCatalogue(ind_pb.GetCatalogueRequest(cycle_code=cycle_code))
             ).catalogue
         except grpc.aio.AioRpcError as err:
-            raise _passed_on("indicators", err) from err
+            raise from_peer("indicators", err) from err
         context = cycle_context(cycle, catalogue)
         self._contexts[cycle_code] = context
         return context
@@ -97,6 +78,6 @@ class Peers:
                 for ask in page.ask_times:
                     times.setdefault(ask.unit_code, {})[ask.evidence_key] = ask.first_submitted_at.ToDatetime(tzinfo=UTC)
         except grpc.aio.AioRpcError as err:
-            raise _passed_on("submissions", err) from err
+            raise from_peer("submissions", err) from err
         return AskTimes(deadline, extended, times)
 

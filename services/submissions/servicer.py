@@ -9,7 +9,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import grpc
-from google.rpc import code_pb2
 
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
@@ -17,11 +16,11 @@ from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency, telemetry
 from services.common.auth import Principal, Role, principal
 from services.common.errors import (
-    DomainError,
+    DataLoss,
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
     PermissionDenied,
+    from_peer,
 )
 from services.common.paging import decode_token, encode_token, page_size
 from services.common.server import Runtime
@@ -66,23 +65,6 @@ POLICY = {
     "StoreHistoryExport": OFFICE,
     "ListHistoryExports": AUDIT_READERS,
     "GetHistoryExport": AUDIT_READERS,
-}
-
-
-class Unavailable(DomainError):
-    code = grpc.StatusCode.UNAVAILABLE
-    rpc_code = code_pb2.UNAVAILABLE
-
-
-class DataLoss(DomainError):
-    code = grpc.StatusCode.DATA_LOSS
-    rpc_code = code_pb2.DATA_LOSS
-
-
-_PEER_ERRORS = {
-    grpc.StatusCode.NOT_FOUND: NotFound,
-    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
-    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
 }
 
 
@@ -560,17 +542,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 ipb.GetCatalogueRequest(cycle_code=cycle_code)
             )
         except grpc.aio.AioRpcError as err:
-            error_type = _PEER_ERRORS.get(err.code())
-            if error_type is not None:
-                raise error_type(
-                    err.details() or "",
-                    f"INDICATORS_{err.code().name}",
-                    metadata={"field": "cycle_code"},
-                ) from err
-            raise Unavailable(
-                f"cycle_code: the indicators service cannot give the catalogue of {cycle_code!r} ({err.code().name}); retry",
-                "INDICATORS_UNAVAILABLE",
-            ) from err
+            raise from_peer("indicators", err, field="cycle_code") from err
         return response.catalogue
 
     async def _index(self, cycle_code: str) -> AskIndex:
