@@ -70,10 +70,7 @@ def ready_file(settings: Settings) -> Path:
 async def serve(settings: Settings, notify: NotifySettings) -> None:
     telemetry.setup("worker")
     client = await connect(settings)
-    services = ServiceClients(
-        {name: settings.address_of(name) for name in ("indicators", "submissions", "scoring")},
-        service_token(settings, "worker"),
-    )
+    services = ServiceClients.from_settings(settings, service_token(settings, "worker"))
     worker = build_worker(client, settings, notify, services)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -73,9 +73,7 @@ def _token(cfg: Settings) -> str:
 @asynccontextmanager
 async def clients():
     cfg = settings()
-    svc = ServiceClients(
-        {name: cfg.address_of(name) for name in ("indicators", "submissions", "scoring")}, _token(cfg)
-    )
+    svc = ServiceClients.from_settings(cfg, _token(cfg))
     try:
         yield svc
     finally:

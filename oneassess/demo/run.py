@@ -69,8 +69,7 @@ class Actors:
             token = issue_token(
                 token_secret(self.settings), role, unit=unit, department=department, subject=f"demo:{key}"
             )
-            addresses = {n: self.settings.address_of(n) for n in ("indicators", "submissions", "scoring")}
-            self._clients[key] = ServiceClients(addresses, token)
+            self._clients[key] = ServiceClients.from_settings(self.settings, token)
         return self._clients[key]
 
     @property

@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from oneassess.localstack.ports import port_in_use
 from oneassess.localstack.postgres import EmbeddedPostgres
 from oneassess.localstack.temporal import dev_server_command, set_retention
+from services.common.clients import channel
 from services.common.config import Settings
 
 SERVICES = ("indicators", "submissions", "scoring")
@@ -144,9 +145,9 @@ def _spawn(paths: Paths, proc: Process, env: dict[str, str]) -> subprocess.Popen
     return child
 
 
-async def _serving(port: int) -> bool:
+async def _serving(settings: Settings, port: int) -> bool:
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+        async with channel(f"127.0.0.1:{port}", None, tls_root=settings.tls_root()) as ch:
             reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=2)
             return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:
@@ -179,7 +180,7 @@ async def _wait_ready(paths: Paths, settings: Settings, proc: Process, child: su
         elif proc.name == "worker":
             ready = paths.worker_ready.exists()
         else:
-            ready = await _serving(proc.port)
+            ready = await _serving(settings, proc.port)
         if ready:
             return
         await asyncio.sleep(0.3)

@@ -12,6 +12,7 @@ from oneassess.submissions.v1 import submissions_service_pb2_grpc as submissions
 from services.common import telemetry
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+SERVICES = ("indicators", "submissions", "scoring")
 
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -63,24 +64,40 @@ def _bearer(token_source: Callable[[], str]) -> list[_Bearer]:
     ]
 
 
-def channel(address: str, token: str | Callable[[], str] | None) -> grpc.aio.Channel:
+def channel(
+    address: str, token: str | Callable[[], str] | None, *, tls_root: bytes | None = None
+) -> grpc.aio.Channel:
+    """A channel sending the bearer token on every call; TLS when given the CA to trust."""
     interceptors = list(telemetry.client_interceptors())
     if token:
         interceptors += _bearer(token if callable(token) else (lambda: token))
+    if tls_root is not None:
+        credentials = grpc.ssl_channel_credentials(root_certificates=tls_root)
+        return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors)
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors)
 
 
 class ServiceClients:
     """Stubs for the three services, created lazily, one channel per service."""
 
-    def __init__(self, addresses: dict[str, str], token: str | Callable[[], str] | None) -> None:
+    def __init__(
+        self, addresses: dict[str, str], token: str | Callable[[], str] | None, *, tls_root: bytes | None = None
+    ) -> None:
         self._addresses = addresses
         self._token = token
+        self._tls_root = tls_root
         self._channels: dict[str, grpc.aio.Channel] = {}
+
+    @classmethod
+    def from_settings(cls, settings, token: str | Callable[[], str] | None) -> ServiceClients:
+        """Clients of the three services at their configured addresses (TLS when configured)."""
+        return cls(
+            {name: settings.address_of(name) for name in SERVICES}, token, tls_root=settings.tls_root()
+        )
 
     def _channel(self, name: str) -> grpc.aio.Channel:
         if name not in self._channels:
-            self._channels[name] = channel(self._addresses[name], self._token)
+            self._channels[name] = channel(self._addresses[name], self._token, tls_root=self._tls_root)
         return self._channels[name]
 
     @property

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     scoring_address: str = Field(default="", alias="SCORING_ADDRESS")
     token_secret: str = Field(default="", alias="ONEASSESS_TOKEN_SECRET")
     token: str = Field(default="", alias="ONEASSESS_TOKEN")
+    # TLS: the services serve it when given a certificate and key; clients (CLI, worker, peers)
+    # use it when given the CA to trust. Plaintext otherwise (loopback, or a mesh doing mTLS).
+    tls_cert: Path | None = Field(default=None, alias="ONEASSESS_TLS_CERT")
+    tls_key: Path | None = Field(default=None, alias="ONEASSESS_TLS_KEY")
+    tls_ca: Path | None = Field(default=None, alias="ONEASSESS_TLS_CA")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="ONEASSESS_MAX_UPLOAD_BYTES")
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
@@ -54,6 +59,20 @@ class Settings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def tls_root(self) -> bytes | None:
+        """The CA clients trust, when TLS is on."""
+        return self.tls_ca.read_bytes() if self.tls_ca else None
+
+    def server_credentials(self):
+        """gRPC server credentials when a certificate and key are configured, else None."""
+        if not self.tls_cert and not self.tls_key:
+            return None
+        if not (self.tls_cert and self.tls_key):
+            raise ValueError("TLS needs both ONEASSESS_TLS_CERT and ONEASSESS_TLS_KEY")
+        import grpc
+
+        return grpc.ssl_server_credentials([(self.tls_key.read_bytes(), self.tls_cert.read_bytes())])
 
     @property
     def blobs(self) -> Path:

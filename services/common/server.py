@@ -80,10 +80,7 @@ async def start(spec: ServiceSpec, settings: Settings, *, port: int | None = Non
     if applied:
         log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
     pool = await db.create_pool(url, spec.name, max_size=settings.db_pool_max, application=spec.name)
-    peers = ServiceClients(
-        {name: settings.address_of(name) for name in ("indicators", "submissions", "scoring")},
-        service_token(settings, spec.name),
-    )
+    peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
 
     server = grpc.aio.server(
@@ -100,7 +97,11 @@ async def start(spec: ServiceSpec, settings: Settings, *, port: int | None = Non
         [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
     bind_port = settings.port_of(spec.name) if port is None else port
-    bound = server.add_insecure_port(f"{settings.bind_host}:{bind_port}")
+    address = f"{settings.bind_host}:{bind_port}"
+    credentials = settings.server_credentials()
+    bound = (
+        server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
+    )
     if bound == 0:
         await pool.close()
         raise OSError(f"{spec.name}: cannot listen on {settings.bind_host}:{bind_port} (port in use?)")
