@@ -120,13 +120,22 @@ async def decide_extension(
     """Send the office's decision; optionally wait until the unit's request has reached the
     workflow (it travels through the submissions outbox)."""
     if wait_for_request:
-        await wait_for_pending_extension(client, cycle_code, within_seconds=within_seconds)
+        await wait_for_pending_extension(
+            client, cycle_code, unit_code=decision.unit_code, within_seconds=within_seconds
+        )
     return await update(client, cycle_code, UPDATE_DECIDE_EXTENSION, decision, ExtensionRecord)
 
 
-async def wait_for_pending_extension(client: Client, cycle_code: str, *, within_seconds: float) -> None:
+async def wait_for_pending_extension(
+    client: Client, cycle_code: str, *, unit_code: str = "", within_seconds: float
+) -> None:
+    """Until the workflow holds a pending request (of `unit_code`, when given)."""
+
+    def arrived(found: CycleStatus) -> bool:
+        return unit_code in found.pending_extension_units if unit_code else bool(found.extensions_pending)
+
     deadline = time.monotonic() + within_seconds
-    while not (await status(client, cycle_code)).extensions_pending:
+    while not arrived(await status(client, cycle_code)):
         if time.monotonic() > deadline:
             raise TimeoutError(f"no pending extension request reached cycle {cycle_code} in {within_seconds:.0f}s")
         await asyncio.sleep(0.3)

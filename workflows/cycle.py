@@ -111,6 +111,15 @@ PATCH_FINALIZE_AFTER_APPEALS = "finalize-after-appeals"
 EXTENSION_DAYS = (1, 60)  # what the submissions service accepts in RequestExtension
 
 
+def _refused_unless(check):
+    """Run a check inside an update handler: a ValueError refuses the update (the caller sees
+    why) instead of failing the workflow task, which would retry forever."""
+    try:
+        return check()
+    except ValueError as err:
+        raise ApplicationError(str(err), type="REFUSED", non_retryable=True) from err
+
+
 @workflow.defn(name="CycleWorkflow")
 class CycleWorkflow:
     def __init__(self) -> None:
@@ -375,7 +384,8 @@ class CycleWorkflow:
             state = self._state
             assert state is not None
             before = state.calendar
-            state.calendar = timeline.apply_change(before, change, now=workflow.now())
+            # Checked again under the lock: an update queued behind another may no longer fit.
+            state.calendar = _refused_unless(lambda: timeline.apply_change(before, change, now=workflow.now()))
             await self._calendar_moved(before)
             return state.calendar
 
@@ -428,7 +438,7 @@ class CycleWorkflow:
     @workflow.update(name=UPDATE_DECIDE_EXTENSION)
     async def decide_extension(self, decision: ExtensionDecision) -> ExtensionRecord:
         async with self._lock:
-            record = self._pending_extension(decision)
+            record = _refused_unless(lambda: self._pending_extension(decision))
             if decision.approve:
                 await self._approve(record, decision.decided_by, decision.days or record.days)
             else:
@@ -443,6 +453,8 @@ class CycleWorkflow:
         record = self._pending_extension(decision)
         if decision.approve:
             self._check_extendable(record.unit_code, decision.days or record.days)
+        elif self._require_state().phase in (FINAL, CLOSED):
+            raise ValueError(f"the cycle is {self._require_state().phase}: extension requests are closed")
 
     @workflow.query(name=QUERY_STATUS)
     def status(self) -> CycleStatus:
@@ -458,6 +470,7 @@ class CycleWorkflow:
             extensions_approved=sum(e.status == "approved" for e in state.extensions),
             extensions_rejected=sum(e.status == "rejected" for e in state.extensions),
             score_runs=list(state.score_runs),
+            pending_extension_units=sorted({e.unit_code for e in state.extensions if e.status == "pending"}),
         )
 
     # ---- helpers ----
@@ -570,6 +583,9 @@ class CycleWorkflow:
         state.calendar_revision += 1
         try:
             await self._push_calendar(before, after)
+        except BaseException:
+            state.calendar = before  # the update failed: nothing moved
+            raise
         finally:
             # Wake the phase loop only once the services and units know: the loop's own
             # phase actions (e.g. closing collection) must not race the handler's.
@@ -631,7 +647,7 @@ class CycleWorkflow:
         state = self._state
         assert state is not None
         while not await self._sleep_until(timeline.parse(getattr(state.calendar, milestone))):
-            pass
+            await self._continue_as_new_if_long()  # many signals and updates within one phase
 
     async def _sleep_until(self, moment: datetime) -> bool:
         """True when `moment` came; False when the calendar changed first."""
@@ -640,7 +656,9 @@ class CycleWorkflow:
         if delay <= timedelta(0):
             return True
         try:
-            await workflow.wait_condition(lambda: self._revision != revision, timeout=delay)
+            await workflow.wait_condition(
+                lambda: self._revision != revision or self._history_long(), timeout=delay
+            )
         except TimeoutError:
             return True
         return False
@@ -652,6 +670,13 @@ class CycleWorkflow:
         state = self._state
         assert state is not None
         return f"cycle/{state.cycle_code}/{purpose}"
+
+    def _history_long(self) -> bool:
+        info = workflow.info()
+        assert self._input is not None
+        return info.is_continue_as_new_suggested() or (
+            info.get_current_history_length() > self._input.max_history_events
+        )
 
     async def _continue_as_new_if_long(self) -> None:
         info = workflow.info()

@@ -211,6 +211,7 @@ class CycleStatus:
     extensions_approved: int
     extensions_rejected: int
     score_runs: list[int]
+    pending_extension_units: list[str] = field(default_factory=list)
 
 
 # ---- admin updates (validated before they enter history) ----

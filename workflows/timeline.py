@@ -31,11 +31,12 @@ def milestones(calendar: CycleCalendar) -> list[tuple[str, datetime]]:
 
 
 def order_problems(calendar: CycleCalendar) -> list[str]:
-    """Each milestone must come strictly after the one before it."""
+    """Each milestone must come strictly after the one before it; collection may close at the
+    deadline itself (no grace period, or an early close)."""
     problems = []
     moments = milestones(calendar)
     for (earlier, a), (later, b) in itertools.pairwise(moments):
-        if not a < b:
+        if not (a < b or (a == b and (earlier, later) == ("evidence_due", "collection_closes"))):
             problems.append(
                 f"{later} must be after {earlier} ({a.isoformat()}), got {b.isoformat()}"
             )

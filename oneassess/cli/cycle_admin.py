@@ -281,7 +281,7 @@ def decide(
         # just-filed one a few seconds to arrive before the workflow's validator is asked.
         client = await _client()
         try:
-            await control.wait_for_pending_extension(client, cycle_code, within_seconds=5)
+            await control.wait_for_pending_extension(client, cycle_code, unit_code=unit, within_seconds=5)
         except TimeoutError:
             pass  # let the validator say what is wrong
         return await _update(cycle_code, "decide_extension", decision, ExtensionRecord)

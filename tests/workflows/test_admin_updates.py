@@ -231,3 +231,71 @@ async def test_office_extends_a_unit_directly(running_cycle):
         UnitWorkflow.run, unit_workflow_id(handle.id.split("/")[1], "baiquan-town")
     )
     assert parse((await unit.query(UnitWorkflow.status)).deadline) == parse(record.deadline)
+
+
+async def test_two_decisions_on_one_request_refuse_the_second_and_the_cycle_goes_on(running_cycle):
+    """Both pass the validator while the first waits on its activity; the second must fail as
+    an update, not wedge the workflow."""
+    import asyncio
+
+    env, handle, rec, _calendar = running_cycle
+    request = ExtensionRequested(
+        "ext-2x", handle.id.split("/")[1], "finance", 3, "audit", "unit:finance", iso(await env.get_current_time())
+    )
+    await handle.signal(SIGNAL_EXTENSION_REQUESTED, request)
+    decision = ExtensionDecision(unit_code="finance", approve=True, decided_by="admin:li")
+    first, second = await asyncio.gather(
+        handle.execute_update(CycleWorkflow.decide_extension, decision),
+        handle.execute_update(CycleWorkflow.decide_extension, decision),
+        return_exceptions=True,
+    )
+    outcomes = sorted([type(first).__name__, type(second).__name__])
+    assert outcomes == ["ExtensionRecord", "WorkflowUpdateFailedError"], (first, second)
+    refused = first if isinstance(first, WorkflowUpdateFailedError) else second
+    assert "no pending extension request for 'finance'" in str(refused.cause)
+    assert len(rec.of("extend_unit")) == 1
+    status = await handle.query(CycleWorkflow.status)  # the workflow still answers
+    assert (status.extensions_approved, status.pending_extension_units) == (1, [])
+
+
+async def test_after_an_early_close_the_rest_of_the_calendar_can_still_move(running_cycle):
+    env, handle, _rec, calendar = running_cycle
+    await handle.execute_update(CycleWorkflow.close_collection_early, CloseCollectionEarly("admin"))
+    later = iso(parse(calendar.review_due) + 2 * DAY)
+    changed = await handle.execute_update(CycleWorkflow.change_calendar, CalendarChange(review_due=later))
+    assert parse(changed.review_due) == parse(later)
+    assert changed.evidence_due == changed.collection_closes  # closed before the deadline came
+
+
+async def test_many_requests_within_one_phase_continue_the_cycle_as_new(workflow_env):
+    """History is bounded inside a phase too: signals arriving while collection waits make the
+    cycle continue as new without leaving the phase or losing a request."""
+    env = workflow_env
+    code = f"can-{uuid.uuid4().hex[:8]}"
+    calendar = haizhou_like_calendar(await env.get_current_time() + DAY)
+    rec = Recorder(plan(code, calendar, UNITS, {"township": ASKS, "department": ASKS}), env.client)
+    queue = f"q-{code}"
+    async with Worker(
+        env.client, task_queue=queue, workflows=[CycleWorkflow, UnitWorkflow, HistoryExportWorkflow], activities=rec.activities()
+    ):
+        handle = await env.client.start_workflow(
+            CycleWorkflow.run,
+            CycleInput(code, calendar=calendar, max_history_events=60),
+            id=cycle_workflow_id(code),
+            task_queue=queue,
+        )
+        try:
+            await env.sleep(2 * DAY)  # collecting
+            for n in range(30):
+                await handle.signal(
+                    SIGNAL_EXTENSION_REQUESTED,
+                    ExtensionRequested(f"ext-{n}", code, "finance", 1, "paperwork", "unit:finance", iso(await env.get_current_time())),
+                )
+            status = await handle.query(CycleWorkflow.status)
+            assert status.phase == "collecting"
+            assert status.run > 1, "the cycle continued as new while collection waited"
+            assert status.extensions_pending == 30 and status.pending_extension_units == ["finance"]
+        finally:
+            for workflow_id in [cycle_workflow_id(code), *(unit_workflow_id(code, u.code) for u in UNITS)]:
+                with contextlib.suppress(RPCError):
+                    await env.client.get_workflow_handle(workflow_id).terminate("test over")
