@@ -8,13 +8,14 @@ PROTO_OUT := .
 PROTOS := $(shell find protos -name '*.proto')
 PYTEST_ARGS ?=
 
-.PHONY: help demo test proto proto-check proto-breaking lint fmt up down status bench deploy-check clean
+.PHONY: help demo test check proto proto-check proto-breaking lint fmt up down status bench deploy-check clean
 
 help:
 	@echo "make demo        run the sample city's whole year-end cycle on the embedded stack (KEEP=1 leaves it up)"
 	@echo "make test        run the whole test suite (real PostgreSQL, Temporal and gRPC)"
 	@echo "make up|down     start|stop the local stack; make status shows it"
 	@echo "make proto       regenerate Python code from protos/; make proto-check verifies it is in sync"
+	@echo "make check       everything CI checks before the tests: ruff, format, buf lint, proto sync, import layers"
 	@echo "make lint        ruff and buf lint; make proto-breaking BASE=rev checks protos against rev"
 	@echo "make bench       run the benchmarks under bench/"
 
@@ -61,6 +62,15 @@ proto-check: $(STAMP)
 BASE ?= main
 proto-breaking: $(STAMP)
 	cd protos && ../$(BIN)/buf breaking --against '../.git#ref=$(BASE),subdir=protos'
+
+# What CI checks before the tests (.ci/run): lint, formatting, the contract, generated code in
+# sync, and the import layers declared in pyproject.toml.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd protos && ../$(BIN)/buf lint
+	@$(MAKE) --no-print-directory proto-check
+	$(BIN)/lint-imports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,13 +28,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from bench.citygen import generate_city
+from localstack.ports import free_port
+from localstack.postgres import EmbeddedPostgres
+from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
+from oneassess.client.tokens import issue_token
+from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
-from oneassess.localstack.ports import free_port
-from oneassess.localstack.postgres import EmbeddedPostgres
 from services.common import server
-from services.common.auth import Role, issue_token
-from services.common.clients import CHANNEL_OPTIONS, ServiceClients
-from services.common.config import Settings
+from services.common.auth import Role
 from services.indicators.fold import fold
 from services.indicators.formats import read_special_assessment, read_units
 from services.indicators.plan import parse_plan
@@ -52,7 +53,9 @@ def pure_fold(city) -> None:
     started = time.perf_counter()
     docs = [read_special_assessment(p.name, p.read_bytes()) for p in city.special_assessments]
     units = read_units(city.units.name, city.units.read_bytes())
-    plan = parse_plan(city.plan.read_bytes(), city.plan.name, city.tolerance.read_bytes(), city.tolerance.name)
+    plan = parse_plan(
+        city.plan.read_bytes(), city.plan.name, city.tolerance.read_bytes(), city.tolerance.name
+    )
     parsed = time.perf_counter() - started
     timings = []
     for _ in range(5):
@@ -60,7 +63,9 @@ def pure_fold(city) -> None:
         result = fold(plan, docs, units)
         timings.append(time.perf_counter() - started)
     keys = len(set(result.canonical.values()))
-    asks = ", ".join(f"{k} {b.asks_before}->{b.asks_after}" for k, b in sorted(result.burden.items()))
+    asks = ", ".join(
+        f"{k} {b.asks_before}->{b.asks_after}" for k, b in sorted(result.burden.items())
+    )
     print(
         f"city: {len(docs)} special assessments, {sum(len(d.indicators) for d in docs)} indicators, "
         f"{len(units)} units, {keys} canonical keys; asks per unit {asks}"
@@ -70,7 +75,9 @@ def pure_fold(city) -> None:
     row("pure fold (median of 5)", f"{best * 1000:.1f} ms", "target < 1000 ms", best < 1.0)
 
 
-async def interleaved(calls: dict, n: int, rounds: int = 10) -> dict[str, tuple[float, float, float]]:
+async def interleaved(
+    calls: dict, n: int, rounds: int = 10
+) -> dict[str, tuple[float, float, float]]:
     """Per call: p50 and p99 in microseconds and sequential calls per second. The calls take turns
     in rounds, so a load change on a shared machine hits each of them alike."""
     for call in calls.values():  # warm up channels and caches
@@ -86,7 +93,11 @@ async def interleaved(calls: dict, n: int, rounds: int = 10) -> dict[str, tuple[
     figures = {}
     for name, values in samples.items():
         values.sort()
-        figures[name] = (values[len(values) // 2] * 1e6, values[int(len(values) * 0.99)] * 1e6, len(values) / sum(values))
+        figures[name] = (
+            values[len(values) // 2] * 1e6,
+            values[int(len(values) * 0.99)] * 1e6,
+            len(values) / sum(values),
+        )
     return figures
 
 
@@ -102,7 +113,9 @@ async def over_grpc(city, calls: int, seed: int, work: Path) -> None:
     running = await server.start(SPEC, settings)
     address = f"127.0.0.1:{running.port}"
     admin = ServiceClients({"indicators": address}, issue_token(SECRET, Role.ADMIN))
-    reader = ServiceClients({"indicators": address}, issue_token(SECRET, Role.SERVICE, subject="service:bench"))
+    reader = ServiceClients(
+        {"indicators": address}, issue_token(SECRET, Role.SERVICE, subject="service:bench")
+    )
     bare = grpc.aio.server(options=CHANNEL_OPTIONS)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, bare)
@@ -114,14 +127,26 @@ async def over_grpc(city, calls: int, seed: int, work: Path) -> None:
         started = time.perf_counter()
         for path in city.special_assessments:
             await indicators.ImportSpecialAssessment(
-                pb.ImportSpecialAssessmentRequest(file=pb.SourceFile(name=path.name, content=path.read_bytes()))
+                pb.ImportSpecialAssessmentRequest(
+                    file=pb.SourceFile(name=path.name, content=path.read_bytes())
+                )
             )
         elapsed = time.perf_counter() - started
         n = len(city.special_assessments)
-        row(f"import {n} files over gRPC", f"{elapsed * 1000:.0f} ms ({elapsed * 1000 / n:.1f} ms a file)")
+        row(
+            f"import {n} files over gRPC",
+            f"{elapsed * 1000:.0f} ms ({elapsed * 1000 / n:.1f} ms a file)",
+        )
         started = time.perf_counter()
-        await indicators.ImportUnits(pb.ImportUnitsRequest(file=pb.SourceFile(name="units.yaml", content=city.units.read_bytes())))
-        row(f"import {len(city.unit_codes)} units over gRPC", f"{(time.perf_counter() - started) * 1000:.0f} ms")
+        await indicators.ImportUnits(
+            pb.ImportUnitsRequest(
+                file=pb.SourceFile(name="units.yaml", content=city.units.read_bytes())
+            )
+        )
+        row(
+            f"import {len(city.unit_codes)} units over gRPC",
+            f"{(time.perf_counter() - started) * 1000:.0f} ms",
+        )
         cycle = await indicators.CreateCycle(
             pb.CreateCycleRequest(
                 plan=pb.SourceFile(name="cycle.yaml", content=city.plan.read_bytes()),
@@ -130,14 +155,19 @@ async def over_grpc(city, calls: int, seed: int, work: Path) -> None:
         )
         started = time.perf_counter()
         await indicators.FoldCycle(pb.FoldCycleRequest(cycle_code=cycle.cycle.code))
-        row("FoldCycle over gRPC (fold + freeze)", f"{(time.perf_counter() - started) * 1000:.0f} ms")
+        row(
+            "FoldCycle over gRPC (fold + freeze)",
+            f"{(time.perf_counter() - started) * 1000:.0f} ms",
+        )
 
         rng = random.Random(seed)
         stub = reader.indicators
 
         async def list_asks():
             unit = rng.choice(city.unit_codes)
-            return await stub.ListAsks(pb.ListAsksRequest(cycle_code=city.code, unit_code=unit, page_size=1000))
+            return await stub.ListAsks(
+                pb.ListAsksRequest(cycle_code=city.code, unit_code=unit, page_size=1000)
+            )
 
         sample = await list_asks()
         check = health_pb2_grpc.HealthStub(bare_channel).Check
@@ -145,7 +175,10 @@ async def over_grpc(city, calls: int, seed: int, work: Path) -> None:
         figures = await interleaved({"bare": lambda: check(request), "asks": list_asks}, calls)
         bare_p50, bare_p99, bare_rate = figures["bare"]
         asks_p50, asks_p99, asks_rate = figures["asks"]
-        row("bare grpc.aio unary (baseline)", f"p50 {bare_p50:.0f} us  p99 {bare_p99:.0f} us  {bare_rate:.0f}/s")
+        row(
+            "bare grpc.aio unary (baseline)",
+            f"p50 {bare_p50:.0f} us  p99 {bare_p99:.0f} us  {bare_rate:.0f}/s",
+        )
         share = asks_rate / bare_rate
         row(
             f"ListAsks ({sample.total_size} asks, full page)",

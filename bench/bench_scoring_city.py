@@ -48,14 +48,17 @@ DEADLINE = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)
 KINDS = ("township", "department")
 
 
-def generate_city(units: int = 2000, indicators: int = 600, seed: int = 7, special_assessments: int = 30) -> Inputs:
+def generate_city(
+    units: int = 2000, indicators: int = 600, seed: int = 7, special_assessments: int = 30
+) -> Inputs:
     """A seeded city shaped like the sample: methods, weights, evidence reuse, lateness, claims."""
     rnd = random.Random(seed)
     keys = [f"key-{k:03d}" for k in range(300)]
     weights = [Decimal(100 // special_assessments)] * special_assessments
     weights[0] += Decimal(100 - sum(weights))
     sas = tuple(
-        SpecialAssessmentRule(f"sa-{s:02d}", f"dept-{s:02d}", weights[s]) for s in range(special_assessments)
+        SpecialAssessmentRule(f"sa-{s:02d}", f"dept-{s:02d}", weights[s])
+        for s in range(special_assessments)
     )
     per_sa = indicators // special_assessments
     inds: list[IndicatorRule] = []
@@ -69,14 +72,27 @@ def generate_city(units: int = 2000, indicators: int = 600, seed: int = 7, speci
                 method = "veto"
             else:
                 method = rnd.choice(methods)
-            points = Decimal(rnd.choice(["1", "2", "2.5", "3", "4", "5"])) if method in rules.SCORED else Decimal(0)
+            points = (
+                Decimal(rnd.choice(["1", "2", "2.5", "3", "4", "5"]))
+                if method in rules.SCORED
+                else Decimal(0)
+            )
             applies = KINDS if rnd.random() < 0.8 else (rnd.choice(KINDS),)
-            evidence = tuple(sorted(rnd.sample(keys, rnd.choice([1, 1, 2, 3])))) if method != "veto" else ()
+            evidence = (
+                tuple(sorted(rnd.sample(keys, rnd.choice([1, 1, 2, 3]))))
+                if method != "veto"
+                else ()
+            )
             kwargs: dict = {}
             if method == "ratio":
                 kwargs["target"] = Decimal(rnd.choice(["0.9", "0.95", "0.98", "1", "0.85"]))
             elif method == "grade":
-                kwargs["grades"] = (("A", Decimal("1")), ("B", Decimal("0.8")), ("C", Decimal("0.6")), ("D", Decimal("0.3")))
+                kwargs["grades"] = (
+                    ("A", Decimal("1")),
+                    ("B", Decimal("0.8")),
+                    ("C", Decimal("0.6")),
+                    ("D", Decimal("0.3")),
+                )
             elif method == "checklist":
                 kwargs["items"] = rnd.randint(2, 6)
             elif method == "deduction":
@@ -85,16 +101,22 @@ def generate_city(units: int = 2000, indicators: int = 600, seed: int = 7, speci
                 kwargs["max"] = Decimal("1")
             inds.append(IndicatorRule(sa.code, code, method, points, evidence, applies, **kwargs))
     unit_refs = tuple(
-        UnitRef(f"unit-{u:04d}", KINDS[u % 2], f"{KINDS[u % 2]}-group-{u % 10 // 2}") for u in range(units)
+        UnitRef(f"unit-{u:04d}", KINDS[u % 2], f"{KINDS[u % 2]}-group-{u % 10 // 2}")
+        for u in range(units)
     )
     catalogue = Catalogue("city-2026", sas, tuple(inds), unit_refs, sha256="generated")
     cycle_rules = CycleRules(
-        Decimal("0.1"), (Tier("优秀", Decimal("0.3")), Tier("良好", Decimal("0.8")), Tier("一般", Decimal("1"))), "较差"
+        Decimal("0.1"),
+        (Tier("优秀", Decimal("0.3")), Tier("良好", Decimal("0.8")), Tier("一般", Decimal("1"))),
+        "较差",
     )
 
     ask_times: dict[str, dict[str, datetime]] = {}
     unit_deadlines: dict[str, datetime] = {}
-    needed = {kind: sorted({k for i in inds if kind in i.applies_to for k in i.evidence}) for kind in KINDS}
+    needed = {
+        kind: sorted({k for i in inds if kind in i.applies_to for k in i.evidence})
+        for kind in KINDS
+    }
     for unit in unit_refs:
         times = {}
         for key in needed[unit.kind]:
@@ -176,10 +198,16 @@ def bench_compute(inputs: Inputs, args: argparse.Namespace, repeat: int = 3) -> 
     start = time.perf_counter()
     rules.inputs_digest(inputs)
     inputs_digest_s = time.perf_counter() - start
-    print(f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s = {count / best / 1e6:.2f} M/s")
-    print(f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s ({digest[:12]}...)")
+    print(
+        f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s = {count / best / 1e6:.2f} M/s"
+    )
+    print(
+        f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s ({digest[:12]}...)"
+    )
 
-    with ProcessPoolExecutor(2, initializer=_load_part, initargs=(args.units, args.indicators, args.seed, 2)) as pool:
+    with ProcessPoolExecutor(
+        2, initializer=_load_part, initargs=(args.units, args.indicators, args.seed, 2)
+    ) as pool:
         list(pool.map(_compute_part, [0, 1]))  # warm the workers
         best2 = float("inf")
         for _ in range(repeat):
@@ -201,7 +229,9 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     inputs = generate_city(args.units, args.indicators, args.seed)
-    print(f"generated {args.units} units x {args.indicators} indicators in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {args.units} units x {args.indicators} indicators in {time.perf_counter() - start:.1f} s"
+    )
     bench_compute(inputs, args)
     if not args.skip_db:
         with _database() as url:
@@ -224,7 +254,10 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
                 await conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING ALL)")
         # The raw rows: exactly what the repository writes, built before the clock starts.
         raw = {
-            "raw_indicator_scores": (list(repo.indicator_records(1, results)), repo.INDICATOR_COLUMNS),
+            "raw_indicator_scores": (
+                list(repo.indicator_records(1, results)),
+                repo.INDICATOR_COLUMNS,
+            ),
             "raw_sa_scores": (list(repo.special_assessment_records(1, results)), repo.SA_COLUMNS),
             "raw_unit_scores": (list(repo.unit_records(1, results)), repo.UNIT_COLUMNS),
         }
@@ -239,7 +272,9 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
                         await conn.copy_records_to_table(table, records=records, columns=columns)
                 best_raw = min(best_raw, time.perf_counter() - start)
 
-                await conn.execute("TRUNCATE indicator_scores, sa_scores, unit_scores, score_runs CASCADE")
+                await conn.execute(
+                    "TRUNCATE indicator_scores, sa_scores, unit_scores, score_runs CASCADE"
+                )
                 start = time.perf_counter()
                 async with conn.transaction():
                     run = await repo.insert_run(
@@ -258,7 +293,9 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
         assert stored == results.indicator_scores, (stored, results.indicator_scores)
     finally:
         await pool.close()
-    print(f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s = {rows / best_raw:,.0f} rows/s")
+    print(
+        f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s = {rows / best_raw:,.0f} rows/s"
+    )
     print(
         f"persist through the repository    : {rows:,} rows in {best_mine:.3f} s = {rows / best_mine:,.0f} rows/s"
         f" = {best_raw / best_mine:.0%} of raw (target >= 50%)"
@@ -270,8 +307,8 @@ def _database():
     """A fresh database: on TEST_DATABASE_URL / DATABASE_URL's server, else an embedded one."""
     import asyncpg
 
-    from oneassess.localstack.ports import free_port
-    from oneassess.localstack.postgres import EmbeddedPostgres
+    from localstack.ports import free_port
+    from localstack.postgres import EmbeddedPostgres
 
     base = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     server = None

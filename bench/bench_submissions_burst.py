@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_submissions_upload import start_echo
 
+from oneassess.client.channels import CHANNEL_OPTIONS
+from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, unit_workflow_id
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common.clients import CHANNEL_OPTIONS
 from tests.conftest import DevServer, token_for
 from tests.services import submissions_support as s
-from workflows.shared import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, unit_workflow_id
 
 
 @workflow.defn(name="BenchUnitWorkflow")

@@ -24,10 +24,10 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oneassess.localstack.ports import free_port
+from localstack.ports import free_port
+from oneassess.client.channels import CHANNEL_OPTIONS
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common.clients import CHANNEL_OPTIONS
 from tests.conftest import token_for
 from tests.services import submissions_support as s
 

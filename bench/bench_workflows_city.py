@@ -40,17 +40,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench._bare import BARE_QUEUE, BareWorkflow  # noqa: E402
-from oneassess.localstack.ports import free_port  # noqa: E402
-from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, temporal_cli  # noqa: E402
-from tests.workflows.fake_services import FakeServices, city, serve  # noqa: E402
-from workflows.model import CycleInput, CycleStatus  # noqa: E402
-from workflows.shared import (  # noqa: E402
+from localstack.ports import free_port  # noqa: E402
+from localstack.temporal import SEARCH_ATTRIBUTES, temporal_cli  # noqa: E402
+from oneassess.contract import (  # noqa: E402
     SIGNAL_EVIDENCE_SUBMITTED,
     EvidenceSubmitted,
     cycle_workflow_id,
     export_workflow_id,
     unit_workflow_id,
 )
+from tests.workflows.fake_services import FakeServices, city, serve  # noqa: E402
+from workflows.model import CycleInput, CycleStatus  # noqa: E402
 
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 

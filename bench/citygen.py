@@ -21,7 +21,14 @@ import yaml
 
 KINDS = ("township", "department")
 METHODS = ("ratio", "grade", "checklist", "deduction")
-FORMAT_CHOICES = (["pdf", "docx"], ["pdf"], ["xlsx"], ["xlsx", "pdf"], ["pdf", "jpg"], ["pdf", "mp4"])
+FORMAT_CHOICES = (
+    ["pdf", "docx"],
+    ["pdf"],
+    ["xlsx"],
+    ["xlsx", "pdf"],
+    ["pdf", "jpg"],
+    ["pdf", "mp4"],
+)
 
 
 @dataclass
@@ -36,7 +43,9 @@ class City:
 
 
 def _dump(path: Path, value: object) -> Path:
-    path.write_text(yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8"
+    )
     return path
 
 
@@ -50,7 +59,12 @@ def _indicator(rng: random.Random, code: str, shared: list[str], own: dict[str, 
     """Half the indicators apply to every kind and need shared documents; the others apply to one
     kind (as ws-05 does in the sample) and may need that kind's own documents too."""
     method = rng.choice(METHODS)
-    indicator: dict = {"code": code, "name": f"指标 {code}", "points": rng.choice([1, 2, 2, 3, 3, 4, 5]), "method": method}
+    indicator: dict = {
+        "code": code,
+        "name": f"指标 {code}",
+        "points": rng.choice([1, 2, 2, 3, 3, 4, 5]),
+        "method": method,
+    }
     if method == "ratio":
         indicator["target"] = rng.choice([0.9, 0.95, 0.98, 1.0])
     elif method == "grade":
@@ -64,7 +78,9 @@ def _indicator(rng: random.Random, code: str, shared: list[str], own: dict[str, 
         kind = rng.choice(KINDS)
         indicator["applies_to"] = [kind]
         keys = shared + own[kind] * 3  # weighted towards the kind's own documents
-    indicator["evidence"] = sorted(set(rng.choices(keys, k=rng.choice([1, 1, 2, 2, 3]))), key=keys.index)
+    indicator["evidence"] = sorted(
+        set(rng.choices(keys, k=rng.choice([1, 1, 2, 2, 3]))), key=keys.index
+    )
     return indicator
 
 
@@ -90,12 +106,18 @@ def generate_city(
     common = [f"common-{i:03d}" for i in range(common_keys)]
     common_names = {k: f"通用材料 {k[-3:]}" for k in common}
     equivalences: dict[str, list[str]] = {}
-    per_file = [indicators // special_assessments + (1 if i < indicators % special_assessments else 0) for i in range(special_assessments)]
+    per_file = [
+        indicators // special_assessments + (1 if i < indicators % special_assessments else 0)
+        for i in range(special_assessments)
+    ]
     codes = [f"sa-{i:02d}" for i in range(special_assessments)]
     for s, sa_code in enumerate(codes):
         shared = rng.sample(common, k=min(len(common), 14))
         # A few shared documents go by this department's own name; the plan declares them equal.
-        aliased = {key: f"{sa_code}-{key}" for key in rng.sample(shared, k=min(aliases_per_file, len(shared)))}
+        aliased = {
+            key: f"{sa_code}-{key}"
+            for key in rng.sample(shared, k=min(aliases_per_file, len(shared)))
+        }
         for key, alias in aliased.items():
             equivalences.setdefault(key, [key]).append(alias)
         own = {kind: [f"{sa_code}-{kind}-{i:02d}" for i in range(own_keys // 2)] for kind in KINDS}
@@ -104,7 +126,9 @@ def generate_city(
         evidence = [
             {
                 "key": key,
-                "name": common_names.get(key.removeprefix(f"{sa_code}-"), f"{sa_code} 专项材料 {key[-2:]}"),
+                "name": common_names.get(
+                    key.removeprefix(f"{sa_code}-"), f"{sa_code} 专项材料 {key[-2:]}"
+                ),
                 "formats": rng.choice(FORMAT_CHOICES),
             }
             for key in keys
@@ -126,7 +150,9 @@ def generate_city(
     for u in range(units):
         kind = KINDS[u % len(KINDS)]
         group = f"{kind}-group-{(u // len(KINDS)) % 8}"
-        unit_list.append({"code": f"unit-{u:04d}", "name": f"单位 {u:04d}", "kind": kind, "group": group})
+        unit_list.append(
+            {"code": f"unit-{u:04d}", "name": f"单位 {u:04d}", "kind": kind, "group": group}
+        )
     city.unit_codes = [u["code"] for u in unit_list]
     city.units = _dump(root / "units.yaml", {"units": unit_list})
 
@@ -134,7 +160,9 @@ def generate_city(
         root / "tolerance.yaml",
         {
             "tolerated": [{"code": f"T{i:02d}", "name": f"容错情形 {i}"} for i in range(1, 8)],
-            "never_tolerated": [{"code": f"N{i:02d}", "name": f"不予容错情形 {i}"} for i in range(1, 7)],
+            "never_tolerated": [
+                {"code": f"N{i:02d}", "name": f"不予容错情形 {i}"} for i in range(1, 7)
+            ],
         },
     )
     city.plan = _dump(
@@ -155,7 +183,11 @@ def generate_city(
             "late_penalty": 0.1,
             "tolerance": "tolerance.yaml",
             "equivalences": [group for _, group in sorted(equivalences.items())],
-            "tiers": [{"name": "优秀", "top_share": 0.3}, {"name": "良好", "top_share": 0.8}, {"name": "一般", "top_share": 1.0}],
+            "tiers": [
+                {"name": "优秀", "top_share": 0.3},
+                {"name": "良好", "top_share": 0.8},
+                {"name": "一般", "top_share": 1.0},
+            ],
             "veto_tier": "较差",
         },
     )
@@ -169,7 +201,9 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     args = parser.parse_args()
     city = generate_city(args.out, seed=args.seed, units=args.units)
-    print(f"wrote {len(city.special_assessments)} special assessments, {len(city.unit_codes)} units, plan {city.plan}")
+    print(
+        f"wrote {len(city.special_assessments)} special assessments, {len(city.unit_codes)} units, plan {city.plan}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
-"""OneAssess: the CLI, the local stack and the generated gRPC contract (oneassess.<service>.v1)."""
-
-import os
-
-# The CLI and the local stack fork processes while gRPC threads run; gRPC's fork handlers
-# only print a warning then, so they are off unless asked for.
-os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
+"""The OneAssess API, owned by no service and imported by everyone: the generated gRPC contract
+(`oneassess.<service>.v1`, from protos/ by `make proto`), the client package (`oneassess.client`),
+settings every process reads (`oneassess.config`), telemetry, and the contract between the
+submissions outbox and the workflows (`oneassess.contract`). It imports nothing else of the
+project's (an import-linter contract in pyproject.toml)."""

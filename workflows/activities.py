@@ -24,12 +24,21 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from oneassess.client.channels import ServiceClients
+from oneassess.client.errors import error_reason
+from oneassess.client.paging import all_pages, pages
+from oneassess.contract import (
+    SA_CYCLE,
+    SIGNAL_SCORED,
+    WORKFLOW_CYCLE,
+    WORKFLOW_EXPORT,
+    WORKFLOW_UNIT,
+    export_workflow_id,
+    unit_workflow_id,
+)
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
-from services.common.clients import ServiceClients
-from services.common.errors import error_reason
-from services.common.paging import all_pages, pages
 from services.common.timestamps import timestamp
 from workflows import timeline
 from workflows.config import NotifySettings
@@ -55,15 +64,6 @@ from workflows.model import (
     UnitResult,
 )
 from workflows.notify import Channel, Message, Skipped, digest_body
-from workflows.shared import (
-    SA_CYCLE,
-    SIGNAL_SCORED,
-    WORKFLOW_CYCLE,
-    WORKFLOW_EXPORT,
-    WORKFLOW_UNIT,
-    export_workflow_id,
-    unit_workflow_id,
-)
 
 SIGNAL_CONCURRENCY = 50
 EXPORT_POLL_SECONDS = 2.0
@@ -260,7 +260,9 @@ class CycleActivities:
         except grpc.aio.AioRpcError as err:
             if error_reason(err) in FINALIZE_LATER:
                 # An appeal still awaits its assessor (or the window is still open): try again.
-                raise ApplicationError(f"not final yet: {err.details()}", type=error_reason(err)) from err
+                raise ApplicationError(
+                    f"not final yet: {err.details()}", type=error_reason(err)
+                ) from err
             if err.code() in NON_RETRYABLE:
                 raise _invalid(err) from err
             raise
@@ -413,7 +415,9 @@ class CycleActivities:
         """Ids of what was already delivered for this unit (one look-up per digest)."""
         notifications = await all_pages(
             partial(_call, self._services.submissions.ListNotifications),
-            sub.ListNotificationsRequest(cycle_code=cycle_code, unit_code=unit_code, page_size=1000),
+            sub.ListNotificationsRequest(
+                cycle_code=cycle_code, unit_code=unit_code, page_size=1000
+            ),
             "notifications",
         )
         return {n.id for n in notifications if n.outcome == "sent"}

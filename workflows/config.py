@@ -1,6 +1,6 @@
 """The worker's own settings (notification channels), from the environment. Everything else
 (Temporal address and namespace, service addresses, token secret) comes from the shared
-services.common.config.Settings."""
+oneassess.config.Settings."""
 
 from __future__ import annotations
 

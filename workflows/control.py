@@ -16,7 +16,14 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
 )
 
-from services.common.config import Settings
+from oneassess.config import Settings
+from oneassess.contract import (
+    QUERY_STATUS,
+    SA_CYCLE,
+    SA_PHASE,
+    UPDATE_DECIDE_EXTENSION,
+    cycle_workflow_id,
+)
 from workflows.model import (
     CYCLE_PHASES,
     CycleCalendar,
@@ -24,13 +31,6 @@ from workflows.model import (
     CycleStatus,
     ExtensionDecision,
     ExtensionRecord,
-)
-from workflows.shared import (
-    QUERY_STATUS,
-    SA_CYCLE,
-    SA_PHASE,
-    UPDATE_DECIDE_EXTENSION,
-    cycle_workflow_id,
 )
 
 
@@ -85,7 +85,9 @@ async def status(client: Client, cycle_code: str, *, within_seconds: float = 30.
             await asyncio.sleep(0.3)
 
 
-async def update(client: Client, cycle_code: str, name: str, argument: Any, result_type: type) -> Any:
+async def update(
+    client: Client, cycle_code: str, name: str, argument: Any, result_type: type
+) -> Any:
     handle = client.get_workflow_handle(cycle_workflow_id(cycle_code))
     return await handle.execute_update(name, argument, result_type=result_type)
 
@@ -105,7 +107,9 @@ async def wait_for_phase(
         if CYCLE_PHASES.index(found.phase) >= target:
             return found
         if time.monotonic() > deadline:
-            raise TimeoutError(f"cycle {cycle_code} still {found.phase!r} after {within_seconds:.0f}s, waiting for {phase!r}")
+            raise TimeoutError(
+                f"cycle {cycle_code} still {found.phase!r} after {within_seconds:.0f}s, waiting for {phase!r}"
+            )
         await asyncio.sleep(poll)
 
 
@@ -132,10 +136,16 @@ async def wait_for_pending_extension(
     """Until the workflow holds a pending request (of `unit_code`, when given)."""
 
     def arrived(found: CycleStatus) -> bool:
-        return unit_code in found.pending_extension_units if unit_code else bool(found.extensions_pending)
+        return (
+            unit_code in found.pending_extension_units
+            if unit_code
+            else bool(found.extensions_pending)
+        )
 
     deadline = time.monotonic() + within_seconds
     while not arrived(await status(client, cycle_code)):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no pending extension request reached cycle {cycle_code} in {within_seconds:.0f}s")
+            raise TimeoutError(
+                f"no pending extension request reached cycle {cycle_code} in {within_seconds:.0f}s"
+            )
         await asyncio.sleep(0.3)

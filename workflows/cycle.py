@@ -24,6 +24,22 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from oneassess.contract import (
+        QUERY_STATUS,
+        SA_CYCLE,
+        SA_PHASE,
+        SA_UNIT,
+        SIGNAL_CALENDAR_CHANGED,
+        SIGNAL_DEADLINE_EXTENDED,
+        SIGNAL_EXTENSION_REQUESTED,
+        UPDATE_CHANGE_CALENDAR,
+        UPDATE_CLOSE_COLLECTION,
+        UPDATE_DECIDE_EXTENSION,
+        UPDATE_EXTEND_UNIT,
+        WORKFLOW_UNIT,
+        ExtensionRequested,
+        unit_workflow_id,
+    )
     from workflows import timeline
     from workflows.model import (
         CLOSED,
@@ -60,22 +76,6 @@ with workflow.unsafe.imports_passed_through():
         UnitExtended,
         UnitInput,
         UnitRef,
-    )
-    from workflows.shared import (
-        QUERY_STATUS,
-        SA_CYCLE,
-        SA_PHASE,
-        SA_UNIT,
-        SIGNAL_CALENDAR_CHANGED,
-        SIGNAL_DEADLINE_EXTENDED,
-        SIGNAL_EXTENSION_REQUESTED,
-        UPDATE_CHANGE_CALENDAR,
-        UPDATE_CLOSE_COLLECTION,
-        UPDATE_DECIDE_EXTENSION,
-        UPDATE_EXTEND_UNIT,
-        WORKFLOW_UNIT,
-        ExtensionRequested,
-        unit_workflow_id,
     )
 
 CYCLE = SearchAttributeKey.for_keyword(SA_CYCLE)
@@ -385,7 +385,9 @@ class CycleWorkflow:
             assert state is not None
             before = state.calendar
             # Checked again under the lock: an update queued behind another may no longer fit.
-            state.calendar = _refused_unless(lambda: timeline.apply_change(before, change, now=workflow.now()))
+            state.calendar = _refused_unless(
+                lambda: timeline.apply_change(before, change, now=workflow.now())
+            )
             await self._calendar_moved(before)
             return state.calendar
 
@@ -454,7 +456,9 @@ class CycleWorkflow:
         if decision.approve:
             self._check_extendable(record.unit_code, decision.days or record.days)
         elif self._require_state().phase in (FINAL, CLOSED):
-            raise ValueError(f"the cycle is {self._require_state().phase}: extension requests are closed")
+            raise ValueError(
+                f"the cycle is {self._require_state().phase}: extension requests are closed"
+            )
 
     @workflow.query(name=QUERY_STATUS)
     def status(self) -> CycleStatus:
@@ -470,7 +474,9 @@ class CycleWorkflow:
             extensions_approved=sum(e.status == "approved" for e in state.extensions),
             extensions_rejected=sum(e.status == "rejected" for e in state.extensions),
             score_runs=list(state.score_runs),
-            pending_extension_units=sorted({e.unit_code for e in state.extensions if e.status == "pending"}),
+            pending_extension_units=sorted(
+                {e.unit_code for e in state.extensions if e.status == "pending"}
+            ),
         )
 
     # ---- helpers ----

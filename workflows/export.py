@@ -12,8 +12,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from oneassess.contract import WORKFLOW_EXPORT
     from workflows.model import ExportInput, ExportSummary
-    from workflows.shared import WORKFLOW_EXPORT
 
 EXPORT_HISTORIES = "export_histories"
 

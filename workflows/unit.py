@@ -20,6 +20,14 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from oneassess.contract import (
+        SA_PHASE,
+        SIGNAL_CALENDAR_CHANGED,
+        SIGNAL_DEADLINE_EXTENDED,
+        SIGNAL_EVIDENCE_SUBMITTED,
+        SIGNAL_SCORED,
+        EvidenceSubmitted,
+    )
     from workflows import timeline
     from workflows.model import (
         UNIT_COLLECTING,
@@ -36,14 +44,6 @@ with workflow.unsafe.imports_passed_through():
         UnitInput,
         UnitResult,
         UnitStatus,
-    )
-    from workflows.shared import (
-        SA_PHASE,
-        SIGNAL_CALENDAR_CHANGED,
-        SIGNAL_DEADLINE_EXTENDED,
-        SIGNAL_EVIDENCE_SUBMITTED,
-        SIGNAL_SCORED,
-        EvidenceSubmitted,
     )
 
 PHASE = SearchAttributeKey.for_keyword(SA_PHASE)

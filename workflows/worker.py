@@ -1,6 +1,6 @@
 """`python -m workflows.worker`: the worker process of the local stack and of a deployment.
 
-Settings come from the environment (services.common.config.Settings and
+Settings come from the environment (oneassess.config.Settings and
 workflows.config.NotifySettings). It creates `$ONEASSESS_HOME/run/worker.ready` once it
 polls and removes it on exit; SIGTERM/SIGINT shut it down gracefully (in-flight activities
 get the shutdown grace to finish).
@@ -18,9 +18,9 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from services.common import telemetry
-from services.common.clients import ServiceClients
-from services.common.config import Settings, load
+from oneassess import telemetry
+from oneassess.client.channels import ServiceClients
+from oneassess.config import Settings, load
 from services.common.server import service_token
 from workflows.activities import CycleActivities
 from workflows.config import NotifySettings, WorkerSettings

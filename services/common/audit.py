@@ -21,7 +21,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, payload: Any) -> str:
+def entry_hash(
+    prev_hash: str, seq: int, at: datetime, actor: str, action: str, subject: str, payload: Any
+) -> str:
     body = canonical_json(
         {
             "seq": seq,
@@ -35,10 +37,14 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, 
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-async def append(conn: asyncpg.Connection, *, actor: str, action: str, subject: str, payload: Any) -> str:
+async def append(
+    conn: asyncpg.Connection, *, actor: str, action: str, subject: str, payload: Any
+) -> str:
     """Append one entry inside the caller's transaction; returns its hash."""
     # One chain per schema: services sharing a database do not wait on each other's appends.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.audit.' || current_schema()))")
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('oneassess.audit.' || current_schema()))"
+    )
     last = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     seq = (last["seq"] + 1) if last else 1
     prev = last["hash"] if last else GENESIS
@@ -77,7 +83,9 @@ async def verify(conn: asyncpg.Connection | asyncpg.Pool) -> ChainCheck:
         if row["seq"] != expected_seq:
             return ChainCheck(count, False, row["seq"], f"gap: expected seq {expected_seq}")
         if row["prev_hash"] != prev:
-            return ChainCheck(count, False, row["seq"], "prev_hash does not match the previous entry")
+            return ChainCheck(
+                count, False, row["seq"], "prev_hash does not match the previous entry"
+            )
         digest = entry_hash(
             prev, row["seq"], row["at"], row["actor"], row["action"], row["subject"], row["payload"]
         )

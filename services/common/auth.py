@@ -8,29 +8,12 @@ worker and the services use to call each other.
 from __future__ import annotations
 
 import contextvars
-import enum
-import os
-import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 
-from services.common.config import Settings
-from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
-
-ALGORITHM = "HS256"
-ISSUER = "oneassess"
-DEFAULT_TTL_SECONDS = 12 * 3600
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    ASSESSOR = "assessor"
-    UNIT = "unit"
-    AUDITOR = "auditor"
-    SERVICE = "service"
+from oneassess.client.tokens import ALGORITHM, ISSUER, Role
+from services.common.errors import PermissionDenied, Unauthenticated
 
 
 @dataclass(frozen=True)
@@ -69,60 +52,6 @@ def principal() -> Principal:
     return current_principal.get()
 
 
-def token_secret(settings: Settings) -> str:
-    """The signing secret: from the environment, else generated once into the data directory."""
-    if settings.token_secret:
-        return settings.token_secret
-    path: Path = settings.home / "token-secret"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)  # first writer wins; a concurrent start reads the same secret
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
-
-
-def issue_token(
-    secret: str,
-    role: Role | str,
-    *,
-    unit: str = "",
-    department: str = "",
-    subject: str = "",
-    ttl_seconds: int = DEFAULT_TTL_SECONDS,
-) -> str:
-    role = Role(role)
-    if role is Role.UNIT and not unit:
-        raise InvalidArgument.field("unit", "a unit token needs the unit code (--unit)")
-    if role is Role.ASSESSOR and not department:
-        raise InvalidArgument.field(
-            "department", "an assessor token needs its line department (--department)"
-        )
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "sub": subject or _default_subject(role, unit, department),
-        "role": role.value,
-        "iat": now,
-        "exp": now + ttl_seconds,
-    }
-    if unit:
-        claims["unit"] = unit
-    if department:
-        claims["department"] = department
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
-
-
-def _default_subject(role: Role, unit: str, department: str) -> str:
-    scope = unit or department
-    return f"{role.value}:{scope}" if scope else role.value
-
-
 def verify_token(secret: str, token: str) -> Principal:
     try:
         claims = jwt.decode(
@@ -139,30 +68,12 @@ def verify_token(secret: str, token: str) -> Principal:
     try:
         role = Role(claims["role"])
     except ValueError as err:
-        raise Unauthenticated(f"invalid token: unknown role {claims['role']!r}", "TOKEN_INVALID") from err
+        raise Unauthenticated(
+            f"invalid token: unknown role {claims['role']!r}", "TOKEN_INVALID"
+        ) from err
     return Principal(
         subject=str(claims["sub"]),
         role=role,
         unit=str(claims.get("unit", "")),
         department=str(claims.get("department", "")),
     )
-
-
-def bearer_metadata(token: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token}"),)
-
-
-def parse_as(value: str) -> tuple[Role, str, str]:
-    """`--as admin|auditor|unit:CODE|assessor:DEPT` -> (role, unit, department)."""
-    role_name, _, scope = value.partition(":")
-    try:
-        role = Role(role_name)
-    except ValueError as err:
-        raise InvalidArgument.field(
-            "--as", f"unknown role {role_name!r}: use admin, auditor, unit:CODE or assessor:DEPT"
-        ) from err
-    if role is Role.UNIT:
-        return role, scope, ""
-    if role is Role.ASSESSOR:
-        return role, "", scope
-    return role, "", ""

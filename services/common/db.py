@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.common.config import Settings
+from oneassess.config import Settings
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -28,12 +28,13 @@ class Migration:
 
 
 def database_url(settings: Settings) -> str:
-    """DATABASE_URL, else the embedded PostgreSQL of the data directory (started on demand)."""
+    """DATABASE_URL. The local stack (`oneassess up`) sets it to its embedded PostgreSQL for the
+    processes it starts; a service started any other way must be told where its database is."""
     if settings.database_url:
         return settings.database_url
-    from oneassess.localstack.postgres import EmbeddedPostgres
-
-    return EmbeddedPostgres(settings.home / "postgres").ensure_running().url
+    raise RuntimeError(
+        "DATABASE_URL is not set: start the services with `oneassess up`, or point DATABASE_URL at PostgreSQL"
+    )
 
 
 def load_migrations(service: str, service_dir: Path) -> list[Migration]:
@@ -86,13 +87,17 @@ async def migrate(url: str, schema: str, migrations: list[Migration]) -> list[st
                     )
                 applied_now.append(f"{m.source}/{m.name}")
         finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"oneassess.migrate.{schema}")
+            await conn.execute(
+                "SELECT pg_advisory_unlock(hashtext($1))", f"oneassess.migrate.{schema}"
+            )
     finally:
         await conn.close()
     return applied_now
 
 
-async def create_pool(url: str, schema: str, *, max_size: int = 10, application: str = "") -> asyncpg.Pool:
+async def create_pool(
+    url: str, schema: str, *, max_size: int = 10, application: str = ""
+) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         url,
         min_size=1,

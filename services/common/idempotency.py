@@ -53,7 +53,9 @@ async def run_once(
     async with pool.acquire() as conn, conn.transaction():
         if not request_id:
             return await work(conn)
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}/{request_id}")  # no NUL: PostgreSQL text rejects it
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}/{request_id}"
+        )  # no NUL: PostgreSQL text rejects it
         row = await conn.fetchrow(
             "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
             method,
@@ -93,6 +95,7 @@ async def replay(
         return None
     if row["request_sha256"] != fingerprint:
         raise InvalidArgument.field(
-            "request_id", f"request id {request_id!r} was already used for a different {method} request"
+            "request_id",
+            f"request id {request_id!r} was already used for a different {method} request",
         )
     return response_type.FromString(row["response"])

@@ -29,18 +29,3 @@ def decode_token(token: str) -> dict[str, Any]:
         return value
     except ValueError as err:
         raise InvalidArgument.field("page_token", "is not a token this service issued") from err
-
-
-async def pages(call, request):
-    """Every response of a paged List RPC, following next_page_token (AIP-158)."""
-    while True:
-        response = await call(request)
-        yield response
-        if not response.next_page_token:
-            return
-        request.page_token = response.next_page_token
-
-
-async def all_pages(call, request, field: str) -> list:
-    """Every item of a paged List RPC's repeated `field`."""
-    return [item async for page in pages(call, request) for item in getattr(page, field)]

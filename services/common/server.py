@@ -17,10 +17,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from services.common import db, telemetry
-from services.common.auth import Role, issue_token, token_secret
-from services.common.clients import CHANNEL_OPTIONS, ServiceClients
-from services.common.config import Settings
+from oneassess import telemetry
+from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
+from oneassess.client.tokens import issue_token, token_secret
+from oneassess.config import Settings
+from services.common import db
+from services.common.auth import Role
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,9 @@ class RunningService:
     async def stop(self, grace: float | None = None) -> None:
         """Graceful: report NOT_SERVING, stop accepting, drain in-flight calls, close the pool."""
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace if grace is not None else self.runtime.settings.shutdown_grace_seconds)
+        await self.server.stop(
+            grace if grace is not None else self.runtime.settings.shutdown_grace_seconds
+        )
         for task in self.runtime.background:
             task.cancel()
         await asyncio.gather(*self.runtime.background, return_exceptions=True)
@@ -73,13 +77,17 @@ def service_token(settings: Settings, name: str) -> Callable[[], str]:
     return lambda: issue_token(secret, Role.SERVICE, subject=f"service:{name}", ttl_seconds=300)
 
 
-async def start(spec: ServiceSpec, settings: Settings, *, port: int | None = None) -> RunningService:
+async def start(
+    spec: ServiceSpec, settings: Settings, *, port: int | None = None
+) -> RunningService:
     telemetry.setup(spec.name)
     url = db.database_url(settings)
     applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
     if applied:
         log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
-    pool = await db.create_pool(url, spec.name, max_size=settings.db_pool_max, application=spec.name)
+    pool = await db.create_pool(
+        url, spec.name, max_size=settings.db_pool_max, application=spec.name
+    )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
 
@@ -100,11 +108,15 @@ async def start(spec: ServiceSpec, settings: Settings, *, port: int | None = Non
     address = f"{settings.bind_host}:{bind_port}"
     credentials = settings.server_credentials()
     bound = (
-        server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
+        server.add_secure_port(address, credentials)
+        if credentials
+        else server.add_insecure_port(address)
     )
     if bound == 0:
         await pool.close()
-        raise OSError(f"{spec.name}: cannot listen on {settings.bind_host}:{bind_port} (port in use?)")
+        raise OSError(
+            f"{spec.name}: cannot listen on {settings.bind_host}:{bind_port} (port in use?)"
+        )
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -128,7 +140,7 @@ async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:
 
 
 def main(spec: ServiceSpec) -> None:
-    from services.common.config import load
+    from oneassess.config import load
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(serve_forever(spec, load()))

@@ -84,7 +84,9 @@ def validate_special_assessment(
     `kinds` are the unit kinds known to the city (UNIT_KINDS plus those of imported units).
     """
     if not isinstance(raw, dict):
-        problems.add(locate(()), "document", "must be a mapping with code, name, owner, evidence, indicators")
+        problems.add(
+            locate(()), "document", "must be a mapping with code, name, owner, evidence, indicators"
+        )
         return None
 
     def need_str(key: str) -> str:
@@ -101,12 +103,16 @@ def validate_special_assessment(
     owner = need_str("owner")
     name_en = raw.get("name_en") or ""
     # Without applies_to a special assessment applies to every kind the city knows.
-    applies_to = _kinds(raw.get("applies_to"), ("applies_to",), locate, problems, kinds, required=False) or list(kinds)
+    applies_to = _kinds(
+        raw.get("applies_to"), ("applies_to",), locate, problems, kinds, required=False
+    ) or list(kinds)
 
     evidence: list[Evidence] = []
     raw_evidence = raw.get("evidence")
     if not isinstance(raw_evidence, list) or not raw_evidence:
-        problems.add(locate(("evidence",)), "evidence", "must be a non-empty list of {key, name, formats}")
+        problems.add(
+            locate(("evidence",)), "evidence", "must be a non-empty list of {key, name, formats}"
+        )
         raw_evidence = []
     seen_keys: set[str] = set()
     for i, item in enumerate(raw_evidence):
@@ -121,18 +127,30 @@ def validate_special_assessment(
         raw_indicators = []
     seen_codes: set[str] = set()
     for i, item in enumerate(raw_indicators):
-        ind = _indicator(item, ("indicators", i), locate, problems, seen_codes, seen_keys, applies_to, kinds)
+        ind = _indicator(
+            item, ("indicators", i), locate, problems, seen_codes, seen_keys, applies_to, kinds
+        )
         if ind:
             indicators.append(ind)
 
     equivalences = []
     raw_pairs = raw.get("equivalences") or []
     if not isinstance(raw_pairs, list):
-        problems.add(locate(("equivalences",)), "equivalences", "must be a list of [key, equal_key] pairs")
+        problems.add(
+            locate(("equivalences",)), "equivalences", "must be a list of [key, equal_key] pairs"
+        )
         raw_pairs = []
     for i, pair in enumerate(raw_pairs):
-        if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(k, str) and CODE.match(k) for k in pair)):
-            problems.add(locate(("equivalences", i)), f"equivalences[{i}]", "each entry is a [key, equal_key] pair of evidence keys")
+        if not (
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(isinstance(k, str) and CODE.match(k) for k in pair)
+        ):
+            problems.add(
+                locate(("equivalences", i)),
+                f"equivalences[{i}]",
+                "each entry is a [key, equal_key] pair of evidence keys",
+            )
             continue
         if not ({pair[0], pair[1]} & seen_keys):
             problems.add(
@@ -166,14 +184,23 @@ def _field_name(path: Path_) -> str:
 
 
 def _kinds(
-    value: Any, path: Path_, locate: Locate, problems: Problems, known: Sequence[str], *, required: bool, label: str = ""
+    value: Any,
+    path: Path_,
+    locate: Locate,
+    problems: Problems,
+    known: Sequence[str],
+    *,
+    required: bool,
+    label: str = "",
 ) -> list[str] | None:
     field = label or _field_name(path)
     if value is None and not required:
         return None
     kinds = _str_list(value)
     if not kinds:
-        problems.add(locate(path), field, f"must be a non-empty list of unit kinds ({', '.join(known)})")
+        problems.add(
+            locate(path), field, f"must be a non-empty list of unit kinds ({', '.join(known)})"
+        )
         return None
     for kind in kinds:
         if kind not in known:
@@ -185,7 +212,9 @@ def _kinds(
     return kinds
 
 
-def _evidence(item: Any, path: Path_, locate: Locate, problems: Problems, seen: set[str]) -> Evidence | None:
+def _evidence(
+    item: Any, path: Path_, locate: Locate, problems: Problems, seen: set[str]
+) -> Evidence | None:
     field = f"evidence[{path[-1]}]"
     if not isinstance(item, dict):
         problems.add(locate(path), field, "must be a mapping {key, name, formats}")
@@ -203,13 +232,21 @@ def _evidence(item: Any, path: Path_, locate: Locate, problems: Problems, seen: 
         ok = False
     fmt_list = [] if formats is None else _str_list(formats)
     if fmt_list is None:
-        problems.add(locate((*path, "formats")), f"{field}.formats", "must be a list of file extensions, e.g. [pdf, docx]")
+        problems.add(
+            locate((*path, "formats")),
+            f"{field}.formats",
+            "must be a list of file extensions, e.g. [pdf, docx]",
+        )
         ok = False
         fmt_list = []
     accepted = [f.strip().lower().lstrip(".") for f in fmt_list]
     for fmt, written in zip(accepted, fmt_list, strict=True):
         if not FORMAT.match(fmt):
-            problems.add(locate((*path, "formats")), f"{field}.formats", f"{written!r} is not a file extension such as pdf, docx or xlsx")
+            problems.add(
+                locate((*path, "formats")),
+                f"{field}.formats",
+                f"{written!r} is not a file extension such as pdf, docx or xlsx",
+            )
             ok = False
     if not ok:
         return None
@@ -258,9 +295,15 @@ def _indicator(
         for param in METHOD_PARAMETERS[method]:
             if item.get(param) is None:
                 bad(param, f"method {method} needs {param}")
-        if method in ("ratio", "grade", "checklist", "deduction") and _is_number(points) and points == 0:
+        if (
+            method in ("ratio", "grade", "checklist", "deduction")
+            and _is_number(points)
+            and points == 0
+        ):
             bad("points", f"method {method} needs positive points")
-    target, grades, items, deduct_per, max_ = (item.get(k) for k in ("target", "grades", "items", "deduct_per", "max"))
+    target, grades, items, deduct_per, max_ = (
+        item.get(k) for k in ("target", "grades", "items", "deduct_per", "max")
+    )
     if target is not None and (not _is_number(target) or target <= 0):
         bad("target", "must be a positive number")
     grade_pairs: list[tuple[str, float]] = []
@@ -285,9 +328,18 @@ def _indicator(
         evidence = []
     for key in evidence:
         if key not in declared_keys:
-            bad("evidence", f"names evidence key {key!r} that this file does not declare under evidence")
+            bad(
+                "evidence",
+                f"names evidence key {key!r} that this file does not declare under evidence",
+            )
     kinds = _kinds(
-        item.get("applies_to"), (*path, "applies_to"), locate, problems, known_kinds, required=False, label=f"{label}.applies_to"
+        item.get("applies_to"),
+        (*path, "applies_to"),
+        locate,
+        problems,
+        known_kinds,
+        required=False,
+        label=f"{label}.applies_to",
     )
     if kinds and sa_kinds:
         for kind in kinds:
@@ -330,7 +382,9 @@ def validated_special_assessment(
 
 def validate_units(raw_units: Any, locate: Locate, problems: Problems) -> list[UnitDef]:
     if not isinstance(raw_units, list) or not raw_units:
-        problems.add(locate(("units",)), "units", "must be a non-empty list of {code, name, kind, group}")
+        problems.add(
+            locate(("units",)), "units", "must be a non-empty list of {code, name, kind, group}"
+        )
         return []
     units: list[UnitDef] = []
     seen: set[str] = set()
@@ -378,7 +432,9 @@ def parse_units_yaml(content: bytes, file_name: str) -> list[UnitDef]:
     return validated_units(raw, yaml_locator(document), file_name)
 
 
-def validated_units(raw_units: Any, locate: Locate, file_name: str, problems: Problems | None = None) -> list[UnitDef]:
+def validated_units(
+    raw_units: Any, locate: Locate, file_name: str, problems: Problems | None = None
+) -> list[UnitDef]:
     problems = problems or Problems(file_name)
     units = validate_units(raw_units, locate, problems)
     problems.raise_if_any("unit list")

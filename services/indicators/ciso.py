@@ -59,11 +59,19 @@ def _grades(framework: dict, problems: Problems, locate: Locate) -> list[tuple[s
         for i, item in enumerate(raw_scores):
             score = item.get("score") if isinstance(item, dict) else None
             if not isinstance(score, int | float) or isinstance(score, bool):
-                problems.add(locate(("scores_definition", i)), f"framework.scores_definition[{i}].score", "must be a number")
+                problems.add(
+                    locate(("scores_definition", i)),
+                    f"framework.scores_definition[{i}].score",
+                    "must be a number",
+                )
                 continue
             scores.append(score)
     elif raw_scores is not None:
-        problems.add(locate(("scores_definition",)), "framework.scores_definition", "must be a list of {score, name}")
+        problems.add(
+            locate(("scores_definition",)),
+            "framework.scores_definition",
+            "must be a list of {score, name}",
+        )
         return None
     elif isinstance(min_score, int) and isinstance(max_score, int) and max_score > min_score:
         if max_score - min_score > MAX_GRADES:
@@ -78,10 +86,20 @@ def _grades(framework: dict, problems: Problems, locate: Locate) -> list[tuple[s
         return None
     if not scores:
         return None
-    low = min_score if isinstance(min_score, int | float) and not isinstance(min_score, bool) else min(scores)
-    high = max_score if isinstance(max_score, int | float) and not isinstance(max_score, bool) else max(scores)
+    low = (
+        min_score
+        if isinstance(min_score, int | float) and not isinstance(min_score, bool)
+        else min(scores)
+    )
+    high = (
+        max_score
+        if isinstance(max_score, int | float) and not isinstance(max_score, bool)
+        else max(scores)
+    )
     if high <= low:
-        problems.add(locate(("max_score",)), "framework.max_score", "must be greater than min_score")
+        problems.add(
+            locate(("max_score",)), "framework.max_score", "must be greater than min_score"
+        )
         return None
     return [(f"{s:g}", round((s - low) / (high - low), 6)) for s in sorted(set(scores))]
 
@@ -103,7 +121,11 @@ def read_ciso_library(
         return doc_locate((*fw_path, *path))
 
     if not isinstance(framework, dict):
-        problems.add(fw_locate(()), "objects.framework", "must be a mapping with ref_id, name and requirement_nodes")
+        problems.add(
+            fw_locate(()),
+            "objects.framework",
+            "must be a mapping with ref_id, name and requirement_nodes",
+        )
         return {}, table_locator(table, doc_locate(fw_path)), problems
 
     raw: dict[str, Any] = {
@@ -127,7 +149,11 @@ def read_ciso_library(
     grades = _grades(framework, problems, fw_locate)
     nodes = framework.get("requirement_nodes")
     if not isinstance(nodes, list) or not nodes:
-        problems.add(fw_locate(("requirement_nodes",)), "framework.requirement_nodes", "must be a non-empty list")
+        problems.add(
+            fw_locate(("requirement_nodes",)),
+            "framework.requirement_nodes",
+            "must be a non-empty list",
+        )
         nodes = []
     evidence: list[dict[str, Any]] = []
     indicators: list[dict[str, Any]] = []
@@ -146,14 +172,25 @@ def read_ciso_library(
                 "'-', '_', '.', at most 63 characters)",
             )
             continue
-        name = _text(node.get("name")) or _text(node.get("description")).split("\n")[0][:200] or _text(node.get("ref_id"))
-        ref = _text(str(node.get("ref_id") or "")).lower().replace(" ", "-") or key.rsplit(".", 1)[-1]
+        name = (
+            _text(node.get("name"))
+            or _text(node.get("description")).split("\n")[0][:200]
+            or _text(node.get("ref_id"))
+        )
+        ref = (
+            _text(str(node.get("ref_id") or "")).lower().replace(" ", "-") or key.rsplit(".", 1)[-1]
+        )
         i, e = len(indicators), len(evidence)
         evidence.append({"key": key, "name": _evidence_name(node) or name, "formats": []})
         declared.add(key)
         at(("evidence", e), (*node_path,))
         at(("evidence", e, "key"), (*node_path, "urn"))
-        at(("evidence", e, "name"), (*node_path, "typical_evidence") if node.get("typical_evidence") else (*node_path, "name"))
+        at(
+            ("evidence", e, "name"),
+            (*node_path, "typical_evidence")
+            if node.get("typical_evidence")
+            else (*node_path, "name"),
+        )
         weight = node.get("weight", 1)
         indicator: dict[str, Any] = {"code": ref, "name": name, "points": weight, "evidence": [key]}
         if grades:
@@ -162,7 +199,11 @@ def read_ciso_library(
             indicator.update(method="checklist", items=1)
         node_groups = node.get("implementation_groups")
         if node_groups:
-            indicator["applies_to"] = [str(g).lower() for g in node_groups] if isinstance(node_groups, list) else node_groups
+            indicator["applies_to"] = (
+                [str(g).lower() for g in node_groups]
+                if isinstance(node_groups, list)
+                else node_groups
+            )
         indicators.append(indicator)
         at(("indicators", i), node_path)
         at(("indicators", i, "code"), (*node_path, "ref_id"))
@@ -183,7 +224,9 @@ def _evidence_name(node: dict) -> str:
     return "；".join(line for line in lines if line)[:500]
 
 
-def _equivalences(document: dict, declared: set[str], locate: Locate, problems: Problems) -> list[list[str]]:
+def _equivalences(
+    document: dict, declared: set[str], locate: Locate, problems: Problems
+) -> list[list[str]]:
     objects = document["objects"]
     sets: list[tuple[Path_, Any]] = []
     if "requirement_mapping_set" in objects:
@@ -192,9 +235,13 @@ def _equivalences(document: dict, declared: set[str], locate: Locate, problems: 
         sets.append((("objects", "requirement_mapping_sets", i), mapping_set))
     pairs: list[list[str]] = []
     for set_path, mapping_set in sets:
-        mappings = mapping_set.get("requirement_mappings") if isinstance(mapping_set, dict) else None
+        mappings = (
+            mapping_set.get("requirement_mappings") if isinstance(mapping_set, dict) else None
+        )
         if not isinstance(mappings, list):
-            problems.add(locate(set_path), "requirement_mapping_set.requirement_mappings", "must be a list")
+            problems.add(
+                locate(set_path), "requirement_mapping_set.requirement_mappings", "must be a list"
+            )
             continue
         for m, mapping in enumerate(mappings):
             path = (*set_path, "requirement_mappings", m)
@@ -210,9 +257,14 @@ def _equivalences(document: dict, declared: set[str], locate: Locate, problems: 
                     f"unknown relationship {relationship!r} (known: {', '.join(RELATIONSHIPS)})",
                 )
                 continue
-            source, target = _text(mapping.get("source_requirement_urn")), _text(mapping.get("target_requirement_urn"))
+            source, target = (
+                _text(mapping.get("source_requirement_urn")),
+                _text(mapping.get("target_requirement_urn")),
+            )
             if not source or not target:
-                problems.add(locate(path), field, "needs source_requirement_urn and target_requirement_urn")
+                problems.add(
+                    locate(path), field, "needs source_requirement_urn and target_requirement_urn"
+                )
                 continue
             if relationship != "equal":
                 continue

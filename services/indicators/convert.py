@@ -48,7 +48,12 @@ def indicator_pb(ind: IndicatorDef) -> pb.Indicator:
 
 
 def special_assessment_pb(
-    doc: SpecialAssessmentDoc, *, version: int, sha256: str, imported_at: datetime | None, imported_by: str
+    doc: SpecialAssessmentDoc,
+    *,
+    version: int,
+    sha256: str,
+    imported_at: datetime | None,
+    imported_by: str,
 ) -> pb.SpecialAssessment:
     return pb.SpecialAssessment(
         code=doc.code,
@@ -57,7 +62,10 @@ def special_assessment_pb(
         name_en=doc.name_en,
         owner=doc.owner,
         applies_to=list(doc.applies_to),
-        evidence=[pb.EvidenceRequirement(key=e.key, name=e.name, formats=list(e.formats)) for e in doc.evidence],
+        evidence=[
+            pb.EvidenceRequirement(key=e.key, name=e.name, formats=list(e.formats))
+            for e in doc.evidence
+        ],
         indicators=[indicator_pb(i) for i in doc.indicators],
         sha256=sha256,
         imported_at=timestamp(imported_at),
@@ -68,7 +76,12 @@ def special_assessment_pb(
 
 def unit_pb(unit: UnitDef) -> pb.Unit:
     return pb.Unit(
-        code=unit.code, name=unit.name, kind=unit.kind, group=unit.group, contact=unit.contact, head=unit.head
+        code=unit.code,
+        name=unit.name,
+        kind=unit.kind,
+        group=unit.group,
+        contact=unit.contact,
+        head=unit.head,
     )
 
 
@@ -105,7 +118,9 @@ def cycle_pb(
         tiers=[pb.Tier(name=t.name, top_share=t.top_share) for t in plan.tiers],
         veto_tier=plan.veto_tier,
         tolerance=[
-            pb.ToleranceCategory(code=t.code, name=t.name, prefiling=t.prefiling, never_tolerated=t.never_tolerated)
+            pb.ToleranceCategory(
+                code=t.code, name=t.name, prefiling=t.prefiling, never_tolerated=t.never_tolerated
+            )
             for t in plan.tolerance
         ],
         folded_versions=[
@@ -146,7 +161,9 @@ def catalogue_pb(
             for fi in result.indicators
             if fi.special_assessment in by_code
         ],
-        key_mappings=[pb.KeyMapping(key=k, canonical_key=c) for k, c in sorted(result.canonical.items())],
+        key_mappings=[
+            pb.KeyMapping(key=k, canonical_key=c) for k, c in sorted(result.canonical.items())
+        ],
         asks_by_kind=[
             pb.KindAsks(
                 kind=kind,
@@ -155,7 +172,10 @@ def catalogue_pb(
                         evidence_key=a.evidence_key,
                         name=a.name,
                         formats=list(a.formats),
-                        serves=[pb.IndicatorRef(special_assessment_code=s, indicator_code=i) for s, i in a.serves],
+                        serves=[
+                            pb.IndicatorRef(special_assessment_code=s, indicator_code=i)
+                            for s, i in a.serves
+                        ],
                         aliases=list(a.aliases),
                     )
                     for a in asks

@@ -47,7 +47,19 @@ EVIDENCE = Sheet(
 )
 INDICATORS = Sheet(
     "indicators",
-    ("code", "name", "points", "method", "target", "grades", "items", "deduct_per", "max", "applies_to", "evidence"),
+    (
+        "code",
+        "name",
+        "points",
+        "method",
+        "target",
+        "grades",
+        "items",
+        "deduct_per",
+        "max",
+        "applies_to",
+        "evidence",
+    ),
     ("code", "name", "points", "method"),
     "One row per indicator. method: ratio (target), grade (grades, e.g. A=1, B=0.8), "
     "checklist (items), deduction (deduct_per), bonus (max), veto. evidence and applies_to: "
@@ -73,7 +85,9 @@ EXAMPLE_DOC = SpecialAssessmentDoc.from_dict(
         "name_en": "Work safety",
         "owner": "emergency-bureau",
         "applies_to": ["township", "department"],
-        "evidence": [{"key": "training-records", "name": "安全生产培训台账", "formats": ["xlsx", "pdf"]}],
+        "evidence": [
+            {"key": "training-records", "name": "安全生产培训台账", "formats": ["xlsx", "pdf"]}
+        ],
         "indicators": [
             {
                 "code": "ws-03",
@@ -92,7 +106,9 @@ EXAMPLE_DOC = SpecialAssessmentDoc.from_dict(
         "equivalences": [],
     }
 )
-EXAMPLE_UNIT = UnitDef("baiquan-town", "白泉镇", "township", "town", "office@baiquan.example.gov.cn", "")
+EXAMPLE_UNIT = UnitDef(
+    "baiquan-town", "白泉镇", "township", "town", "office@baiquan.example.gov.cn", ""
+)
 
 _SPLIT = re.compile(r"[,，;；、\n]+")
 _GRADE = re.compile(r"([^=:：]+?)\s*[=:：]\s*(.+)")
@@ -105,7 +121,9 @@ def _open(content: bytes, file_name: str):
     try:
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise InvalidArgument.field("file", f"not an Excel workbook (.xlsx): {err}", file_name) from err
+        raise InvalidArgument.field(
+            "file", f"not an Excel workbook (.xlsx): {err}", file_name
+        ) from err
 
 
 def _cell_value(value: Any, *, numeric: bool) -> Any:
@@ -146,7 +164,9 @@ def _grades(value: Any, where: str, field: str, problems: Problems) -> dict[str,
     return grades
 
 
-def _rows(ws, sheet: Sheet, problems: Problems) -> tuple[list[dict[str, Any]], list[int], dict[str, str]]:
+def _rows(
+    ws, sheet: Sheet, problems: Problems
+) -> tuple[list[dict[str, Any]], list[int], dict[str, str]]:
     """Rows of a table sheet as {column: value}, their Excel row numbers, and column letters."""
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None) or ()
@@ -165,13 +185,17 @@ def _rows(ws, sheet: Sheet, problems: Problems) -> tuple[list[dict[str, Any]], l
         letters[column] = get_column_letter(index + 1)
     for column in sheet.required:
         if column not in letters:
-            problems.add(f"{sheet.name}!1", f"{sheet.name}.{column}", "column is missing from the header row")
+            problems.add(
+                f"{sheet.name}!1", f"{sheet.name}.{column}", "column is missing from the header row"
+            )
     records, numbers = [], []
     for number, values in enumerate(rows, start=2):
         record = {}
         for column, letter in letters.items():
             index = openpyxl.utils.column_index_from_string(letter) - 1
-            value = _cell_value(values[index] if index < len(values) else None, numeric=column in NUMBER_FIELDS)
+            value = _cell_value(
+                values[index] if index < len(values) else None, numeric=column in NUMBER_FIELDS
+            )
             if value is not None:
                 record[column] = value
         if record:
@@ -181,11 +205,21 @@ def _rows(ws, sheet: Sheet, problems: Problems) -> tuple[list[dict[str, Any]], l
 
 
 def _table(
-    wb, sheet: Sheet, problems: Problems, table: dict[Path_, str], *, list_name: str, required: bool = True
+    wb,
+    sheet: Sheet,
+    problems: Problems,
+    table: dict[Path_, str],
+    *,
+    list_name: str,
+    required: bool = True,
 ) -> list[dict[str, Any]]:
     if sheet.name not in wb.sheetnames:
         if required:
-            problems.add(sheet.name, sheet.name, f"sheet is missing (expected sheets: {', '.join(_expected(sheet))})")
+            problems.add(
+                sheet.name,
+                sheet.name,
+                f"sheet is missing (expected sheets: {', '.join(_expected(sheet))})",
+            )
         return []
     records, numbers, letters = _rows(wb[sheet.name], sheet, problems)
     table[(list_name,)] = f"{sheet.name}!A1"
@@ -214,14 +248,20 @@ def _expected(sheet: Sheet) -> tuple[str, ...]:
     return (UNITS.name,) if sheet is UNITS else (META_SHEET, EVIDENCE.name, INDICATORS.name)
 
 
-def read_special_assessment_workbook(content: bytes, file_name: str) -> tuple[dict[str, Any], Locate, Problems]:
+def read_special_assessment_workbook(
+    content: bytes, file_name: str
+) -> tuple[dict[str, Any], Locate, Problems]:
     """The workbook as the raw dict the validator takes, its locator, and problems found reading it."""
     wb = _open(content, file_name)
     problems = Problems(file_name)
     table: dict[Path_, str] = {}
     raw: dict[str, Any] = {}
     if META_SHEET not in wb.sheetnames:
-        problems.add(META_SHEET, META_SHEET, f"sheet is missing (expected sheets: {', '.join(_expected(INDICATORS))})")
+        problems.add(
+            META_SHEET,
+            META_SHEET,
+            f"sheet is missing (expected sheets: {', '.join(_expected(INDICATORS))})",
+        )
     else:
         for number, values in enumerate(wb[META_SHEET].iter_rows(values_only=True), start=1):
             field = str(values[0]).strip().lower() if values and values[0] is not None else ""
@@ -229,19 +269,27 @@ def read_special_assessment_workbook(content: bytes, file_name: str) -> tuple[di
             if not field or (number == 1 and field == "field"):
                 continue
             if field not in META_FIELDS:
-                problems.add(f"{META_SHEET}!A{number}", field, f"unknown field (expected: {', '.join(META_FIELDS)})")
+                problems.add(
+                    f"{META_SHEET}!A{number}",
+                    field,
+                    f"unknown field (expected: {', '.join(META_FIELDS)})",
+                )
                 continue
             table[(field,)] = f"{META_SHEET}!B{number}"
             if value is not None:
                 raw[field] = _split(value) if field in LIST_FIELDS else value
     raw["evidence"] = _table(wb, EVIDENCE, problems, table, list_name="evidence")
     raw["indicators"] = _table(wb, INDICATORS, problems, table, list_name="indicators")
-    raw["equivalences"] = _table(wb, EQUIVALENCES, problems, table, list_name="equivalences", required=False)
+    raw["equivalences"] = _table(
+        wb, EQUIVALENCES, problems, table, list_name="equivalences", required=False
+    )
     wb.close()
     return raw, table_locator(table, META_SHEET), problems
 
 
-def read_units_workbook(content: bytes, file_name: str) -> tuple[list[dict[str, Any]], Locate, Problems]:
+def read_units_workbook(
+    content: bytes, file_name: str
+) -> tuple[list[dict[str, Any]], Locate, Problems]:
     wb = _open(content, file_name)
     problems = Problems(file_name)
     table: dict[Path_, str] = {}
@@ -283,7 +331,14 @@ def _guide(wb, sheets: Sequence[Sheet], intro: str) -> None:
     ws.append([intro])
     ws.append([])
     for sheet in sheets:
-        ws.append([sheet.name, sheet.help, "columns: " + ", ".join(sheet.columns), "required: " + ", ".join(sheet.required)])
+        ws.append(
+            [
+                sheet.name,
+                sheet.help,
+                "columns: " + ", ".join(sheet.columns),
+                "required: " + ", ".join(sheet.required),
+            ]
+        )
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 100
 
@@ -341,6 +396,14 @@ def special_assessment_workbook(doc: SpecialAssessmentDoc = EXAMPLE_DOC) -> byte
 def units_workbook(units: Sequence[UnitDef] = (EXAMPLE_UNIT,)) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    _write_table(wb, UNITS, [(u.code, u.name, u.kind, u.group, u.contact or None, u.head or None) for u in units])
-    _guide(wb, (UNITS,), "OneAssess unit list workbook; see docs/catalogue-format.md. This sheet is ignored on import.")
+    _write_table(
+        wb,
+        UNITS,
+        [(u.code, u.name, u.kind, u.group, u.contact or None, u.head or None) for u in units],
+    )
+    _guide(
+        wb,
+        (UNITS,),
+        "OneAssess unit list workbook; see docs/catalogue-format.md. This sheet is ignored on import.",
+    )
     return _save(wb)

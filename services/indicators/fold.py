@@ -105,7 +105,9 @@ def canonical_keys(
 
 
 def check_equivalences(
-    plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], locate: Callable[[tuple], str] | None = None
+    plan: CyclePlan,
+    docs: Sequence[SpecialAssessmentDoc],
+    locate: Callable[[tuple], str] | None = None,
 ) -> list[Violation]:
     """Every key of the plan's equivalence groups must be declared by some folded file.
 
@@ -126,7 +128,9 @@ def check_equivalences(
     return problems
 
 
-def check_unit_kinds(docs: Sequence[SpecialAssessmentDoc], units: Sequence[UnitDef]) -> list[Violation]:
+def check_unit_kinds(
+    docs: Sequence[SpecialAssessmentDoc], units: Sequence[UnitDef]
+) -> list[Violation]:
     """Every unit's kind must be one some folded special assessment applies to (catches typos)."""
     served = {kind for doc in docs for kind in doc.applies_to}
     problems = []
@@ -155,7 +159,12 @@ def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[
     canonical = canonical_keys(
         declared,
         plan.equivalences,
-        (pair for doc in ordered for pair in doc.equivalences if pair[0] in declared and pair[1] in declared),
+        (
+            pair
+            for doc in ordered
+            for pair in doc.equivalences
+            if pair[0] in declared and pair[1] in declared
+        ),
     )
 
     indicators: list[FoldedIndicator] = []
@@ -165,7 +174,9 @@ def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[
                 FoldedIndicator(
                     special_assessment=doc.code,
                     code=ind.code,
-                    applies_to=tuple(k for k in (ind.applies_to or doc.applies_to) if k in doc.applies_to),
+                    applies_to=tuple(
+                        k for k in (ind.applies_to or doc.applies_to) if k in doc.applies_to
+                    ),
                     canonical_evidence=tuple(dict.fromkeys(canonical[k] for k in ind.evidence)),
                 )
             )
@@ -177,15 +188,28 @@ def fold(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], units: Sequence[
     for kind in kinds:
         asks_by_kind[kind] = _asks(kind, indicators, documents)
         before = sum(len(_raw_keys_needed(doc, kind)) for doc in ordered)
-        burden[kind] = KindBurden(kind, sum(1 for u in units if u.kind == kind), before, len(asks_by_kind[kind]))
-    return Fold(canonical, tuple(indicators), asks_by_kind, burden, tuple(sorted(units, key=lambda u: u.code)))
+        burden[kind] = KindBurden(
+            kind, sum(1 for u in units if u.kind == kind), before, len(asks_by_kind[kind])
+        )
+    return Fold(
+        canonical,
+        tuple(indicators),
+        asks_by_kind,
+        burden,
+        tuple(sorted(units, key=lambda u: u.code)),
+    )
 
 
 def _raw_keys_needed(doc: SpecialAssessmentDoc, kind: str) -> set[str]:
     """What one special assessment asks a unit of this kind today, on its own."""
     if kind not in doc.applies_to:
         return set()
-    return {key for ind in doc.indicators if kind in (ind.applies_to or doc.applies_to) for key in ind.evidence}
+    return {
+        key
+        for ind in doc.indicators
+        if kind in (ind.applies_to or doc.applies_to)
+        for key in ind.evidence
+    }
 
 
 @dataclass(frozen=True)
@@ -197,7 +221,9 @@ class _Document:
     aliases: tuple[str, ...]
 
 
-def _documents(docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]) -> dict[str, _Document]:
+def _documents(
+    docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]
+) -> dict[str, _Document]:
     """Name: the canonical key's own declaration in the first file (by code) declaring it, else
     the first alias declaration; formats: accepted by every declaration, else by any (a
     declaration listing none accepts any format and does not narrow the others)."""
@@ -212,19 +238,29 @@ def _documents(docs: Sequence[SpecialAssessmentDoc], canonical: dict[str, str]) 
     for key, found in declarations.items():
         name = next((d.name for d in found if d.key == key), found[0].name)
         format_sets = [set(d.formats) for d in found if d.formats]  # none listed: any format
-        formats = set.intersection(*format_sets) or set.union(*format_sets) if format_sets else set()
+        formats = (
+            set.intersection(*format_sets) or set.union(*format_sets) if format_sets else set()
+        )
         result[key] = _Document(name, tuple(sorted(formats)), tuple(sorted(aliases[key])))
     return result
 
 
-def _asks(kind: str, indicators: Sequence[FoldedIndicator], documents: dict[str, _Document]) -> tuple[FoldedAsk, ...]:
+def _asks(
+    kind: str, indicators: Sequence[FoldedIndicator], documents: dict[str, _Document]
+) -> tuple[FoldedAsk, ...]:
     serves: dict[str, list[tuple[str, str]]] = {}
     for ind in indicators:
         if kind in ind.applies_to:
             for key in ind.canonical_evidence:
                 serves.setdefault(key, []).append((ind.special_assessment, ind.code))
     return tuple(
-        FoldedAsk(key, documents[key].name, documents[key].formats, tuple(sorted(serves[key])), documents[key].aliases)
+        FoldedAsk(
+            key,
+            documents[key].name,
+            documents[key].formats,
+            tuple(sorted(serves[key])),
+            documents[key].aliases,
+        )
         for key in sorted(serves)
     )
 
@@ -236,7 +272,8 @@ def catalogue_hash(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], result
             "versions": sorted(doc.sha256 for doc in docs),
             "canonical": result.canonical,
             "asks": {
-                kind: [[a.evidence_key, list(a.serves)] for a in asks] for kind, asks in result.asks_by_kind.items()
+                kind: [[a.evidence_key, list(a.serves)] for a in asks]
+                for kind, asks in result.asks_by_kind.items()
             },
             "units": [[u.code, u.kind, u.group] for u in result.units],
         }

@@ -47,7 +47,9 @@ def read_special_assessment(
     document = load_yaml(content, file_name)
     if fmt == CISO or ciso.is_ciso_library(document):
         if not ciso.is_ciso_library(document):
-            raise InvalidArgument.field("objects.framework", "a CISO Assistant library needs objects.framework", file_name)
+            raise InvalidArgument.field(
+                "objects.framework", "a CISO Assistant library needs objects.framework", file_name
+            )
         raw, locate, problems = ciso.read_ciso_library(document, file_name, kinds)
         return validated_special_assessment(raw, locate, file_name, kinds, problems)
     return validated_special_assessment(document, yaml_locator(document), file_name, kinds)
@@ -61,7 +63,11 @@ def read_units(file_name: str, content: bytes, fmt: str = "") -> list[UnitDef]:
         raw, locate, problems = excel.read_units_workbook(content, file_name)
         return validated_units(raw, locate, file_name, problems)
     if fmt == CISO:
-        raise InvalidArgument.field("file.format", "a unit list is YAML or Excel, not a CISO Assistant library", file_name)
+        raise InvalidArgument.field(
+            "file.format", "a unit list is YAML or Excel, not a CISO Assistant library", file_name
+        )
     document = load_yaml(content, file_name)
-    raw = document.get("units") if isinstance(document, dict) else document  # `units:` or a bare list
+    raw = (
+        document.get("units") if isinstance(document, dict) else document
+    )  # `units:` or a bare list
     return validated_units(raw, yaml_locator(document), file_name)

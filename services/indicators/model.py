@@ -69,7 +69,9 @@ class SpecialAssessmentDoc:
             name=d["name"],
             owner=d["owner"],
             applies_to=tuple(d["applies_to"]),
-            evidence=tuple(Evidence(e["key"], e["name"], tuple(e["formats"])) for e in d["evidence"]),
+            evidence=tuple(
+                Evidence(e["key"], e["name"], tuple(e["formats"])) for e in d["evidence"]
+            ),
             indicators=tuple(
                 IndicatorDef(
                     **{

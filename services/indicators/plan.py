@@ -76,20 +76,40 @@ def parse_plan(
     weights: list[tuple[str, float]] = []
     raw_weights = doc.get("special_assessments")
     if not isinstance(raw_weights, dict) or not raw_weights:
-        problems.add(locate(("special_assessments",)), "special_assessments", "must map special assessment codes to weights")
+        problems.add(
+            locate(("special_assessments",)),
+            "special_assessments",
+            "must map special assessment codes to weights",
+        )
     else:
         for sa_code, weight in raw_weights.items():
             if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
-                problems.add(locate(("special_assessments", sa_code)), f"special_assessments.{sa_code}", "weight must be a positive number")
+                problems.add(
+                    locate(("special_assessments", sa_code)),
+                    f"special_assessments.{sa_code}",
+                    "weight must be a positive number",
+                )
             else:
                 weights.append((str(sa_code), float(weight)))
         total = sum(w for _, w in weights)
-        if weights and len(weights) == len(raw_weights) and not math.isclose(total, 100.0, abs_tol=1e-9):
-            problems.add(locate(("special_assessments",)), "special_assessments", f"weights must sum to 100 (they sum to {total:g})")
+        if (
+            weights
+            and len(weights) == len(raw_weights)
+            and not math.isclose(total, 100.0, abs_tol=1e-9)
+        ):
+            problems.add(
+                locate(("special_assessments",)),
+                "special_assessments",
+                f"weights must sum to 100 (they sum to {total:g})",
+            )
 
     calendar = doc.get("calendar") if isinstance(doc.get("calendar"), dict) else {}
     if not calendar:
-        problems.add(locate(("calendar",)), "calendar", f"is required with {', '.join(CALENDAR_ORDER)}, appeal_days")
+        problems.add(
+            locate(("calendar",)),
+            "calendar",
+            f"is required with {', '.join(CALENDAR_ORDER)}, appeal_days",
+        )
     moments: dict[str, datetime] = {}
     for key in CALENDAR_ORDER:
         if key == "collection_closes" and key not in calendar:
@@ -97,41 +117,73 @@ def parse_plan(
         value = calendar.get(key)
         moment = _instant(value, zone)
         if moment is None:
-            problems.add(locate(("calendar", key)), f"calendar.{key}", "is required: an ISO 8601 date-time, e.g. 2026-12-31T18:00:00+08:00")
+            problems.add(
+                locate(("calendar", key)),
+                f"calendar.{key}",
+                "is required: an ISO 8601 date-time, e.g. 2026-12-31T18:00:00+08:00",
+            )
         else:
             moments[key] = moment
     appeal_days = calendar.get("appeal_days")
     if not isinstance(appeal_days, int) or isinstance(appeal_days, bool) or appeal_days < 0:
-        problems.add(locate(("calendar", "appeal_days")), "calendar.appeal_days", "must be a whole number of days >= 0")
+        problems.add(
+            locate(("calendar", "appeal_days")),
+            "calendar.appeal_days",
+            "must be a whole number of days >= 0",
+        )
         appeal_days = 0
 
     reminders = doc.get("reminders") if isinstance(doc.get("reminders"), dict) else {}
     before: list[int] = []
     raw_before = reminders.get("before", [])
     if not isinstance(raw_before, list):
-        problems.add(locate(("reminders", "before")), "reminders.before", "must be a list of offsets like 14d, 3d, 12h")
+        problems.add(
+            locate(("reminders", "before")),
+            "reminders.before",
+            "must be a list of offsets like 14d, 3d, 12h",
+        )
         raw_before = []
     for i, offset in enumerate(raw_before):
         seconds = parse_offset(offset)
         if seconds is None or seconds <= 0:
-            problems.add(locate(("reminders", "before", i)), f"reminders.before[{i}]", f"{offset!r} is not an offset like 14d, 3d, 12h or 30m")
+            problems.add(
+                locate(("reminders", "before", i)),
+                f"reminders.before[{i}]",
+                f"{offset!r} is not an offset like 14d, 3d, 12h or 30m",
+            )
         else:
             before.append(seconds)
     overdue_every = parse_offset(reminders.get("overdue_every", "0d"))
-    overdue_parsed = overdue_every is not None  # when it does not parse, say so once, not again below
+    overdue_parsed = (
+        overdue_every is not None
+    )  # when it does not parse, say so once, not again below
     if overdue_every is None:
-        problems.add(locate(("reminders", "overdue_every")), "reminders.overdue_every", f"{reminders.get('overdue_every')!r} is not an offset like 2d")
+        problems.add(
+            locate(("reminders", "overdue_every")),
+            "reminders.overdue_every",
+            f"{reminders.get('overdue_every')!r} is not an offset like 2d",
+        )
         overdue_every = 0
     overdue_max = reminders.get("overdue_max", 0)
     if not isinstance(overdue_max, int) or isinstance(overdue_max, bool) or overdue_max < 0:
-        problems.add(locate(("reminders", "overdue_max")), "reminders.overdue_max", "must be a whole number >= 0")
+        problems.add(
+            locate(("reminders", "overdue_max")),
+            "reminders.overdue_max",
+            "must be a whole number >= 0",
+        )
         overdue_max = 0
     if overdue_max and not overdue_every and overdue_parsed:
-        problems.add(locate(("reminders", "overdue_every")), "reminders.overdue_every", "must be positive when overdue_max > 0")
+        problems.add(
+            locate(("reminders", "overdue_every")),
+            "reminders.overdue_every",
+            "must be positive when overdue_max > 0",
+        )
 
     if "evidence_due" in moments and "collection_closes" not in calendar and overdue_parsed:
         # Collection stays open through the overdue reminders, then one more interval.
-        moments["collection_closes"] = moments["evidence_due"] + timedelta(seconds=overdue_every * (overdue_max + 1))
+        moments["collection_closes"] = moments["evidence_due"] + timedelta(
+            seconds=overdue_every * (overdue_max + 1)
+        )
     ordered = [k for k in CALENDAR_ORDER if k in moments]
     if len(ordered) == len(CALENDAR_ORDER):
         for earlier, later in itertools.pairwise(CALENDAR_ORDER):
@@ -144,11 +196,19 @@ def parse_plan(
         if "opens" in moments and before:
             for offset in before:
                 if moments["evidence_due"] - timedelta(seconds=offset) < moments["opens"]:
-                    problems.add(locate(("reminders", "before")), "reminders.before", f"offset {offset // 86400}d falls before the cycle opens")
+                    problems.add(
+                        locate(("reminders", "before")),
+                        "reminders.before",
+                        f"offset {offset // 86400}d falls before the cycle opens",
+                    )
                     break
 
     late_penalty = doc.get("late_penalty", 0)
-    if not isinstance(late_penalty, int | float) or isinstance(late_penalty, bool) or not 0 <= late_penalty <= 1:
+    if (
+        not isinstance(late_penalty, int | float)
+        or isinstance(late_penalty, bool)
+        or not 0 <= late_penalty <= 1
+    ):
         problems.add(locate(("late_penalty",)), "late_penalty", "must be a share between 0 and 1")
         late_penalty = 0
 
@@ -158,8 +218,16 @@ def parse_plan(
         problems.add(locate(("equivalences",)), "equivalences", "must be a list of key groups")
         raw_eq = []
     for i, group in enumerate(raw_eq):
-        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(k, str) and k for k in group):
-            problems.add(locate(("equivalences", i)), f"equivalences[{i}]", "must list two or more evidence keys")
+        if (
+            not isinstance(group, list)
+            or len(group) < 2
+            or not all(isinstance(k, str) and k for k in group)
+        ):
+            problems.add(
+                locate(("equivalences", i)),
+                f"equivalences[{i}]",
+                "must list two or more evidence keys",
+            )
         else:
             equivalences.append(tuple(group))
 
@@ -179,23 +247,37 @@ def parse_plan(
             problems.add(locate(("tiers", i)), f"tiers[{i}].top_share", "must be a share in (0, 1]")
             continue
         if share <= previous:
-            problems.add(locate(("tiers", i)), f"tiers[{i}].top_share", f"must grow tier by tier (after {previous:g})")
+            problems.add(
+                locate(("tiers", i)),
+                f"tiers[{i}].top_share",
+                f"must grow tier by tier (after {previous:g})",
+            )
         previous = float(share)
         tiers.append(Tier(tier_name, float(share)))
     if tiers and not math.isclose(tiers[-1].top_share, 1.0):
-        problems.add(locate(("tiers",)), "tiers", "the last tier must have top_share 1.0 so every rank has a tier")
+        problems.add(
+            locate(("tiers",)),
+            "tiers",
+            "the last tier must have top_share 1.0 so every rank has a tier",
+        )
     names = [t.name for t in tiers]
     if len(set(names)) != len(names):
         problems.add(locate(("tiers",)), "tiers", "tier names must be unique")
     veto_tier = doc.get("veto_tier")
     if not isinstance(veto_tier, str) or not veto_tier:
-        problems.add(locate(("veto_tier",)), "veto_tier", "is required (the tier a failed veto caps at)")
+        problems.add(
+            locate(("veto_tier",)), "veto_tier", "is required (the tier a failed veto caps at)"
+        )
         veto_tier = ""
 
     tolerance: list[ToleranceCategory] = []
     if doc.get("tolerance") is not None:
         if tolerance_content is None:
-            problems.add(locate(("tolerance",)), "tolerance", f"names {doc.get('tolerance')!r} but no tolerance file was given")
+            problems.add(
+                locate(("tolerance",)),
+                "tolerance",
+                f"names {doc.get('tolerance')!r} but no tolerance file was given",
+            )
         else:
             tolerance = parse_tolerance(tolerance_content, tolerance_name, problems)
 
@@ -233,7 +315,9 @@ def plan_locator(plan_content: bytes, plan_name: str):
     return where
 
 
-def parse_tolerance(content: bytes, file_name: str, plan_problems: Problems) -> list[ToleranceCategory]:
+def parse_tolerance(
+    content: bytes, file_name: str, plan_problems: Problems
+) -> list[ToleranceCategory]:
     doc = load_yaml(content, file_name)
     locate = yaml_locator(doc)
     problems = Problems(file_name)
@@ -254,11 +338,17 @@ def parse_tolerance(content: bytes, file_name: str, plan_problems: Problems) -> 
                     problems.add(locate((section, i)), f"{section}[{i}]", "needs code and name")
                     continue
                 if code in seen:
-                    problems.add(locate((section, i)), f"{section}[{i}].code", f"duplicate category {code!r}")
+                    problems.add(
+                        locate((section, i)), f"{section}[{i}].code", f"duplicate category {code!r}"
+                    )
                     continue
                 prefiling = bool(item.get("prefiling", False))
                 if never and prefiling:
-                    problems.add(locate((section, i)), f"{section}[{i}].prefiling", "a never-tolerated category cannot allow pre-filing")
+                    problems.add(
+                        locate((section, i)),
+                        f"{section}[{i}].prefiling",
+                        "a never-tolerated category cannot allow pre-filing",
+                    )
                 seen.add(code)
                 categories.append(ToleranceCategory(code, name, prefiling, never))
     plan_problems.items.extend(problems.items)

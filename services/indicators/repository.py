@@ -34,12 +34,18 @@ class StoredCycle:
 
 def _version(row: asyncpg.Record) -> StoredVersion:
     return StoredVersion(
-        SpecialAssessmentDoc.from_dict(row["doc"]), row["version"], row["sha256"], row["imported_at"], row["imported_by"]
+        SpecialAssessmentDoc.from_dict(row["doc"]),
+        row["version"],
+        row["sha256"],
+        row["imported_at"],
+        row["imported_by"],
     )
 
 
 async def latest_version(conn, *, code: str) -> StoredVersion | None:
-    row = await conn.fetchrow("SELECT * FROM special_assessments WHERE code = $1 ORDER BY version DESC LIMIT 1", code)
+    row = await conn.fetchrow(
+        "SELECT * FROM special_assessments WHERE code = $1 ORDER BY version DESC LIMIT 1", code
+    )
     return _version(row) if row else None
 
 
@@ -97,7 +103,9 @@ async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.units'))")
     existing = {
         r["code"]: r
-        for r in await conn.fetch("SELECT * FROM units WHERE code = ANY($1::text[])", [u.code for u in units])
+        for r in await conn.fetch(
+            "SELECT * FROM units WHERE code = ANY($1::text[])", [u.code for u in units]
+        )
     }
     created = updated = unchanged = 0
     changed = []
@@ -128,7 +136,9 @@ async def unit_kinds(conn) -> list[str]:
 
 
 def _unit(row: asyncpg.Record) -> UnitDef:
-    return UnitDef(row["code"], row["name"], row["kind"], row["group_code"], row["contact"], row["head"])
+    return UnitDef(
+        row["code"], row["name"], row["kind"], row["group_code"], row["contact"], row["head"]
+    )
 
 
 async def list_units(
@@ -155,13 +165,19 @@ async def insert_cycle(conn, *, plan: CyclePlan, created_by: str) -> None:
             created_by,
         )
     except asyncpg.UniqueViolationError as err:
-        raise AlreadyExists(f"code: cycle {plan.code!r} already exists", "CYCLE_EXISTS", metadata={"field": "code"}) from err
+        raise AlreadyExists(
+            f"code: cycle {plan.code!r} already exists", "CYCLE_EXISTS", metadata={"field": "code"}
+        ) from err
 
 
 async def get_cycle(conn, *, code: str, for_update: bool = False) -> StoredCycle:
-    row = await conn.fetchrow(f"SELECT * FROM cycles WHERE code = $1{' FOR UPDATE' if for_update else ''}", code)
+    row = await conn.fetchrow(
+        f"SELECT * FROM cycles WHERE code = $1{' FOR UPDATE' if for_update else ''}", code
+    )
     if row is None:
-        raise NotFound(f"cycle_code: no cycle {code!r}", "CYCLE_NOT_FOUND", metadata={"field": "cycle_code"})
+        raise NotFound(
+            f"cycle_code: no cycle {code!r}", "CYCLE_NOT_FOUND", metadata={"field": "cycle_code"}
+        )
     versions = await conn.fetch(
         "SELECT v.sa_code, v.version, v.weight, s.sha256 FROM cycle_versions v"
         " JOIN special_assessments s ON s.code = v.sa_code AND s.version = v.version"
@@ -180,7 +196,12 @@ async def get_cycle(conn, *, code: str, for_update: bool = False) -> StoredCycle
 
 
 async def freeze_cycle(
-    conn, *, code: str, versions: list[tuple[str, int, float]], catalogue: dict[str, Any], catalogue_sha256: str
+    conn,
+    *,
+    code: str,
+    versions: list[tuple[str, int, float]],
+    catalogue: dict[str, Any],
+    catalogue_sha256: str,
 ) -> None:
     stored = await get_cycle(conn, code=code, for_update=True)
     if stored.state != "created":

@@ -12,7 +12,9 @@ from services.indicators.servicer import POLICY, IndicatorsServicer
 
 
 def _register(server: grpc.aio.Server, runtime: Runtime) -> list[str]:
-    indicators_service_pb2_grpc.add_IndicatorsServiceServicer_to_server(IndicatorsServicer(runtime), server)
+    indicators_service_pb2_grpc.add_IndicatorsServiceServicer_to_server(
+        IndicatorsServicer(runtime), server
+    )
     return [indicators_service_pb2.DESCRIPTOR.services_by_name["IndicatorsService"].full_name]
 
 

@@ -50,7 +50,9 @@ def _format(file: pb.SourceFile) -> str:
 
 
 def parse_special_assessment(file: pb.SourceFile, kinds: list[str]) -> SpecialAssessmentDoc:
-    return formats.read_special_assessment(file.name or "upload", file.content, _format(file), kinds)
+    return formats.read_special_assessment(
+        file.name or "upload", file.content, _format(file), kinds
+    )
 
 
 def parse_units(file: pb.SourceFile) -> list[UnitDef]:
@@ -114,17 +116,27 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         token = decode_token(request.page_token)
         after = (token["code"], token["version"]) if token else None
         rows = await repo.list_versions(
-            self.pool, code=request.code, all_versions=request.all_versions, after=after, limit=size + 1
+            self.pool,
+            code=request.code,
+            all_versions=request.all_versions,
+            after=after,
+            limit=size + 1,
         )
         page, more = rows[:size], len(rows) > size
         return pb.ListSpecialAssessmentsResponse(
             special_assessments=[
                 special_assessment_pb(
-                    r.doc, version=r.version, sha256=r.sha256, imported_at=r.imported_at, imported_by=r.imported_by
+                    r.doc,
+                    version=r.version,
+                    sha256=r.sha256,
+                    imported_at=r.imported_at,
+                    imported_by=r.imported_by,
                 )
                 for r in page
             ],
-            next_page_token=encode_token({"code": page[-1].doc.code, "version": page[-1].version}) if more else "",
+            next_page_token=encode_token({"code": page[-1].doc.code, "version": page[-1].version})
+            if more
+            else "",
         )
 
     # -- units ---------------------------------------------------------------------------------
@@ -156,9 +168,16 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         size = page_size(request.page_size, default=100, maximum=1000)
         after = decode_token(request.page_token).get("code", "")
         caller = principal()
-        only = caller.unit if caller.role is Role.UNIT else ""  # a unit sees itself, not others' contacts
+        only = (
+            caller.unit if caller.role is Role.UNIT else ""
+        )  # a unit sees itself, not others' contacts
         units = await repo.list_units(
-            self.pool, kind=request.kind, group=request.group, after=after, limit=size + 1, code=only
+            self.pool,
+            kind=request.kind,
+            group=request.group,
+            after=after,
+            limit=size + 1,
+            code=only,
         )
         page, more = units[:size], len(units) > size
         return pb.ListUnitsResponse(
@@ -199,7 +218,11 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 raise InvalidArgument.many(f"cycle plan {plan_name} was rejected", problems)
             await repo.insert_cycle(conn, plan=plan, created_by=principal().subject)
             await audit.append(
-                conn, actor=principal().subject, action="cycle.created", subject=plan.code, payload=plan.to_dict()
+                conn,
+                actor=principal().subject,
+                action="cycle.created",
+                subject=plan.code,
+                payload=plan.to_dict(),
             )
             stored = await repo.get_cycle(conn, code=plan.code)
             return pb.CreateCycleResponse(cycle=self._cycle_pb(stored))
@@ -227,7 +250,10 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             for code, weight in plan.weights:
                 latest = await repo.latest_version(conn, code=code)
                 if latest is None:
-                    raise FailedPrecondition(f"special_assessments: {code!r} is not imported", "SPECIAL_ASSESSMENT_MISSING")
+                    raise FailedPrecondition(
+                        f"special_assessments: {code!r} is not imported",
+                        "SPECIAL_ASSESSMENT_MISSING",
+                    )
                 versions.append((latest, weight))
             docs = [v.doc for v, _ in versions]
             problems = check_equivalences(plan, docs)
@@ -235,13 +261,17 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 raise InvalidArgument.many(f"cycle {plan.code} cannot be folded", problems)
             units = await repo.list_units(conn)
             if not units:
-                raise FailedPrecondition("units: no units imported (oneassess units import)", "NO_UNITS")
+                raise FailedPrecondition(
+                    "units: no units imported (oneassess units import)", "NO_UNITS"
+                )
             problems = check_unit_kinds(docs, units)
             if problems:
                 raise InvalidArgument.many(f"cycle {plan.code} cannot be folded", problems)
             result = fold(plan, docs, units)
             digest = catalogue_hash(plan, docs, result)
-            catalogue = catalogue_pb(plan, [(v.doc, v.version) for v, _ in versions], result, digest)
+            catalogue = catalogue_pb(
+                plan, [(v.doc, v.version) for v, _ in versions], result, digest
+            )
             burden = burden_pb(plan.code, result)
             await repo.freeze_cycle(
                 conn,
@@ -255,9 +285,14 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 actor=principal().subject,
                 action="cycle.folded",
                 subject=plan.code,
-                payload={"catalogue_sha256": digest, "versions": {v.doc.code: v.version for v, _ in versions}},
+                payload={
+                    "catalogue_sha256": digest,
+                    "versions": {v.doc.code: v.version for v, _ in versions},
+                },
             )
-            return pb.FoldCycleResponse(cycle=self._cycle_pb(await repo.get_cycle(conn, code=plan.code)))
+            return pb.FoldCycleResponse(
+                cycle=self._cycle_pb(await repo.get_cycle(conn, code=plan.code))
+            )
 
         return await idempotency.run_once(
             self.pool,
@@ -269,7 +304,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         )
 
     async def GetCycle(self, request, context):
-        return pb.GetCycleResponse(cycle=self._cycle_pb(await repo.get_cycle(self.pool, code=request.cycle_code)))
+        return pb.GetCycleResponse(
+            cycle=self._cycle_pb(await repo.get_cycle(self.pool, code=request.cycle_code))
+        )
 
     async def GetCatalogue(self, request, context):
         catalogue, _, kinds = await self._folded(request.cycle_code)
@@ -299,7 +336,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         token = decode_token(request.page_token)
         start = token.get("offset", 0)
         if not isinstance(start, int) or start < 0 or token.get("kind", kind) != kind:
-            raise InvalidArgument.field("page_token", "is not a token this service issued for this unit")
+            raise InvalidArgument.field(
+                "page_token", "is not a token this service issued for this unit"
+            )
         # Pages are immutable (the catalogue is frozen), so each is built once and reused.
         key = (request.cycle_code, kind, start, size)
         page = self._pages.get(key)
@@ -308,10 +347,14 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             more = start + size < len(asks)
             page = pb.ListAsksResponse(
                 asks=asks[start : start + size],
-                next_page_token=encode_token({"offset": start + size, "kind": kind}) if more else "",
+                next_page_token=encode_token({"offset": start + size, "kind": kind})
+                if more
+                else "",
                 total_size=len(asks),
             )
-            if len(self._pages) >= MAX_CACHED_PAGES:  # odd page sizes must not grow memory without end
+            if (
+                len(self._pages) >= MAX_CACHED_PAGES
+            ):  # odd page sizes must not grow memory without end
                 self._pages.clear()
             self._pages[key] = page
         return page
@@ -339,7 +382,9 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             catalogue_sha256=stored.catalogue_sha256,
         )
 
-    async def _folded(self, cycle_code: str) -> tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]:
+    async def _folded(
+        self, cycle_code: str
+    ) -> tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]:
         if cycle_code not in self._catalogues:
             stored = await repo.get_cycle(self.pool, code=cycle_code)
             if stored.state != "folded" or stored.catalogue is None:

@@ -63,7 +63,9 @@ def load_yaml(content: bytes, file_name: str) -> Any:
     try:
         text = content.decode("utf-8-sig")  # a byte-order mark from Windows editors is fine
     except UnicodeDecodeError as err:
-        raise InvalidArgument.field("file", f"not UTF-8 text (byte {err.start})", file_name) from err
+        raise InvalidArgument.field(
+            "file", f"not UTF-8 text (byte {err.start})", file_name
+        ) from err
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as err:

@@ -53,18 +53,27 @@ def validate_filing(
 ) -> ClaimFiling:
     unit = catalogue.unit(unit_code)
     if unit is None:
-        raise InvalidArgument.field("unit_code", f"unit {unit_code!r} is not assessed in cycle {catalogue.cycle_code!r}")
+        raise InvalidArgument.field(
+            "unit_code", f"unit {unit_code!r} is not assessed in cycle {catalogue.cycle_code!r}"
+        )
     found = tolerance.get(category.strip())
     if found is None:
-        known = ", ".join(sorted(c for c, t in tolerance.items() if not t.never_tolerated)) or "none"
-        raise InvalidArgument.field("category", f"unknown tolerance category {category!r} (tolerated: {known})")
+        known = (
+            ", ".join(sorted(c for c, t in tolerance.items() if not t.never_tolerated)) or "none"
+        )
+        raise InvalidArgument.field(
+            "category", f"unknown tolerance category {category!r} (tolerated: {known})"
+        )
     if found.never_tolerated:
         raise InvalidArgument.field(
-            "category", f"{found.code} ({found.name}) is never tolerated: a claim naming it is rejected"
+            "category",
+            f"{found.code} ({found.name}) is never tolerated: a claim naming it is rejected",
         )
     description = description.strip()
     if not description:
-        raise InvalidArgument.field("description", "is required: say what happened and why it should be tolerated")
+        raise InvalidArgument.field(
+            "description", "is required: say what happened and why it should be tolerated"
+        )
     if len(description) > MAX_DESCRIPTION:
         raise InvalidArgument.field("description", f"is longer than {MAX_DESCRIPTION} characters")
     keys = _indicators(catalogue, unit, indicators)
@@ -73,23 +82,30 @@ def validate_filing(
         if not found.prefiling:
             allowed = ", ".join(sorted(c for c, t in tolerance.items() if t.prefiling)) or "none"
             raise InvalidArgument.field(
-                "prefiling", f"category {found.code} does not accept pre-filing (categories that do: {allowed})"
+                "prefiling",
+                f"category {found.code} does not accept pre-filing (categories that do: {allowed})",
             )
         if act is None:
-            raise InvalidArgument.field("act_date", "is required for pre-filing: the date of the act (YYYY-MM-DD)")
+            raise InvalidArgument.field(
+                "act_date", "is required for pre-filing: the date of the act (YYYY-MM-DD)"
+            )
         if act <= today:
             raise InvalidArgument.field(
-                "act_date", f"a pre-filing must come before the act: {act.isoformat()} is not after the filing date {today.isoformat()}"
+                "act_date",
+                f"a pre-filing must come before the act: {act.isoformat()} is not after the filing date {today.isoformat()}",
             )
     elif act is not None and act > today:
         raise InvalidArgument.field(
-            "act_date", f"{act.isoformat()} is after the filing date {today.isoformat()}: file it as a pre-filing"
+            "act_date",
+            f"{act.isoformat()} is after the filing date {today.isoformat()}: file it as a pre-filing",
         )
     owners = tuple(catalogue.special_assessment(sa).owner for sa, _ in keys)
     return ClaimFiling(unit.code, found, description, keys, owners, prefiling, act)
 
 
-def _indicators(catalogue: Catalogue, unit: UnitRef, indicators: Sequence[IndicatorKey]) -> tuple[IndicatorKey, ...]:
+def _indicators(
+    catalogue: Catalogue, unit: UnitRef, indicators: Sequence[IndicatorKey]
+) -> tuple[IndicatorKey, ...]:
     if not indicators:
         raise InvalidArgument.field("indicators", "name at least one indicator the claim covers")
     problems: list[Violation] = []
@@ -98,15 +114,25 @@ def _indicators(catalogue: Catalogue, unit: UnitRef, indicators: Sequence[Indica
         field = f"indicators[{i}]"
         rule = catalogue.indicator(key)
         if rule is None:
-            problems.append(Violation(field, f"no indicator {key[0]}/{key[1]} in cycle {catalogue.cycle_code!r}"))
+            problems.append(
+                Violation(
+                    field, f"no indicator {key[0]}/{key[1]} in cycle {catalogue.cycle_code!r}"
+                )
+            )
         elif unit.kind not in rule.applies_to:
-            problems.append(Violation(field, f"{key[0]}/{key[1]} does not apply to {unit.kind} units like {unit.code}"))
+            problems.append(
+                Violation(
+                    field, f"{key[0]}/{key[1]} does not apply to {unit.kind} units like {unit.code}"
+                )
+            )
         elif key in seen:
             problems.append(Violation(field, f"{key[0]}/{key[1]} is named twice"))
         seen.add(key)
     if problems:
         if len(problems) == 1:
-            raise InvalidArgument(str(problems[0]), "INVALID_FIELD", problems, {"field": problems[0].field})
+            raise InvalidArgument(
+                str(problems[0]), "INVALID_FIELD", problems, {"field": problems[0].field}
+            )
         raise InvalidArgument.many("indicators", problems)
     return tuple(indicators)
 
@@ -118,7 +144,9 @@ def _act_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument.field("act_date", f"must be a date YYYY-MM-DD (got {text!r})") from None
+        raise InvalidArgument.field(
+            "act_date", f"must be a date YYYY-MM-DD (got {text!r})"
+        ) from None
 
 
 def decidable(

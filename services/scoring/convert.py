@@ -73,7 +73,8 @@ def cycle_context(cycle: ind_pb.Cycle, catalogue: ind_pb.Catalogue) -> CycleCont
     rules_catalogue = Catalogue(
         cycle_code=catalogue.cycle_code,
         special_assessments=tuple(
-            SpecialAssessmentRule(s.code, s.owner, dec(s.weight)) for s in catalogue.special_assessments
+            SpecialAssessmentRule(s.code, s.owner, dec(s.weight))
+            for s in catalogue.special_assessments
         ),
         indicators=tuple(indicators),
         units=tuple(UnitRef(u.code, u.kind, u.group) for u in catalogue.units),
@@ -85,7 +86,8 @@ def cycle_context(cycle: ind_pb.Cycle, catalogue: ind_pb.Catalogue) -> CycleCont
         veto_tier=cycle.veto_tier,
     )
     tolerance = {
-        t.code: ToleranceCategory(t.code, t.name, t.prefiling, t.never_tolerated) for t in cycle.tolerance
+        t.code: ToleranceCategory(t.code, t.name, t.prefiling, t.never_tolerated)
+        for t in cycle.tolerance
     }
     return CycleContext(rules_catalogue, rules, tolerance, ZoneInfo(cycle.timezone or "UTC"), names)
 
@@ -100,7 +102,9 @@ def rules_to_json(rules: CycleRules) -> dict:
 
 def rules_from_json(value: dict) -> CycleRules:
     return CycleRules(
-        Decimal(value["late_penalty"]), tuple(Tier(n, Decimal(s)) for n, s in value["tiers"]), value["veto_tier"]
+        Decimal(value["late_penalty"]),
+        tuple(Tier(n, Decimal(s)) for n, s in value["tiers"]),
+        value["veto_tier"],
     )
 
 
@@ -172,10 +176,16 @@ def unit_score_pb(row) -> pb.UnitScore:
 
 
 def explanation_pb(step: Step) -> pb.Explanation:
-    return pb.Explanation(rule=step.rule, inputs=step.inputs, formula=step.formula, result=step.result)
+    return pb.Explanation(
+        rule=step.rule, inputs=step.inputs, formula=step.formula, result=step.result
+    )
 
 
-DECISION_STATES = {None: pb.DECISION_STATE_PENDING, True: pb.DECISION_STATE_APPROVED, False: pb.DECISION_STATE_REJECTED}
+DECISION_STATES = {
+    None: pb.DECISION_STATE_PENDING,
+    True: pb.DECISION_STATE_APPROVED,
+    False: pb.DECISION_STATE_REJECTED,
+}
 STATE_NAMES = {
     pb.DECISION_STATE_PENDING: "pending",
     pb.DECISION_STATE_APPROVED: "approved",
@@ -195,7 +205,9 @@ def claim_pb(row) -> pb.Claim:
         act_date=row.act_date.isoformat() if row.act_date else "",
         indicators=[
             pb.ClaimIndicator(
-                indicator=pb.IndicatorRef(special_assessment_code=i.key[0], indicator_code=i.key[1]),
+                indicator=pb.IndicatorRef(
+                    special_assessment_code=i.key[0], indicator_code=i.key[1]
+                ),
                 state=DECISION_STATES[i.approved],
                 decided_by=i.decided_by,
                 decided_at=timestamp(i.decided_at),
@@ -208,7 +220,11 @@ def claim_pb(row) -> pb.Claim:
     )
 
 
-APPEAL_STATES = {"pending": pb.APPEAL_STATE_PENDING, "upheld": pb.APPEAL_STATE_UPHELD, "adjusted": pb.APPEAL_STATE_ADJUSTED}
+APPEAL_STATES = {
+    "pending": pb.APPEAL_STATE_PENDING,
+    "upheld": pb.APPEAL_STATE_UPHELD,
+    "adjusted": pb.APPEAL_STATE_ADJUSTED,
+}
 APPEAL_STATE_NAMES = {v: k for k, v in APPEAL_STATES.items()}
 
 
@@ -217,7 +233,9 @@ def appeal_pb(row) -> pb.Appeal:
         appeal_id=row.id,
         cycle_code=row.cycle_code,
         unit_code=row.unit_code,
-        indicator=pb.IndicatorRef(special_assessment_code=row.sa_code, indicator_code=row.indicator_code),
+        indicator=pb.IndicatorRef(
+            special_assessment_code=row.sa_code, indicator_code=row.indicator_code
+        ),
         reason=row.reason,
         state=APPEAL_STATES[row.state],
         filed_by=row.filed_by,

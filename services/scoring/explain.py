@@ -92,7 +92,9 @@ def indicator_steps(
     return steps
 
 
-def _method_step(rule: IndicatorRule, judgement: Judgement | None, base_e4: int, veto_tier: str) -> Step:
+def _method_step(
+    rule: IndicatorRule, judgement: Judgement | None, base_e4: int, veto_tier: str
+) -> Step:
     m = rule.method
     points = decimal_text(rule.points)
     unreviewed = judgement is None
@@ -127,10 +129,15 @@ def _method_step(rule: IndicatorRule, judgement: Judgement | None, base_e4: int,
         claimed = shown or "0"
         cap = decimal_text(rule.max)
         inputs = {"claimed": claimed, "max": cap, **({"unreviewed": "true"} if unreviewed else {})}
-        formula = f"{note}min({claimed}, {cap}) = {_n(base_e4)} extra points, added to the composite"
+        formula = (
+            f"{note}min({claimed}, {cap}) = {_n(base_e4)} extra points, added to the composite"
+        )
     else:
         failed = shown == "true"
-        inputs = {"failed": "true" if failed else "false", **({"unreviewed": "true"} if unreviewed else {})}
+        inputs = {
+            "failed": "true" if failed else "false",
+            **({"unreviewed": "true"} if unreviewed else {}),
+        }
         formula = (
             f"failed: no points; the unit's tier is capped at {veto_tier}"
             if failed
@@ -139,7 +146,9 @@ def _method_step(rule: IndicatorRule, judgement: Judgement | None, base_e4: int,
     return Step(m, inputs, formula, result)
 
 
-def special_assessment_step(code: str, weight: Decimal, earned_e4: int, possible: str, score_e4: int) -> Step:
+def special_assessment_step(
+    code: str, weight: Decimal, earned_e4: int, possible: str, score_e4: int
+) -> Step:
     """weight x (sum of its indicators' scores) / (sum of their points); the sum is exact, shown rounded."""
     return Step(
         "special_assessment",
@@ -149,7 +158,9 @@ def special_assessment_step(code: str, weight: Decimal, earned_e4: int, possible
     )
 
 
-def composite_step(parts: Sequence[tuple[str, int]], bonus_e4: int, composite_e4: int, display: str) -> Step:
+def composite_step(
+    parts: Sequence[tuple[str, int]], bonus_e4: int, composite_e4: int, display: str
+) -> Step:
     inputs = {code: format_e4(score) for code, score in parts}
     inputs["bonus"] = format_e4(bonus_e4)
     terms = " + ".join(_n(score) for _, score in parts) or "0"
@@ -162,7 +173,14 @@ def composite_step(parts: Sequence[tuple[str, int]], bonus_e4: int, composite_e4
 
 
 def ranking_step(
-    *, group: str, group_size: int, rank: int, composite_e4: int, tier: str, vetoed: bool, rules: CycleRules
+    *,
+    group: str,
+    group_size: int,
+    rank: int,
+    composite_e4: int,
+    tier: str,
+    vetoed: bool,
+    rules: CycleRules,
 ) -> Step:
     cutoffs = tier_cutoffs(group_size, rules.tiers)
     bands = ", ".join(

@@ -74,7 +74,9 @@ def _csv_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
     try:
         return [(reader.line_num, list(row)) for row in reader]
     except csv.Error as err:
-        raise InvalidArgument.field("file", f"not valid CSV at line {reader.line_num}: {err}", name) from err
+        raise InvalidArgument.field(
+            "file", f"not valid CSV at line {reader.line_num}: {err}", name
+        ) from err
 
 
 def _xlsx_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
@@ -112,7 +114,9 @@ def _sheet_rows(name: str, table: Iterable[tuple[int, list[object]]]) -> list[Sh
     missing = [c for c in KEY_COLUMNS if c not in header]
     if missing:
         raise InvalidArgument.field(
-            "header", f"missing column(s) {', '.join(missing)} (oneassess reviews template writes the sheet)", f"{name} row 1"
+            "header",
+            f"missing column(s) {', '.join(missing)} (oneassess reviews template writes the sheet)",
+            f"{name} row 1",
         )
     index = {c: header.index(c) for c in (*KEY_COLUMNS, *INPUT_FIELDS, "comment") if c in header}
 
@@ -132,7 +136,10 @@ def _sheet_rows(name: str, table: Iterable[tuple[int, list[object]]]) -> list[Sh
             SheetRow(
                 number,
                 str(get(cells, "unit_code") or ""),
-                (str(get(cells, "special_assessment_code") or ""), str(get(cells, "indicator_code") or "")),
+                (
+                    str(get(cells, "special_assessment_code") or ""),
+                    str(get(cells, "indicator_code") or ""),
+                ),
                 given,
                 "" if comment is None else str(comment),
             )
@@ -161,11 +168,21 @@ def validate_rows(
             problems.append(Violation("unit_code", "is required", where))
             continue
         if unit is None:
-            problems.append(Violation("unit_code", f"unit {r.unit!r} is not assessed in cycle {catalogue.cycle_code!r}", where))
+            problems.append(
+                Violation(
+                    "unit_code",
+                    f"unit {r.unit!r} is not assessed in cycle {catalogue.cycle_code!r}",
+                    where,
+                )
+            )
             continue
         if rule is None:
             problems.append(
-                Violation("indicator_code", f"no indicator {r.indicator[0]}/{r.indicator[1]} in cycle {catalogue.cycle_code!r}", where)
+                Violation(
+                    "indicator_code",
+                    f"no indicator {r.indicator[0]}/{r.indicator[1]} in cycle {catalogue.cycle_code!r}",
+                    where,
+                )
             )
             continue
         owner = catalogue.special_assessment(rule.special_assessment).owner
@@ -174,7 +191,11 @@ def validate_rows(
             continue
         if unit.kind not in rule.applies_to:
             problems.append(
-                Violation("indicator_code", f"{rule.special_assessment}/{rule.code} does not apply to {unit.kind} units like {unit.code}", where)
+                Violation(
+                    "indicator_code",
+                    f"{rule.special_assessment}/{rule.code} does not apply to {unit.kind} units like {unit.code}",
+                    where,
+                )
             )
             continue
         if not r.given:
@@ -182,7 +203,13 @@ def validate_rows(
             continue
         pair = (unit.code, rule.key)
         if pair in seen:
-            problems.append(Violation("indicator_code", f"{unit.code} {rule.special_assessment}/{rule.code} is already on row {seen[pair]}", where))
+            problems.append(
+                Violation(
+                    "indicator_code",
+                    f"{unit.code} {rule.special_assessment}/{rule.code} is already on row {seen[pair]}",
+                    where,
+                )
+            )
             continue
         seen[pair] = r.row
         judged = check(rule, r.given, prefix="")
@@ -197,7 +224,8 @@ def validate_rows(
         valid.append(ImportedReview(r.row, unit.code, rule, judged, comment))
     if refused:
         raise PermissionDenied(
-            f"{name}: your line department may not review {len(refused)} row(s): " + "; ".join(refused[:20]),
+            f"{name}: your line department may not review {len(refused)} row(s): "
+            + "; ".join(refused[:20]),
             "OTHER_DEPARTMENT",
             metadata={"field": "special_assessment_code"},
         )

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import grpc
 
+from oneassess.client.channels import ServiceClients
+from oneassess.client.paging import pages
 from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
-from services.common.clients import ServiceClients
 from services.common.errors import FailedPrecondition, InvalidArgument, from_peer
-from services.common.paging import pages
 from services.scoring.convert import cycle_context
 from services.scoring.rules import asks_digest
 
@@ -46,9 +46,15 @@ class Peers:
         if cached is not None:
             return cached
         try:
-            cycle = (await self._clients.indicators.GetCycle(ind_pb.GetCycleRequest(cycle_code=cycle_code))).cycle
+            cycle = (
+                await self._clients.indicators.GetCycle(
+                    ind_pb.GetCycleRequest(cycle_code=cycle_code)
+                )
+            ).cycle
             catalogue = (
-                await self._clients.indicators.GetCatalogue(ind_pb.GetCatalogueRequest(cycle_code=cycle_code))
+                await self._clients.indicators.GetCatalogue(
+                    ind_pb.GetCatalogueRequest(cycle_code=cycle_code)
+                )
             ).catalogue
         except grpc.aio.AioRpcError as err:
             raise from_peer("indicators", err) from err
@@ -74,10 +80,13 @@ class Peers:
                             metadata={"field": "cycle_code"},
                         )
                     deadline = page.cycle_deadline.ToDatetime(tzinfo=UTC)
-                    extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in page.extended}
+                    extended = {
+                        e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in page.extended
+                    }
                 for ask in page.ask_times:
-                    times.setdefault(ask.unit_code, {})[ask.evidence_key] = ask.first_submitted_at.ToDatetime(tzinfo=UTC)
+                    times.setdefault(ask.unit_code, {})[ask.evidence_key] = (
+                        ask.first_submitted_at.ToDatetime(tzinfo=UTC)
+                    )
         except grpc.aio.AioRpcError as err:
             raise from_peer("submissions", err) from err
         return AskTimes(deadline, extended, times)
-

@@ -21,7 +21,16 @@ from services.scoring.claims import ClaimFiling
 from services.scoring.reviews import parse_judgement
 from services.scoring.rules import IndicatorKey, Results, ReviewRef, fraction_text
 
-INDICATOR_COLUMNS = ("run_id", "unit_code", "sa_code", "indicator_code", "score_e4", "base_e4", "review_id", "adjustment")
+INDICATOR_COLUMNS = (
+    "run_id",
+    "unit_code",
+    "sa_code",
+    "indicator_code",
+    "score_e4",
+    "base_e4",
+    "review_id",
+    "adjustment",
+)
 SA_COLUMNS = ("run_id", "unit_code", "sa_code", "weight", "earned", "possible", "score_e4")
 UNIT_COLUMNS = (
     "run_id",
@@ -42,7 +51,9 @@ UNIT_COLUMNS = (
 
 async def lock_cycle(conn: asyncpg.Connection, cycle_code: str) -> None:
     """Serialise writes to one cycle until the transaction ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.scoring.' || $1))", cycle_code)
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('oneassess.scoring.' || $1))", cycle_code
+    )
 
 
 # -- runs -----------------------------------------------------------------------------------
@@ -93,12 +104,20 @@ async def get_run(conn, *, cycle_code: str, run: int, published_only: bool = Fal
         if found is None:
             what = "published scores" if published_only else "scores"
             raise NotFound(
-                f"cycle_code: cycle {cycle_code!r} has no {what} yet", "NO_SCORES", metadata={"field": "cycle_code"}
+                f"cycle_code: cycle {cycle_code!r} has no {what} yet",
+                "NO_SCORES",
+                metadata={"field": "cycle_code"},
             )
         return found
-    row = await conn.fetchrow("SELECT * FROM score_runs WHERE cycle_code = $1 AND run = $2", cycle_code, run)
+    row = await conn.fetchrow(
+        "SELECT * FROM score_runs WHERE cycle_code = $1 AND run = $2", cycle_code, run
+    )
     if row is None or (published_only and row["published_at"] is None):
-        raise NotFound(f"run: cycle {cycle_code!r} has no {'published ' if published_only else ''}run {run}", "RUN_NOT_FOUND", metadata={"field": "run"})
+        raise NotFound(
+            f"run: cycle {cycle_code!r} has no {'published ' if published_only else ''}run {run}",
+            "RUN_NOT_FOUND",
+            metadata={"field": "run"},
+        )
     return _run(row)
 
 
@@ -147,13 +166,19 @@ async def publish_run(conn, *, run_id: int, appeal_deadline: datetime) -> RunRow
 
 
 async def finalize_run(conn, *, run_id: int) -> RunRow:
-    return _run(await conn.fetchrow("UPDATE score_runs SET finalized_at = now() WHERE id = $1 RETURNING *", run_id))
+    return _run(
+        await conn.fetchrow(
+            "UPDATE score_runs SET finalized_at = now() WHERE id = $1 RETURNING *", run_id
+        )
+    )
 
 
 # -- results --------------------------------------------------------------------------------
 
 
-def indicator_records(run_id: int, results: Results, units: set[str] | None = None) -> Iterator[tuple]:
+def indicator_records(
+    run_id: int, results: Results, units: set[str] | None = None
+) -> Iterator[tuple]:
     """COPY records of the indicator scores (all, or only those of `units`)."""
     for col in results.columns:
         sa, code = col.rule.special_assessment, col.rule.code
@@ -177,15 +202,27 @@ def indicator_records(run_id: int, results: Results, units: set[str] | None = No
             yield from (r for r in rows if r[1] in units)
 
 
-def special_assessment_records(run_id: int, results: Results, units: set[str] | None = None) -> Iterator[tuple]:
+def special_assessment_records(
+    run_id: int, results: Results, units: set[str] | None = None
+) -> Iterator[tuple]:
     for r in results.units:
         if units is not None and r.unit.code not in units:
             continue
         for s in r.special_assessments:
-            yield (run_id, r.unit.code, s.code, str(s.weight), fraction_text(s.earned), fraction_text(s.possible), s.score_e4)
+            yield (
+                run_id,
+                r.unit.code,
+                s.code,
+                str(s.weight),
+                fraction_text(s.earned),
+                fraction_text(s.possible),
+                s.score_e4,
+            )
 
 
-def unit_records(run_id: int, results: Results, detail_run: dict[str, int] | None = None) -> Iterator[tuple]:
+def unit_records(
+    run_id: int, results: Results, detail_run: dict[str, int] | None = None
+) -> Iterator[tuple]:
     for r in results.units:
         yield (
             run_id,
@@ -205,20 +242,33 @@ def unit_records(run_id: int, results: Results, detail_run: dict[str, int] | Non
 
 
 async def save_results(
-    conn, *, run_id: int, results: Results, detail_units: set[str] | None = None, detail_run: dict[str, int] | None = None
+    conn,
+    *,
+    run_id: int,
+    results: Results,
+    detail_units: set[str] | None = None,
+    detail_run: dict[str, int] | None = None,
 ) -> None:
     """COPY a run's rows: every unit's score; indicator and special assessment detail for
     `detail_units` (all when None); the others point at the run holding their detail."""
     await conn.copy_records_to_table(
-        "indicator_scores", records=indicator_records(run_id, results, detail_units), columns=INDICATOR_COLUMNS
+        "indicator_scores",
+        records=indicator_records(run_id, results, detail_units),
+        columns=INDICATOR_COLUMNS,
     )
     await conn.copy_records_to_table(
-        "sa_scores", records=special_assessment_records(run_id, results, detail_units), columns=SA_COLUMNS
+        "sa_scores",
+        records=special_assessment_records(run_id, results, detail_units),
+        columns=SA_COLUMNS,
     )
-    await conn.copy_records_to_table("unit_scores", records=unit_records(run_id, results, detail_run), columns=UNIT_COLUMNS)
+    await conn.copy_records_to_table(
+        "unit_scores", records=unit_records(run_id, results, detail_run), columns=UNIT_COLUMNS
+    )
 
 
-async def unit_scores(conn, *, run_id: int, group: str = "", unit: str = "") -> list[asyncpg.Record]:
+async def unit_scores(
+    conn, *, run_id: int, group: str = "", unit: str = ""
+) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT * FROM unit_scores WHERE run_id = $1 AND ($2 = '' OR group_code = $2) AND ($3 = '' OR unit_code = $3)"
         " ORDER BY group_code, rank, unit_code",
@@ -228,8 +278,12 @@ async def unit_scores(conn, *, run_id: int, group: str = "", unit: str = "") -> 
     )
 
 
-async def unit_detail(conn, *, detail_run_id: int, unit: str) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
-    sas = await conn.fetch("SELECT * FROM sa_scores WHERE run_id = $1 AND unit_code = $2", detail_run_id, unit)
+async def unit_detail(
+    conn, *, detail_run_id: int, unit: str
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    sas = await conn.fetch(
+        "SELECT * FROM sa_scores WHERE run_id = $1 AND unit_code = $2", detail_run_id, unit
+    )
     indicators = await conn.fetch(
         "SELECT * FROM indicator_scores WHERE run_id = $1 AND unit_code = $2", detail_run_id, unit
     )
@@ -284,10 +338,14 @@ def _json(value: Any) -> str:
 
 
 async def review_watermark(conn, *, cycle_code: str) -> int:
-    return await conn.fetchval("SELECT COALESCE(max(id), 0) FROM reviews WHERE cycle_code = $1", cycle_code)
+    return await conn.fetchval(
+        "SELECT COALESCE(max(id), 0) FROM reviews WHERE cycle_code = $1", cycle_code
+    )
 
 
-async def latest_reviews(conn, *, cycle_code: str, watermark: int) -> dict[IndicatorKey, dict[str, ReviewRef]]:
+async def latest_reviews(
+    conn, *, cycle_code: str, watermark: int
+) -> dict[IndicatorKey, dict[str, ReviewRef]]:
     """(special assessment, indicator) -> unit -> (review id, judgement): the latest revision up to `watermark`."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (unit_code, sa_code, indicator_code) id, unit_code, sa_code, indicator_code, method, judgement"
@@ -323,7 +381,9 @@ async def overlay_reviews(
     return reviews
 
 
-async def latest_review_of(conn, *, cycle_code: str, unit: str, key: IndicatorKey) -> ReviewRow | None:
+async def latest_review_of(
+    conn, *, cycle_code: str, unit: str, key: IndicatorKey
+) -> ReviewRow | None:
     row = await conn.fetchrow(
         "SELECT * FROM reviews WHERE cycle_code = $1 AND unit_code = $2 AND sa_code = $3 AND indicator_code = $4"
         " ORDER BY revision DESC LIMIT 1",
@@ -358,7 +418,9 @@ class NewReview:
     comment: str
 
 
-async def insert_review(conn, *, cycle_code: str, review: NewReview, reviewed_by: str, source: str) -> ReviewRow:
+async def insert_review(
+    conn, *, cycle_code: str, review: NewReview, reviewed_by: str, source: str
+) -> ReviewRow:
     row = await conn.fetchrow(
         "INSERT INTO reviews (cycle_code, unit_code, sa_code, indicator_code, revision, method, input, judgement,"
         " comment, reviewed_by, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
@@ -377,7 +439,13 @@ async def insert_review(conn, *, cycle_code: str, review: NewReview, reviewed_by
 
 
 async def insert_reviews(
-    conn, *, cycle_code: str, reviews: Sequence[NewReview], reviewed_by: str, source: str, at: datetime
+    conn,
+    *,
+    cycle_code: str,
+    reviews: Sequence[NewReview],
+    reviewed_by: str,
+    source: str,
+    at: datetime,
 ) -> None:
     await conn.copy_records_to_table(
         "reviews",
@@ -461,7 +529,8 @@ async def reviews_by_id(conn, *, ids: Sequence[int]) -> dict[int, ReviewRow]:
 
 async def reviewed_pairs(conn, *, cycle_code: str) -> set[tuple[str, str, str]]:
     rows = await conn.fetch(
-        "SELECT DISTINCT unit_code, sa_code, indicator_code FROM reviews WHERE cycle_code = $1", cycle_code
+        "SELECT DISTINCT unit_code, sa_code, indicator_code FROM reviews WHERE cycle_code = $1",
+        cycle_code,
     )
     return {(r[0], r[1], r[2]) for r in rows}
 
@@ -509,7 +578,12 @@ async def insert_claim(conn, *, cycle_code: str, filing: ClaimFiling, filed_by: 
     )
     await conn.executemany(
         "INSERT INTO claim_indicators (claim_id, sa_code, indicator_code, owner, position) VALUES ($1, $2, $3, $4, $5)",
-        [(claim_id, sa, code, owner, i) for i, ((sa, code), owner) in enumerate(zip(filing.indicators, filing.owners, strict=True))],
+        [
+            (claim_id, sa, code, owner, i)
+            for i, ((sa, code), owner) in enumerate(
+                zip(filing.indicators, filing.owners, strict=True)
+            )
+        ],
     )
     return claim_id
 
@@ -559,7 +633,12 @@ async def claims(
     for d in details:
         by_claim.setdefault(d["claim_id"], []).append(
             ClaimIndicatorRow(
-                (d["sa_code"], d["indicator_code"]), d["owner"], d["approved"], d["decided_by"] or "", d["decided_at"], d["reason"] or ""
+                (d["sa_code"], d["indicator_code"]),
+                d["owner"],
+                d["approved"],
+                d["decided_by"] or "",
+                d["decided_at"],
+                d["reason"] or "",
             )
         )
     return [ClaimRow(**dict(r), indicators=tuple(by_claim.get(r["id"], ()))) for r in rows]
@@ -569,13 +648,21 @@ async def get_claim(conn, *, cycle_code: str, claim_id: int) -> ClaimRow:
     found = await claims(conn, cycle_code=cycle_code, ids=[claim_id])
     if not found:
         raise NotFound(
-            f"claim_id: no claim {claim_id} in cycle {cycle_code!r}", "CLAIM_NOT_FOUND", metadata={"field": "claim_id"}
+            f"claim_id: no claim {claim_id} in cycle {cycle_code!r}",
+            "CLAIM_NOT_FOUND",
+            metadata={"field": "claim_id"},
         )
     return found[0]
 
 
 async def insert_decisions(
-    conn, *, claim_id: int, keys: Iterable[IndicatorKey], approved: bool, reason: str, decided_by: str
+    conn,
+    *,
+    claim_id: int,
+    keys: Iterable[IndicatorKey],
+    approved: bool,
+    reason: str,
+    decided_by: str,
 ) -> None:
     await conn.executemany(
         "INSERT INTO claim_decisions (claim_id, sa_code, indicator_code, approved, reason, decided_by)"
@@ -591,7 +678,9 @@ async def decision_watermark(conn, *, cycle_code: str) -> int:
     )
 
 
-async def approved_claims(conn, *, cycle_code: str, watermark: int) -> dict[IndicatorKey, dict[str, int]]:
+async def approved_claims(
+    conn, *, cycle_code: str, watermark: int
+) -> dict[IndicatorKey, dict[str, int]]:
     """(special assessment, indicator) -> unit -> approved claim id (the first, when several)."""
     rows = await conn.fetch(
         "SELECT c.unit_code, d.sa_code, d.indicator_code, min(c.id) AS claim_id"
@@ -634,7 +723,9 @@ async def save_ask_snapshot(
     )
     await conn.copy_records_to_table(
         "ask_snapshot_times",
-        records=((sha256, unit, key, at) for unit, keys in times.items() for key, at in keys.items()),
+        records=(
+            (sha256, unit, key, at) for unit, keys in times.items() for key, at in keys.items()
+        ),
         columns=("sha256", "unit_code", "evidence_key", "first_submitted_at"),
     )
 
@@ -647,7 +738,8 @@ async def load_ask_snapshot(
         raise FailedPrecondition(f"ask snapshot {sha256} is missing", "SNAPSHOT_MISSING")
     times: dict[str, dict[str, datetime]] = {}
     for unit, key, at in await conn.fetch(
-        "SELECT unit_code, evidence_key, first_submitted_at FROM ask_snapshot_times WHERE sha256 = $1", sha256
+        "SELECT unit_code, evidence_key, first_submitted_at FROM ask_snapshot_times WHERE sha256 = $1",
+        sha256,
     ):
         times.setdefault(unit, {})[key] = at
     extended = {u: datetime.fromisoformat(d) for u, d in head["extended"].items()}
@@ -679,13 +771,19 @@ class AppealRow:
     adjusted_run: int | None = None
 
 
-APPEAL_SELECT = (
-    "SELECT a.*, r.run AS adjusted_run FROM appeals a LEFT JOIN score_runs r ON r.id = a.adjusted_run_id"
-)
+APPEAL_SELECT = "SELECT a.*, r.run AS adjusted_run FROM appeals a LEFT JOIN score_runs r ON r.id = a.adjusted_run_id"
 
 
 async def insert_appeal(
-    conn, *, cycle_code: str, unit: str, key: IndicatorKey, reason: str, filed_by: str, run_id: int, score_before_e4: int
+    conn,
+    *,
+    cycle_code: str,
+    unit: str,
+    key: IndicatorKey,
+    reason: str,
+    filed_by: str,
+    run_id: int,
+    score_before_e4: int,
 ) -> AppealRow:
     try:
         appeal_id = await conn.fetchval(
@@ -709,16 +807,27 @@ async def insert_appeal(
 
 
 async def get_appeal(conn, *, cycle_code: str, appeal_id: int) -> AppealRow:
-    row = await conn.fetchrow(f"{APPEAL_SELECT} WHERE a.cycle_code = $1 AND a.id = $2", cycle_code, appeal_id)
+    row = await conn.fetchrow(
+        f"{APPEAL_SELECT} WHERE a.cycle_code = $1 AND a.id = $2", cycle_code, appeal_id
+    )
     if row is None:
         raise NotFound(
-            f"appeal_id: no appeal {appeal_id} in cycle {cycle_code!r}", "APPEAL_NOT_FOUND", metadata={"field": "appeal_id"}
+            f"appeal_id: no appeal {appeal_id} in cycle {cycle_code!r}",
+            "APPEAL_NOT_FOUND",
+            metadata={"field": "appeal_id"},
         )
     return AppealRow(**dict(row))
 
 
 async def list_appeals(
-    conn, *, cycle_code: str, unit: str = "", state: str = "", owner_sa_codes: Sequence[str] | None = None, after: int = 0, limit: int = 1 << 30
+    conn,
+    *,
+    cycle_code: str,
+    unit: str = "",
+    state: str = "",
+    owner_sa_codes: Sequence[str] | None = None,
+    after: int = 0,
+    limit: int = 1 << 30,
 ) -> list[AppealRow]:
     rows = await conn.fetch(
         f"{APPEAL_SELECT} WHERE a.cycle_code = $1 AND ($2 = '' OR a.unit_code = $2) AND ($3 = '' OR a.state = $3)"
@@ -734,7 +843,9 @@ async def list_appeals(
 
 
 async def pending_appeals(conn, *, cycle_code: str) -> int:
-    return await conn.fetchval("SELECT count(*) FROM appeals WHERE cycle_code = $1 AND state = 'pending'", cycle_code)
+    return await conn.fetchval(
+        "SELECT count(*) FROM appeals WHERE cycle_code = $1 AND state = 'pending'", cycle_code
+    )
 
 
 async def decide_appeal(
@@ -761,7 +872,9 @@ async def decide_appeal(
     )
 
 
-async def indicator_score(conn, *, run_id: int, unit: str, key: IndicatorKey) -> asyncpg.Record | None:
+async def indicator_score(
+    conn, *, run_id: int, unit: str, key: IndicatorKey
+) -> asyncpg.Record | None:
     """One unit's stored score of one indicator, as run `run_id` sees it."""
     return await conn.fetchrow(
         "SELECT s.* FROM unit_scores u JOIN indicator_scores s ON s.run_id = u.detail_run_id AND s.unit_code = u.unit_code"
@@ -770,4 +883,3 @@ async def indicator_score(conn, *, run_id: int, unit: str, key: IndicatorKey) ->
         unit,
         *key,
     )
-

@@ -73,7 +73,9 @@ def judge(rule: IndicatorRule, given: Mapping[str, object], prefix: str = "input
     return result
 
 
-def check(rule: IndicatorRule, given: Mapping[str, object], prefix: str = "input") -> Judged | Violation:
+def check(
+    rule: IndicatorRule, given: Mapping[str, object], prefix: str = "input"
+) -> Judged | Violation:
     """The judgement, or what is wrong with what was entered."""
     expected = FIELD_OF[rule.method]
 
@@ -82,7 +84,9 @@ def check(rule: IndicatorRule, given: Mapping[str, object], prefix: str = "input
 
     extra = [f for f in given if f != expected]
     if extra:
-        return Violation(named(extra[0]), f"is not used by method {rule.method} (fill {named(expected)})")
+        return Violation(
+            named(extra[0]), f"is not used by method {rule.method} (fill {named(expected)})"
+        )
     if expected not in given:
         return Violation(named(expected), f"is required by method {rule.method}")
     try:
@@ -108,7 +112,9 @@ def _judge(rule: IndicatorRule, given: Mapping[str, object]) -> Judged:
         if letter not in letters and letter.upper() in letters:
             letter = letter.upper()
         if letter not in letters:
-            raise _Bad(f"grade {letter!r} is not one of the indicator's grades ({', '.join(letters)})")
+            raise _Bad(
+                f"grade {letter!r} is not one of the indicator's grades ({', '.join(letters)})"
+            )
         return Judged(letter, {"grade": letter})
     if m == "checklist":
         met = _whole(raw)
@@ -180,5 +186,3 @@ def check_comment(comment: str, field: str = "comment") -> str:
     if len(comment) > MAX_COMMENT:
         raise InvalidArgument.field(field, f"is longer than {MAX_COMMENT} characters")
     return comment
-
-

@@ -29,7 +29,9 @@ from operator import add
 MICRO = 10**6  # review amounts (value, occurrences, claimed) are kept in millionths
 E4 = 10**4
 METHODS = ("ratio", "grade", "checklist", "deduction", "bonus", "veto")
-SCORED = frozenset({"ratio", "grade", "checklist", "deduction"})  # count in their special assessment
+SCORED = frozenset(
+    {"ratio", "grade", "checklist", "deduction"}
+)  # count in their special assessment
 DAY = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -155,14 +157,23 @@ class Adjustment:
     restored_e4: int = 0  # points the claim restored
 
     def as_tuple(self) -> tuple:
-        return (self.missing, self.late_key, self.days_late, self.lateness_e4, self.claim_id, self.restored_e4)
+        return (
+            self.missing,
+            self.late_key,
+            self.days_late,
+            self.lateness_e4,
+            self.claim_id,
+            self.restored_e4,
+        )
 
     def to_json(self) -> dict:
         out: dict = {}
         if self.missing:
             out["missing"] = list(self.missing)
         if self.late_key:
-            out.update(late_key=self.late_key, days_late=self.days_late, lateness_e4=self.lateness_e4)
+            out.update(
+                late_key=self.late_key, days_late=self.days_late, lateness_e4=self.lateness_e4
+            )
         if self.claim_id:
             out.update(claim_id=self.claim_id, restored_e4=self.restored_e4)
         return out
@@ -254,27 +265,37 @@ class Results:
         """(unit, special assessment, indicator, score_e4, base_e4, review id, adjustment or None)."""
         for col in self.columns:
             sa, code, adjustments = col.rule.special_assessment, col.rule.code, col.adjustments
-            for p, (unit, score, base, review) in enumerate(zip(col.units, col.score_e4, col.base_e4, col.review_ids, strict=True)):
+            for p, (unit, score, base, review) in enumerate(
+                zip(col.units, col.score_e4, col.base_e4, col.review_ids, strict=True)
+            ):
                 yield (unit, sa, code, score, base, review, adjustments.get(p))
 
     def digest(self) -> str:
         """sha256 of the canonical results: equal for equal inputs, on any machine."""
         h = hashlib.sha256(b"oneassess.scoring.results.v1\n")
         for col in self.columns:
-            h.update(f"{col.rule.special_assessment}/{col.rule.code}|{col.kind}|{len(col.units)}\n".encode())
+            h.update(
+                f"{col.rule.special_assessment}/{col.rule.code}|{col.kind}|{len(col.units)}\n".encode()
+            )
             h.update("\x1f".join(col.units).encode())
             h.update(_int64s(col.score_e4))
             h.update(_int64s(col.base_e4))
             h.update(_int64s([-1 if r is None else r for r in col.review_ids]))
             if col.adjustments:
-                h.update("".join(f"{p}:{col.adjustments[p].as_tuple()}\n" for p in sorted(col.adjustments)).encode())
+                h.update(
+                    "".join(
+                        f"{p}:{col.adjustments[p].as_tuple()}\n" for p in sorted(col.adjustments)
+                    ).encode()
+                )
         for r in self.units:
             h.update(
                 f"{r.unit.code}|{r.unit.group}|{fraction_text(r.composite)}|{fraction_text(r.bonus)}|"
                 f"{r.vetoed}|{r.unreviewed}|{r.standing.rank}|{r.standing.group_size}|{r.standing.tier}\n".encode()
             )
             for s in r.special_assessments:
-                h.update(f"  {s.code}|{s.weight}|{fraction_text(s.earned)}|{fraction_text(s.possible)}\n".encode())
+                h.update(
+                    f"  {s.code}|{s.weight}|{fraction_text(s.earned)}|{fraction_text(s.possible)}\n".encode()
+                )
         return h.hexdigest()
 
 
@@ -382,16 +403,28 @@ class _Compiled:
         per_day = _whole(late_penalty * points * den)
         m = rule.method
         if m == "ratio":
-            return cls(rule, den, full, per_day, coef=_whole(points * den / (MICRO * Fraction(rule.target))))
+            return cls(
+                rule,
+                den,
+                full,
+                per_day,
+                coef=_whole(points * den / (MICRO * Fraction(rule.target))),
+            )
         if m == "grade":
-            table = {letter: _whole(Fraction(share) * points * den) for letter, share in rule.grades}
+            table = {
+                letter: _whole(Fraction(share) * points * den) for letter, share in rule.grades
+            }
             return cls(rule, den, full, per_day, grades=table)
         if m == "checklist":
             return cls(rule, den, full, per_day, coef=_whole(points * den / rule.items))
         if m == "deduction":
-            return cls(rule, den, full, per_day, coef=_whole(Fraction(rule.deduct_per) * den / MICRO))
+            return cls(
+                rule, den, full, per_day, coef=_whole(Fraction(rule.deduct_per) * den / MICRO)
+            )
         if m == "bonus":
-            return cls(rule, den, full, per_day, coef=den // MICRO, cap=_whole(Fraction(rule.max) * den))
+            return cls(
+                rule, den, full, per_day, coef=den // MICRO, cap=_whole(Fraction(rule.max) * den)
+            )
         return cls(rule, den, full, per_day)
 
     def base(self, column: list[ReviewRef | None]) -> list[int]:
@@ -407,7 +440,9 @@ class _Compiled:
             items = self.rule.items
             return [0 if r is None else (r[1] if r[1] < items else items) * coef for r in column]
         if m == "deduction":
-            return [full if r is None else (v if (v := full - r[1] * coef) > 0 else 0) for r in column]
+            return [
+                full if r is None else (v if (v := full - r[1] * coef) > 0 else 0) for r in column
+            ]
         if m == "bonus":
             cap = self.cap
             return [0 if r is None else (v if (v := r[1] * coef) < cap else cap) for r in column]
@@ -480,7 +515,10 @@ def compute(inputs: Inputs) -> Results:
         columns += kind_columns
         partial += kind_partial
     standings = rank_units(
-        [(unit.code, unit.group, _e4(composite), vetoed) for unit, composite, _, _, vetoed, _ in partial],
+        [
+            (unit.code, unit.group, _e4(composite), vetoed)
+            for unit, composite, _, _, vetoed, _ in partial
+        ],
         inputs.rules,
     )
     units = [
@@ -511,7 +549,9 @@ def _compute_kind(kind: str, unit_refs: list[UnitRef], inputs: Inputs, late_pena
         own = own_denominator(rule, late_penalty)
         if rule.scored:
             dens[rule.special_assessment] = math.lcm(dens.get(rule.special_assessment, 1), own)
-            possible[rule.special_assessment] = possible.get(rule.special_assessment, Fraction(0)) + Fraction(rule.points)
+            possible[rule.special_assessment] = possible.get(
+                rule.special_assessment, Fraction(0)
+            ) + Fraction(rule.points)
         elif rule.method == "bonus":
             bonus_den = math.lcm(bonus_den, own)
 
@@ -545,7 +585,9 @@ def _compute_kind(kind: str, unit_refs: list[UnitRef], inputs: Inputs, late_pena
             earned[rule.special_assessment] = list(map(add, earned[rule.special_assessment], nums))
         elif rule.method == "bonus":
             bonus = list(map(add, bonus, nums))
-        columns.append(IndicatorColumn(rule, kind, units, score_e4, base_e4, review_ids, adjustments))
+        columns.append(
+            IndicatorColumn(rule, kind, units, score_e4, base_e4, review_ids, adjustments)
+        )
 
     # composite = sum over s of weight_s x earned_s / possible_s + bonus, in integers over `common`.
     sa_rules = [s for s in catalogue.special_assessments if s.code in dens]
@@ -601,7 +643,9 @@ class _UnitSpecialAssessments(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         lay = self._layout
-        return SpecialAssessmentScore(lay.codes[i], lay.weights[i], self._earned[i], lay.denominators[i], lay.possible[i])
+        return SpecialAssessmentScore(
+            lay.codes[i], lay.weights[i], self._earned[i], lay.denominators[i], lay.possible[i]
+        )
 
 
 def _column_e4(nums: list[int], den: int) -> list[int]:
@@ -649,7 +693,12 @@ def _adjust(
         nums[p] = score
         score_e4[p] = (score * 20000 + den) // twice
         adjustments[p] = Adjustment(
-            missing, late_key, days, (lateness * 20000 + den) // twice, claim, (restored * 20000 + den) // twice
+            missing,
+            late_key,
+            days,
+            (lateness * 20000 + den) // twice,
+            claim,
+            (restored * 20000 + den) // twice,
         )
     return adjustments
 
@@ -687,7 +736,9 @@ def competition_ranks(composites_e4: Sequence[int]) -> list[int]:
     return ranks
 
 
-def rank_units(entries: Sequence[tuple[str, str, int, bool]], rules: CycleRules) -> dict[str, Standing]:
+def rank_units(
+    entries: Sequence[tuple[str, str, int, bool]], rules: CycleRules
+) -> dict[str, Standing]:
     """(unit, group, composite_e4, vetoed) -> each unit's rank, group size and tier."""
     groups: dict[str, list[tuple[str, int, bool]]] = {}
     for unit, group, composite_e4, vetoed in entries:
@@ -719,8 +770,12 @@ def inputs_digest(inputs: Inputs) -> str:
         h.update(f"ind|{i!r}\n".encode())
     for u in sorted(inputs.catalogue.units, key=lambda u: u.code):
         h.update(f"unit|{u.code}|{u.kind}|{u.group}\n".encode())
-    h.update(f"rules|{rules.late_penalty}|{[(t.name, str(t.top_share)) for t in rules.tiers]}|{rules.veto_tier}\n".encode())
-    h.update(f"asks|{asks_digest(inputs.deadline, inputs.unit_deadlines, inputs.ask_times)}\n".encode())
+    h.update(
+        f"rules|{rules.late_penalty}|{[(t.name, str(t.top_share)) for t in rules.tiers]}|{rules.veto_tier}\n".encode()
+    )
+    h.update(
+        f"asks|{asks_digest(inputs.deadline, inputs.unit_deadlines, inputs.ask_times)}\n".encode()
+    )
     units = sorted(u.code for u in inputs.catalogue.units)  # reviews of other units are not used
     for key in sorted(inputs.reviews):
         column = list(map(inputs.reviews[key].get, units))
@@ -734,7 +789,9 @@ def inputs_digest(inputs: Inputs) -> str:
 
 
 def asks_digest(
-    deadline: datetime, unit_deadlines: Mapping[str, datetime], ask_times: Mapping[str, Mapping[str, datetime]]
+    deadline: datetime,
+    unit_deadlines: Mapping[str, datetime],
+    ask_times: Mapping[str, Mapping[str, datetime]],
 ) -> str:
     """sha256 of the submission times and deadlines (the ask snapshot a run used)."""
     h = hashlib.sha256(b"oneassess.scoring.asks.v1\n")
@@ -747,5 +804,7 @@ def asks_digest(
         keys = sorted(times)
         h.update(f"asks|{unit}|{len(keys)}|".encode())
         h.update("\x1f".join(keys).encode())
-        h.update(_int64s([(times[k] - EPOCH) // micro for k in keys]))  # microseconds since 1970, UTC
+        h.update(
+            _int64s([(times[k] - EPOCH) // micro for k in keys])
+        )  # microseconds since 1970, UTC
     return h.hexdigest()

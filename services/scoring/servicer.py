@@ -144,7 +144,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             )
         return unit
 
-    def _rule(self, ctx: CycleContext, key: IndicatorKey, unit: UnitRef, field: str = "indicator_code") -> IndicatorRule:
+    def _rule(
+        self, ctx: CycleContext, key: IndicatorKey, unit: UnitRef, field: str = "indicator_code"
+    ) -> IndicatorRule:
         sa = ctx.catalogue.special_assessment(key[0])
         if sa is None:
             raise NotFound(
@@ -160,7 +162,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 metadata={"field": field},
             )
         if unit.kind not in rule.applies_to:
-            raise InvalidArgument.field(field, f"{key[0]}/{key[1]} does not apply to {unit.kind} units like {unit.code}")
+            raise InvalidArgument.field(
+                field, f"{key[0]}/{key[1]} does not apply to {unit.kind} units like {unit.code}"
+            )
         return rule
 
     def _owner(self, ctx: CycleContext, sa_code: str) -> str:
@@ -187,12 +191,20 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         async def work(conn):
             await repo.lock_cycle(conn, request.cycle_code)
             await _guard_unpublished(conn, request.cycle_code)
-            latest = await repo.latest_review_of(conn, cycle_code=request.cycle_code, unit=unit.code, key=key)
+            latest = await repo.latest_review_of(
+                conn, cycle_code=request.cycle_code, unit=unit.code, key=key
+            )
             row = await repo.insert_review(
                 conn,
                 cycle_code=request.cycle_code,
                 review=repo.NewReview(
-                    unit.code, key, (latest.revision + 1) if latest else 1, rule.method, judged.shown, judged.text, comment
+                    unit.code,
+                    key,
+                    (latest.revision + 1) if latest else 1,
+                    rule.method,
+                    judged.shown,
+                    judged.text,
+                    comment,
                 ),
                 reviewed_by=caller.subject,
                 source="rpc",
@@ -230,19 +242,40 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             await repo.lock_cycle(conn, request.cycle_code)
             await _guard_unpublished(conn, request.cycle_code)
             latest = await repo.latest_of_special_assessments(
-                conn, cycle_code=request.cycle_code, sa_codes=sorted({v.rule.special_assessment for v in valid})
+                conn,
+                cycle_code=request.cycle_code,
+                sa_codes=sorted({v.rule.special_assessment for v in valid}),
             )
             new: list[repo.NewReview] = []
             unchanged = 0
             for v in valid:
                 previous = latest.get((v.unit, v.rule.key))
-                if previous and previous.judgement == v.judged.text and previous.comment == v.comment:
+                if (
+                    previous
+                    and previous.judgement == v.judged.text
+                    and previous.comment == v.comment
+                ):
                     unchanged += 1
                     continue
                 revision = (previous.revision + 1) if previous else 1
-                new.append(repo.NewReview(v.unit, v.rule.key, revision, v.rule.method, v.judged.shown, v.judged.text, v.comment))
+                new.append(
+                    repo.NewReview(
+                        v.unit,
+                        v.rule.key,
+                        revision,
+                        v.rule.method,
+                        v.judged.shown,
+                        v.judged.text,
+                        v.comment,
+                    )
+                )
             await repo.insert_reviews(
-                conn, cycle_code=request.cycle_code, reviews=new, reviewed_by=caller.subject, source=f"import:{name}", at=_now()
+                conn,
+                cycle_code=request.cycle_code,
+                reviews=new,
+                reviewed_by=caller.subject,
+                source=f"import:{name}",
+                at=_now(),
             )
             await audit.append(
                 conn,
@@ -281,12 +314,19 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         fmt = (request.format or "xlsx").lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):
             raise InvalidArgument.field("format", f"must be xlsx or csv (got {request.format!r})")
-        latest = await repo.latest_of_special_assessments(self.pool, cycle_code=request.cycle_code, sa_codes=[code])
+        latest = await repo.latest_of_special_assessments(
+            self.pool, cycle_code=request.cycle_code, sa_codes=[code]
+        )
         rows = template_rows(
-            ctx.catalogue, code, ctx.names, {pair: (r.input, r.comment) for pair, r in latest.items()}
+            ctx.catalogue,
+            code,
+            ctx.names,
+            {pair: (r.input, r.comment) for pair, r in latest.items()},
         )
         return pb.ExportReviewTemplateResponse(
-            file_name=f"reviews-{request.cycle_code}-{code}.{fmt}", content=write_template(rows, fmt), rows=len(rows)
+            file_name=f"reviews-{request.cycle_code}-{code}.{fmt}",
+            content=write_template(rows, fmt),
+            rows=len(rows),
         )
 
     async def ListReviews(self, request, context):
@@ -363,7 +403,11 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         ctx = await self.peers.cycle(request.cycle_code)
         fingerprint = idempotency.request_fingerprint(request)
         replayed = await idempotency.replay(
-            self.pool, method="ComputeScores", request_id=request.request_id, fingerprint=fingerprint, response_type=pb.ComputeScoresResponse
+            self.pool,
+            method="ComputeScores",
+            request_id=request.request_id,
+            fingerprint=fingerprint,
+            response_type=pb.ComputeScoresResponse,
         )
         if replayed is not None:
             return replayed
@@ -381,13 +425,24 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 asks.deadline,
                 asks.extended,
                 asks.times,
-                await repo.latest_reviews(conn, cycle_code=request.cycle_code, watermark=review_mark),
-                await repo.approved_claims(conn, cycle_code=request.cycle_code, watermark=decision_mark),
+                await repo.latest_reviews(
+                    conn, cycle_code=request.cycle_code, watermark=review_mark
+                ),
+                await repo.approved_claims(
+                    conn, cycle_code=request.cycle_code, watermark=decision_mark
+                ),
             )
-            results, inputs_sha, results_sha = await asyncio.to_thread(_compute_with_digests, inputs)
+            results, inputs_sha, results_sha = await asyncio.to_thread(
+                _compute_with_digests, inputs
+            )
             snapshot = asks.sha256
             await repo.save_ask_snapshot(
-                conn, sha256=snapshot, cycle_code=request.cycle_code, deadline=asks.deadline, extended=asks.extended, times=asks.times
+                conn,
+                sha256=snapshot,
+                cycle_code=request.cycle_code,
+                deadline=asks.deadline,
+                extended=asks.extended,
+                times=asks.times,
             )
             recipe = {
                 "catalogue_sha256": ctx.catalogue.sha256,
@@ -412,7 +467,12 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 actor=caller.subject,
                 action="scores.computed",
                 subject=f"{request.cycle_code}#{run.run}",
-                payload={"inputs_sha256": inputs_sha, "results_sha256": results_sha, "units": run.units, **recipe},
+                payload={
+                    "inputs_sha256": inputs_sha,
+                    "results_sha256": results_sha,
+                    "units": run.units,
+                    **recipe,
+                },
             )
             return pb.ComputeScoresResponse(run=run_pb(run))
 
@@ -427,7 +487,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
 
     async def PublishScores(self, request, context):
         if not request.HasField("appeal_deadline"):
-            raise InvalidArgument.field("appeal_deadline", "is required: the end of the appeal window")
+            raise InvalidArgument.field(
+                "appeal_deadline", "is required: the end of the appeal window"
+            )
         deadline = request.appeal_deadline.ToDatetime(tzinfo=UTC)
         caller = principal()
 
@@ -452,7 +514,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 actor=caller.subject,
                 action="scores.published",
                 subject=f"{request.cycle_code}#{run.run}",
-                payload={"results_sha256": run.results_sha256, "appeal_deadline": deadline.isoformat()},
+                payload={
+                    "results_sha256": run.results_sha256,
+                    "appeal_deadline": deadline.isoformat(),
+                },
             )
             return pb.PublishScoresResponse(run=run_pb(run))
 
@@ -515,7 +580,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
 
     async def _readable_run(self, conn, cycle_code: str, run: int) -> repo.RunRow:
         """Units read published runs only; other readers any run."""
-        return await repo.get_run(conn, cycle_code=cycle_code, run=run, published_only=principal().role is Role.UNIT)
+        return await repo.get_run(
+            conn, cycle_code=cycle_code, run=run, published_only=principal().role is Role.UNIT
+        )
 
     async def ListScores(self, request, context):
         caller = principal()
@@ -532,7 +599,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             tiers = _group_tiers(rows, rules_from_json(run.recipe["rules"]))
         return pb.ListScoresResponse(
             scores=[unit_score_pb(r) for r in page],
-            next_page_token=encode_token({"offset": start + size}) if start + size < len(rows) else "",
+            next_page_token=encode_token({"offset": start + size})
+            if start + size < len(rows)
+            else "",
             run=run_pb(run),
             tiers=tiers,
         )
@@ -550,12 +619,18 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 metadata={"field": "unit_code"},
             )
         score = found[0]
-        sa_rows, indicator_rows = await repo.unit_detail(self.pool, detail_run_id=score["detail_run_id"], unit=request.unit_code)
-        reviews = await repo.reviews_by_id(self.pool, ids=[r["review_id"] for r in indicator_rows if r["review_id"]])
+        sa_rows, indicator_rows = await repo.unit_detail(
+            self.pool, detail_run_id=score["detail_run_id"], unit=request.unit_code
+        )
+        reviews = await repo.reviews_by_id(
+            self.pool, ids=[r["review_id"] for r in indicator_rows if r["review_id"]]
+        )
         rules = rules_from_json(run.recipe["rules"])
         order = {rule.key: i for i, rule in enumerate(ctx.catalogue.indicators)}
         indicators = []
-        for row in sorted(indicator_rows, key=lambda r: order.get((r["sa_code"], r["indicator_code"]), 1 << 30)):
+        for row in sorted(
+            indicator_rows, key=lambda r: order.get((r["sa_code"], r["indicator_code"]), 1 << 30)
+        ):
             rule = ctx.catalogue.indicator((row["sa_code"], row["indicator_code"]))
             review = reviews.get(row["review_id"]) if row["review_id"] else None
             judgement = parse_judgement(review.method, review.judgement) if review else None
@@ -594,7 +669,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             parts.append((row["sa_code"], row["score_e4"]))
             special_assessments.append(
                 pb.SpecialAssessmentScore(
-                    special_assessment_code=row["sa_code"], score=format_e4(row["score_e4"]), explanation=explanation_pb(step)
+                    special_assessment_code=row["sa_code"],
+                    score=format_e4(row["score_e4"]),
+                    explanation=explanation_pb(step),
                 )
             )
         bonus = parse_fraction(score["bonus"])
@@ -637,10 +714,15 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         for row in sa_rows:
             possible = parse_fraction(row["possible"])
             if possible:
-                composite[row["unit_code"]] += weights[row["sa_code"]] * parse_fraction(row["earned"]) / possible
+                composite[row["unit_code"]] += (
+                    weights[row["sa_code"]] * parse_fraction(row["earned"]) / possible
+                )
         rules = rules_from_json(run.recipe["rules"])
         e4 = {u: round_half_up(c.numerator, c.denominator, E4) for u, c in composite.items()}
-        standings = rank_units([(u["unit_code"], u["group_code"], e4[u["unit_code"]], u["vetoed"]) for u in units], rules)
+        standings = rank_units(
+            [(u["unit_code"], u["group_code"], e4[u["unit_code"]], u["vetoed"]) for u in units],
+            rules,
+        )
         scores = []
         for u in units:
             if request.group and u["group_code"] != request.group:
@@ -652,10 +734,17 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             preview.CopyFrom(current)
             preview.composite = format_e4(e4[code])
             preview.composite_display = rounded(composite[code], 2)
-            preview.rank, preview.tier, preview.group_size = standing.rank, standing.tier, standing.group_size
+            preview.rank, preview.tier, preview.group_size = (
+                standing.rank,
+                standing.tier,
+                standing.group_size,
+            )
             scores.append(
                 pb.PreviewScore(
-                    score=preview, current_composite=current.composite, current_rank=current.rank, current_tier=current.tier
+                    score=preview,
+                    current_composite=current.composite,
+                    current_rank=current.rank,
+                    current_tier=current.tier,
                 )
             )
         scores.sort(key=lambda s: (s.score.group, s.score.rank, s.score.unit_code))
@@ -668,16 +757,24 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         run = await repo.get_run(self.pool, cycle_code=request.cycle_code, run=request.run)
         differences: list[str] = []
         if run.recipe["catalogue_sha256"] != ctx.catalogue.sha256:
-            differences.append(f"catalogue: run used {run.recipe['catalogue_sha256']}, the cycle's is {ctx.catalogue.sha256}")
+            differences.append(
+                f"catalogue: run used {run.recipe['catalogue_sha256']}, the cycle's is {ctx.catalogue.sha256}"
+            )
         async with self.pool.acquire() as conn:
             inputs = await self._inputs_from_recipe(conn, ctx, run.recipe)
-            results, inputs_sha, results_sha = await asyncio.to_thread(_compute_with_digests, inputs)
+            results, inputs_sha, results_sha = await asyncio.to_thread(
+                _compute_with_digests, inputs
+            )
             stored_units = await repo.unit_scores(conn, run_id=run.id)
             stored_indicators = await repo.stored_indicator_rows(conn, run_id=run.id)
         if inputs_sha != run.inputs_sha256:
-            differences.append(f"inputs_sha256: stored {run.inputs_sha256}, recomputed {inputs_sha}")
+            differences.append(
+                f"inputs_sha256: stored {run.inputs_sha256}, recomputed {inputs_sha}"
+            )
         if results_sha != run.results_sha256:
-            differences.append(f"results_sha256: stored {run.results_sha256}, recomputed {results_sha}")
+            differences.append(
+                f"results_sha256: stored {run.results_sha256}, recomputed {results_sha}"
+            )
         differences += _compare_rows(results, stored_units, stored_indicators)
         return pb.VerifyScoresResponse(
             run=run_pb(run),
@@ -690,7 +787,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
     async def _inputs_from_recipe(
         self, conn, ctx: CycleContext, recipe: Mapping, review_watermark: int | None = None
     ) -> Inputs:
-        deadline, extended, times = await repo.load_ask_snapshot(conn, sha256=recipe["ask_snapshot"])
+        deadline, extended, times = await repo.load_ask_snapshot(
+            conn, sha256=recipe["ask_snapshot"]
+        )
         cycle = ctx.catalogue.cycle_code
         return Inputs(
             ctx.catalogue,
@@ -703,11 +802,15 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 await repo.latest_reviews(
                     conn,
                     cycle_code=cycle,
-                    watermark=recipe["review_watermark"] if review_watermark is None else review_watermark,
+                    watermark=recipe["review_watermark"]
+                    if review_watermark is None
+                    else review_watermark,
                 ),
                 ids=recipe.get("appeal_reviews", []),
             ),
-            await repo.approved_claims(conn, cycle_code=cycle, watermark=recipe["decision_watermark"]),
+            await repo.approved_claims(
+                conn, cycle_code=cycle, watermark=recipe["decision_watermark"]
+            ),
         )
 
     # -- claims --------------------------------------------------------------------------------
@@ -731,7 +834,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         async def work(conn):
             await repo.lock_cycle(conn, request.cycle_code)
             await _guard_unpublished(conn, request.cycle_code)
-            claim_id = await repo.insert_claim(conn, cycle_code=request.cycle_code, filing=filing, filed_by=caller.subject)
+            claim_id = await repo.insert_claim(
+                conn, cycle_code=request.cycle_code, filing=filing, filed_by=caller.subject
+            )
             claim = await repo.get_claim(conn, cycle_code=request.cycle_code, claim_id=claim_id)
             await audit.append(
                 conn,
@@ -768,7 +873,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         async def work(conn):
             await repo.lock_cycle(conn, request.cycle_code)
             await _guard_unpublished(conn, request.cycle_code)
-            claim = await repo.get_claim(conn, cycle_code=request.cycle_code, claim_id=request.claim_id)
+            claim = await repo.get_claim(
+                conn, cycle_code=request.cycle_code, claim_id=request.claim_id
+            )
             department = caller.department if caller.role is Role.ASSESSOR else None
             if department is not None and all(i.owner != department for i in claim.indicators):
                 raise PermissionDenied(
@@ -778,7 +885,14 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 )
             pending = [(i.key, i.owner) for i in claim.indicators if i.approved is None]
             chosen = decidable(pending, requested, department, claim.id)
-            await repo.insert_decisions(conn, claim_id=claim.id, keys=chosen, approved=approved, reason=reason, decided_by=caller.subject)
+            await repo.insert_decisions(
+                conn,
+                claim_id=claim.id,
+                keys=chosen,
+                approved=approved,
+                reason=reason,
+                decided_by=caller.subject,
+            )
             await audit.append(
                 conn,
                 actor=caller.subject,
@@ -787,7 +901,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 payload={"indicators": [f"{sa}/{code}" for sa, code in chosen], "reason": reason},
             )
             return pb.DecideClaimResponse(
-                claim=claim_pb(await repo.get_claim(conn, cycle_code=request.cycle_code, claim_id=claim.id))
+                claim=claim_pb(
+                    await repo.get_claim(conn, cycle_code=request.cycle_code, claim_id=claim.id)
+                )
             )
 
         return await idempotency.run_once(
@@ -819,7 +935,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         )
         page, more = rows[:size], len(rows) > size
         return pb.ListClaimsResponse(
-            claims=[claim_pb(c) for c in page], next_page_token=encode_token({"after": page[-1].id}) if more else ""
+            claims=[claim_pb(c) for c in page],
+            next_page_token=encode_token({"after": page[-1].id}) if more else "",
         )
 
     # -- appeals -------------------------------------------------------------------------------
@@ -867,7 +984,12 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 actor=caller.subject,
                 action="appeal.filed",
                 subject=f"{request.cycle_code}/appeal/{appeal.id}",
-                payload={"unit": unit.code, "indicator": f"{key[0]}/{key[1]}", "run": latest.run, "score": format_e4(stored["score_e4"])},
+                payload={
+                    "unit": unit.code,
+                    "indicator": f"{key[0]}/{key[1]}",
+                    "run": latest.run,
+                    "score": format_e4(stored["score_e4"]),
+                },
             )
             return pb.FileAppealResponse(appeal=appeal_pb(appeal))
 
@@ -883,7 +1005,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
     async def DecideAppeal(self, request, context):
         caller = principal()
         if request.decision not in (pb.APPEAL_DECISION_UPHOLD, pb.APPEAL_DECISION_ADJUST):
-            raise InvalidArgument.field("decision", "must be APPEAL_DECISION_UPHOLD or APPEAL_DECISION_ADJUST")
+            raise InvalidArgument.field(
+                "decision", "must be APPEAL_DECISION_UPHOLD or APPEAL_DECISION_ADJUST"
+            )
         adjust = request.decision == pb.APPEAL_DECISION_ADJUST
         if adjust and not request.HasField("adjustment"):
             raise InvalidArgument.field("adjustment", "is required to adjust: the corrected review")
@@ -894,7 +1018,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
 
         async def work(conn):
             await repo.lock_cycle(conn, request.cycle_code)
-            appeal = await repo.get_appeal(conn, cycle_code=request.cycle_code, appeal_id=request.appeal_id)
+            appeal = await repo.get_appeal(
+                conn, cycle_code=request.cycle_code, appeal_id=request.appeal_id
+            )
             key = (appeal.sa_code, appeal.indicator_code)
             caller.require_department(self._owner(ctx, appeal.sa_code), "appeal_id")
             if appeal.state != "pending":
@@ -906,7 +1032,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             latest = await repo.latest_run(conn, cycle_code=request.cycle_code)
             if latest.finalized_at is not None:
                 raise FailedPrecondition(
-                    f"cycle_code: the scores of cycle {request.cycle_code!r} are final", "FINALIZED", metadata={"field": "cycle_code"}
+                    f"cycle_code: the scores of cycle {request.cycle_code!r} are final",
+                    "FINALIZED",
+                    metadata={"field": "cycle_code"},
                 )
             new_run = None
             review_id = None
@@ -914,21 +1042,37 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 unit = self._unit(ctx, appeal.unit_code)
                 rule = self._rule(ctx, key, unit)
                 judged = judge(rule, review_input_dict(request.adjustment), prefix="adjustment")
-                previous = await repo.latest_review_of(conn, cycle_code=request.cycle_code, unit=unit.code, key=key)
+                previous = await repo.latest_review_of(
+                    conn, cycle_code=request.cycle_code, unit=unit.code, key=key
+                )
                 review = await repo.insert_review(
                     conn,
                     cycle_code=request.cycle_code,
                     review=repo.NewReview(
-                        unit.code, key, (previous.revision + 1) if previous else 1, rule.method, judged.shown, judged.text, reason
+                        unit.code,
+                        key,
+                        (previous.revision + 1) if previous else 1,
+                        rule.method,
+                        judged.shown,
+                        judged.text,
+                        reason,
                     ),
                     reviewed_by=caller.subject,
                     source=f"appeal:{appeal.id}",
                 )
                 review_id = review.id
-                new_run = await self._recompute_after_appeal(conn, ctx, latest, appeal, review.id, caller)
-                score_after = (await repo.indicator_score(conn, run_id=new_run.id, unit=unit.code, key=key))["score_e4"]
+                new_run = await self._recompute_after_appeal(
+                    conn, ctx, latest, appeal, review.id, caller
+                )
+                score_after = (
+                    await repo.indicator_score(conn, run_id=new_run.id, unit=unit.code, key=key)
+                )["score_e4"]
             else:
-                score_after = (await repo.indicator_score(conn, run_id=latest.id, unit=appeal.unit_code, key=key))["score_e4"]
+                score_after = (
+                    await repo.indicator_score(
+                        conn, run_id=latest.id, unit=appeal.unit_code, key=key
+                    )
+                )["score_e4"]
             await repo.decide_appeal(
                 conn,
                 appeal_id=appeal.id,
@@ -952,8 +1096,12 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                     "results_sha256": new_run.results_sha256 if new_run else None,
                 },
             )
-            decided = await repo.get_appeal(conn, cycle_code=request.cycle_code, appeal_id=appeal.id)
-            return pb.DecideAppealResponse(appeal=appeal_pb(decided), run=run_pb(new_run) if new_run else None)
+            decided = await repo.get_appeal(
+                conn, cycle_code=request.cycle_code, appeal_id=appeal.id
+            )
+            return pb.DecideAppealResponse(
+                appeal=appeal_pb(decided), run=run_pb(new_run) if new_run else None
+            )
 
         return await idempotency.run_once(
             self.pool,
@@ -965,12 +1113,21 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         )
 
     async def _recompute_after_appeal(
-        self, conn, ctx: CycleContext, base: repo.RunRow, appeal: repo.AppealRow, review_id: int, caller: Principal
+        self,
+        conn,
+        ctx: CycleContext,
+        base: repo.RunRow,
+        appeal: repo.AppealRow,
+        review_id: int,
+        caller: Principal,
     ) -> repo.RunRow:
         """A new published run: exactly the base run's inputs plus the adjusted review (reviews
         recorded since the base run was computed stay out of published results). Detail rows
         are stored for the units whose results changed; the rest point at the run holding theirs."""
-        recipe = {**base.recipe, "appeal_reviews": [*base.recipe.get("appeal_reviews", []), review_id]}
+        recipe = {
+            **base.recipe,
+            "appeal_reviews": [*base.recipe.get("appeal_reviews", []), review_id],
+        }
         inputs = await self._inputs_from_recipe(conn, ctx, recipe)
         results, inputs_sha, results_sha = await asyncio.to_thread(_compute_with_digests, inputs)
         stored = {r["unit_code"]: r for r in await repo.unit_scores(conn, run_id=base.id)}
@@ -996,7 +1153,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             appeal_deadline=base.appeal_deadline,
         )
         detail_run = {u: r["detail_run_id"] for u, r in stored.items() if u not in changed}
-        await repo.save_results(conn, run_id=run.id, results=results, detail_units=changed, detail_run=detail_run)
+        await repo.save_results(
+            conn, run_id=run.id, results=results, detail_units=changed, detail_run=detail_run
+        )
         return run
 
     async def ListAppeals(self, request, context):
@@ -1022,7 +1181,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         )
         page, more = rows[:size], len(rows) > size
         return pb.ListAppealsResponse(
-            appeals=[appeal_pb(a) for a in page], next_page_token=encode_token({"after": page[-1].id}) if more else ""
+            appeals=[appeal_pb(a) for a in page],
+            next_page_token=encode_token({"after": page[-1].id}) if more else "",
         )
 
 
@@ -1043,9 +1203,16 @@ def _group_tiers(rows, rules) -> list[pb.GroupTiers]:
         counts: dict[str, int] = {}
         for m in members:
             counts[m["tier"]] = counts.get(m["tier"], 0) + 1
-        bands = [pb.TierBand(tier=name, cutoff_rank=cutoff, units=counts.get(name, 0)) for name, cutoff in tier_cutoffs(size, rules.tiers)]
+        bands = [
+            pb.TierBand(tier=name, cutoff_rank=cutoff, units=counts.get(name, 0))
+            for name, cutoff in tier_cutoffs(size, rules.tiers)
+        ]
         if rules.veto_tier not in {t.name for t in rules.tiers}:
-            bands.append(pb.TierBand(tier=rules.veto_tier, cutoff_rank=0, units=counts.get(rules.veto_tier, 0)))
+            bands.append(
+                pb.TierBand(
+                    tier=rules.veto_tier, cutoff_rank=0, units=counts.get(rules.veto_tier, 0)
+                )
+            )
         out.append(pb.GroupTiers(group=group, size=size, bands=bands))
     return out
 
@@ -1057,7 +1224,11 @@ def _preview_weights(ctx: CycleContext, given: Mapping[str, str]) -> dict[str, F
     for code, text in sorted(given.items()):
         field = f"weights[{code}]"
         if code not in weights:
-            problems.append(Violation(field, f"no special assessment {code!r} in cycle {ctx.catalogue.cycle_code!r}"))
+            problems.append(
+                Violation(
+                    field, f"no special assessment {code!r} in cycle {ctx.catalogue.cycle_code!r}"
+                )
+            )
             continue
         try:
             value = Decimal(str(text).strip())
@@ -1070,11 +1241,15 @@ def _preview_weights(ctx: CycleContext, given: Mapping[str, str]) -> dict[str, F
         weights[code] = Fraction(value)
     if problems:
         if len(problems) == 1:
-            raise InvalidArgument(str(problems[0]), "INVALID_FIELD", problems, {"field": problems[0].field})
+            raise InvalidArgument(
+                str(problems[0]), "INVALID_FIELD", problems, {"field": problems[0].field}
+            )
         raise InvalidArgument.many("weights", problems)
     total = sum(weights.values(), Fraction(0))
     if total != 100:
-        raise InvalidArgument.field("weights", f"must sum to 100 (they sum to {decimal_text(total)})")
+        raise InvalidArgument.field(
+            "weights", f"must sum to 100 (they sum to {decimal_text(total)})"
+        )
     return weights
 
 
@@ -1082,27 +1257,53 @@ def _compare_rows(results: Results, stored_units, stored_indicators) -> list[str
     """Stored rows that differ from a recomputation."""
     differences: list[str] = []
     expected_units = {
-        r.unit.code: (f"{r.composite.numerator}/{r.composite.denominator}", r.composite_e4, r.standing.rank, r.standing.tier, r.vetoed, r.unreviewed)
+        r.unit.code: (
+            f"{r.composite.numerator}/{r.composite.denominator}",
+            r.composite_e4,
+            r.standing.rank,
+            r.standing.tier,
+            r.vetoed,
+            r.unreviewed,
+        )
         for r in results.units
     }
     actual_units = {
-        u["unit_code"]: (u["composite"], u["composite_e4"], u["rank"], u["tier"], u["vetoed"], u["unreviewed"]) for u in stored_units
+        u["unit_code"]: (
+            u["composite"],
+            u["composite_e4"],
+            u["rank"],
+            u["tier"],
+            u["vetoed"],
+            u["unreviewed"],
+        )
+        for u in stored_units
     }
     for unit in sorted(expected_units.keys() | actual_units.keys()):
         if expected_units.get(unit) != actual_units.get(unit):
-            differences.append(f"unit {unit}: stored {actual_units.get(unit)}, recomputed {expected_units.get(unit)}")
+            differences.append(
+                f"unit {unit}: stored {actual_units.get(unit)}, recomputed {expected_units.get(unit)}"
+            )
     expected = {
-        (u, sa, c): (s, b, rid, a.to_json() if a else None) for u, sa, c, s, b, rid, a in results.indicator_rows()
+        (u, sa, c): (s, b, rid, a.to_json() if a else None)
+        for u, sa, c, s, b, rid, a in results.indicator_rows()
     }
     actual = {
-        (r["unit_code"], r["sa_code"], r["indicator_code"]): (r["score_e4"], r["base_e4"], r["review_id"], _stored_json(r["adjustment"]))
+        (r["unit_code"], r["sa_code"], r["indicator_code"]): (
+            r["score_e4"],
+            r["base_e4"],
+            r["review_id"],
+            _stored_json(r["adjustment"]),
+        )
         for r in stored_indicators
     }
     if len(actual) != len(stored_indicators):
         differences.append(f"indicator rows: {len(stored_indicators) - len(actual)} duplicated")
     for key in sorted(expected.keys() ^ actual.keys()):
-        differences.append(f"indicator {'/'.join(key)}: {'missing from' if key in expected else 'extra in'} the stored run")
+        differences.append(
+            f"indicator {'/'.join(key)}: {'missing from' if key in expected else 'extra in'} the stored run"
+        )
     for key in sorted(k for k in expected.keys() & actual.keys() if expected[k] != actual[k]):
-        differences.append(f"indicator {'/'.join(key)}: stored {actual[key]}, recomputed {expected[key]}")
+        differences.append(
+            f"indicator {'/'.join(key)}: stored {actual[key]}, recomputed {expected[key]}"
+        )
     return differences
-

@@ -25,14 +25,14 @@ from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from services.common import telemetry
-from services.submissions import repository as repo
-from workflows.shared import (
+from oneassess import telemetry
+from oneassess.contract import (
     SIGNAL_EVIDENCE_SUBMITTED,
     SIGNAL_EXTENSION_REQUESTED,
     EvidenceSubmitted,
     ExtensionRequested,
 )
+from services.submissions import repository as repo
 
 log = logging.getLogger(__name__)
 

@@ -274,7 +274,12 @@ async def ask_times(
 
 
 async def enqueue(
-    conn, *, workflow_id: str, signal: str, payload: dict[str, Any], trace_context: dict[str, str] | None = None
+    conn,
+    *,
+    workflow_id: str,
+    signal: str,
+    payload: dict[str, Any],
+    trace_context: dict[str, str] | None = None,
 ) -> None:
     """An event for the relay, committed with the caller's transaction; wakes every relay."""
     await conn.execute(
@@ -308,7 +313,9 @@ async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
         limit,
     )
     return [
-        OutboxRow(r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"], r["trace_context"])
+        OutboxRow(
+            r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"], r["trace_context"]
+        )
         for r in rows
     ]
 

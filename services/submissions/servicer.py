@@ -10,10 +10,19 @@ from datetime import UTC, datetime
 
 import grpc
 
+from oneassess import telemetry
+from oneassess.contract import (
+    SIGNAL_EVIDENCE_SUBMITTED,
+    SIGNAL_EXTENSION_REQUESTED,
+    EvidenceSubmitted,
+    ExtensionRequested,
+    cycle_workflow_id,
+    unit_workflow_id,
+)
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common import audit, idempotency, telemetry
+from services.common import audit, idempotency
 from services.common.auth import Principal, Role, principal
 from services.common.errors import (
     DataLoss,
@@ -35,14 +44,6 @@ from services.submissions.convert import (
     notification_pb,
     submission_pb,
     window_pb,
-)
-from workflows.shared import (
-    SIGNAL_EVIDENCE_SUBMITTED,
-    SIGNAL_EXTENSION_REQUESTED,
-    EvidenceSubmitted,
-    ExtensionRequested,
-    cycle_workflow_id,
-    unit_workflow_id,
 )
 
 EARLY_CHECK_BYTES = 1024 * 1024
@@ -235,7 +236,9 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         page, more = rows[:size], len(rows) > size
         if caller.role is Role.ASSESSOR:  # a key may serve the department for some unit kinds only
             page_shown = [
-                s for s in page if index.serves_department(s.unit_code, s.evidence_key, caller.department)
+                s
+                for s in page
+                if index.serves_department(s.unit_code, s.evidence_key, caller.department)
             ]
         else:
             page_shown = page

@@ -14,12 +14,18 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
-KUBECTL = str(Path(sys.executable).parent / "kubectl") if (Path(sys.executable).parent / "kubectl").exists() else shutil.which("kubectl")
+KUBECTL = (
+    str(Path(sys.executable).parent / "kubectl")
+    if (Path(sys.executable).parent / "kubectl").exists()
+    else shutil.which("kubectl")
+)
 SERVICES = {"indicators": 50051, "submissions": 50052, "scoring": 50053}
 
 
 def build(target: str) -> list[dict]:
-    out = subprocess.run([KUBECTL, "kustomize", str(K8S / target)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [KUBECTL, "kustomize", str(K8S / target)], capture_output=True, text=True, check=True
+    )
     return [doc for doc in yaml.safe_load_all(out.stdout) if doc]
 
 

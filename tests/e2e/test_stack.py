@@ -9,9 +9,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from oneassess.localstack import stack
-from oneassess.localstack.ports import free_port
-from services.common.config import Settings
+from localstack import stack
+from localstack.ports import free_port
+from oneassess.config import Settings
 from tests.conftest import TEST_SECRET
 
 
@@ -30,7 +30,11 @@ def _settings(home: Path, **extra: str) -> Settings:
 
 def _nothing_running(home: Path, pids: list[int]) -> None:
     assert not list((home / "run").glob("*.pid"))
-    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    alive = [
+        p
+        for p in pids
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ]
     assert alive == []
 
 
@@ -44,7 +48,9 @@ async def test_a_port_in_use_is_named_before_anything_starts(tmp_path: Path):
     assert str(err.value) == (
         f"scoring: port {settings.scoring_port} is already in use; free it or set SCORING_PORT"
     )
-    assert not (tmp_path / "home" / "run").exists() or not list((tmp_path / "home" / "run").glob("*.pid"))
+    assert not (tmp_path / "home" / "run").exists() or not list(
+        (tmp_path / "home" / "run").glob("*.pid")
+    )
 
 
 async def test_a_crashed_child_names_its_log_and_the_rest_is_stopped(tmp_path: Path):
@@ -71,8 +77,13 @@ async def test_a_crashed_child_names_its_log_and_the_rest_is_stopped(tmp_path: P
 async def test_a_missing_binary_is_one_clear_line(tmp_path: Path, monkeypatch):
     settings = _settings(tmp_path / "home", DATABASE_URL="postgresql://unused@127.0.0.1:1/x")
     monkeypatch.setattr(
-        stack, "processes", lambda s: [stack.Process("temporal", ["/nonexistent/temporal", "server"], None)]
+        stack,
+        "processes",
+        lambda s: [stack.Process("temporal", ["/nonexistent/temporal", "server"], None)],
     )
     with pytest.raises(stack.StackError) as err:
         await stack.up(settings, progress=lambda *_: None)
-    assert str(err.value) == "temporal: cannot start '/nonexistent/temporal': No such file or directory"
+    assert (
+        str(err.value)
+        == "temporal: cannot start '/nonexistent/temporal': No such file or directory"
+    )

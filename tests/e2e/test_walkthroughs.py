@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oneassess.localstack.ports import free_port
+from localstack.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,10 @@ ROLES = ["office", "unit", "line-department", "auditor"]
 
 
 def walkthroughs() -> dict[str, str]:
-    return {m["role"]: m["body"] for m in BLOCK.finditer((REPO / "README.md").read_text(encoding="utf-8"))}
+    return {
+        m["role"]: m["body"]
+        for m in BLOCK.finditer((REPO / "README.md").read_text(encoding="utf-8"))
+    }
 
 
 def test_readme_has_one_walkthrough_per_role_in_order():
@@ -51,11 +54,24 @@ def test_the_walkthroughs_work_as_written(tmp_path: Path):
     try:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
-            cwd=workdir, env=env, capture_output=True, text=True, timeout=900, check=False,
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
     finally:
-        subprocess.run([str(REPO / ".venv/bin/oneassess"), "down"], env=env, capture_output=True, timeout=120, check=False)
-    assert result.returncode == 0, f"a walkthrough failed:\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+        subprocess.run(
+            [str(REPO / ".venv/bin/oneassess"), "down"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, (
+        f"a walkthrough failed:\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    )
     parts = re.split(r"^=== walkthrough: ([\w-]+)$", result.stdout, flags=re.M)
     outputs = dict(zip(parts[1::2], parts[2::2], strict=True))
     assert list(outputs) == ROLES

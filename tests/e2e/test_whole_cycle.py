@@ -15,10 +15,10 @@ import psutil
 import pytest
 from rich.console import Console
 
-from oneassess.demo.run import DemoOptions, run_demo
-from oneassess.localstack import stack
-from oneassess.localstack.ports import free_port
-from services.common.config import Settings
+from demo.run import DemoOptions, run_demo
+from localstack import stack
+from localstack.ports import free_port
+from oneassess.config import Settings
 from tests.conftest import EXAMPLE, TEST_SECRET
 
 pytestmark = pytest.mark.e2e
@@ -46,18 +46,26 @@ def _every_service_answers_buf_curl(settings: Settings) -> None:
         base = f"http://127.0.0.1:{settings.port_of(name)}"
         common = [buf, "curl", "--protocol", "grpc", "--http2-prior-knowledge"]
         health = subprocess.run(
-            [*common, f"{base}/grpc.health.v1.Health/Check"], capture_output=True, text=True, timeout=60, check=True
+            [*common, f"{base}/grpc.health.v1.Health/Check"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         assert json.loads(health.stdout)["status"] == "SERVING"
         methods = subprocess.run(
-            [*common, "--list-methods", base], capture_output=True, text=True, timeout=60, check=True
+            [*common, "--list-methods", base],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout.split()
         assert any(m.startswith(f"oneassess.{name}.v1.") for m in methods), methods
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "oneassess.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -76,13 +84,17 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
     await stack.up(settings, progress=console.print)
     try:
         _every_service_answers_buf_curl(settings)
-        document = await run_demo(settings, DemoOptions(example=EXAMPLE, out=out, span_seconds=SPAN_SECONDS), console)
+        document = await run_demo(
+            settings, DemoOptions(example=EXAMPLE, out=out, span_seconds=SPAN_SECONDS), console
+        )
         cycle = document["cycle"]
 
         saved = json.loads((out / "results.json").read_text())
         assert saved["cycle"] == cycle
         report = (out / "report.html").read_text()
-        assert "<svg" not in report and 'data-chart="ranking"' in report  # charts are drawn by the browser
+        assert (
+            "<svg" not in report and 'data-chart="ranking"' in report
+        )  # charts are drawn by the browser
 
         # The fold: the figures the sample city is known for.
         kinds = saved["burden"]["by_kind"]
@@ -103,18 +115,27 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
         # Collection: one unit never submitted, late units were late, everyone else complete.
         never = next(u for u, b in demo["behaviours"].items() if b == "never")
         timeline = saved["submissions_timeline"]
-        assert timeline["missing"] == next(u["asks_after"] for u in saved["burden"]["units"] if u["unit"] == never)
+        assert timeline["missing"] == next(
+            u["asks_after"] for u in saved["burden"]["units"] if u["unit"] == never
+        )
         assert timeline["late"] == 2 * 3
         reminders = {r["unit"]: r for r in saved["reminders"]["by_unit"]}
-        assert reminders[never]["escalations"] == 3  # head at the 2nd overdue digest, head + office at the 3rd
+        assert (
+            reminders[never]["escalations"] == 3
+        )  # head at the 2nd overdue digest, head + office at the 3rd
         early = [u for u, b in demo["behaviours"].items() if b == "early"]
-        assert all(u not in reminders for u in early), "nobody reminds a unit that submitted everything"
+        assert all(u not in reminders for u in early), (
+            "nobody reminds a unit that submitted everything"
+        )
 
         # The CLI tells the same numbers.
         burden = json.loads(_cli(env, "cycle", "burden", cycle, "--json"))
         assert burden["by_kind"] == saved["burden"]["by_kind"]
         per_unit = {u["unit"]: u for u in burden["units"]}
-        assert per_unit[never]["asks_submitted"] == 0 and per_unit[never]["reminders"] == reminders[never]["reminders"]
+        assert (
+            per_unit[never]["asks_submitted"] == 0
+            and per_unit[never]["reminders"] == reminders[never]["reminders"]
+        )
         assert all(per_unit[u]["reminders"] == 0 for u in early)
         scores = json.loads(_cli(env, "scores", cycle, "--json", "--as", "auditor"))
         rows = scores["scores"] if isinstance(scores, dict) else scores
@@ -125,9 +146,15 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
 
         # The auditor's trail: every workflow exported and verified.
         verify = _cli(env, "audit", "verify", cycle, "--as", "auditor")
-        assert re.search(r"\b25 of 25 exported histories match", verify), verify  # 24 units + the cycle
+        assert re.search(r"\b25 of 25 exported histories match", verify), (
+            verify
+        )  # 24 units + the cycle
     finally:
         pids = [int(p.read_text()) for p in (tmp_path / "home" / "run").glob("*.pid")]
         stack.down(settings, progress=lambda *_: None)
     assert not list((tmp_path / "home" / "run").glob("*.pid"))
-    assert not [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert not [
+        pid
+        for pid in pids
+        if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    ]

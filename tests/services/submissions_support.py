@@ -22,10 +22,10 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from oneassess.client.channels import ServiceClients
+from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from services.common.clients import ServiceClients
-from services.common.config import Settings
 from services.common.timestamps import timestamp
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "haizhou-2026"
@@ -247,8 +247,8 @@ class ServiceProcess:
 async def local_stack(root: Path, **overrides: str):
     """For benchmarks: embedded PostgreSQL, the indicators service in-process with the sample
     cycle folded, and the submissions service as a process of its own (to measure it)."""
-    from oneassess.localstack.ports import free_port
-    from oneassess.localstack.postgres import EmbeddedPostgres
+    from localstack.ports import free_port
+    from localstack.postgres import EmbeddedPostgres
     from tests.conftest import make_settings, start_stack, stop_stack, token_for
 
     postgres = EmbeddedPostgres(root / "pg", port=free_port()).ensure_running()

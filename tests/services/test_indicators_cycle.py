@@ -8,9 +8,9 @@ import random
 import grpc
 import pytest
 
+from oneassess.client.errors import error_reason
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
-from services.common.errors import error_reason
 from tests.conftest import EXAMPLE
 from tests.services.test_indicators_support import (
     SPECIAL_ASSESSMENTS,
@@ -98,11 +98,17 @@ BAD_PLANS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "old", "new", "anchor", "expected"), BAD_PLANS, ids=[c[0] for c in BAD_PLANS])
-async def test_bad_plan_is_rejected_naming_line_field_and_reason(imported, case, old, new, anchor, expected):
+@pytest.mark.parametrize(
+    ("case", "old", "new", "anchor", "expected"), BAD_PLANS, ids=[c[0] for c in BAD_PLANS]
+)
+async def test_bad_plan_is_rejected_naming_line_field_and_reason(
+    imported, case, old, new, anchor, expected
+):
     plan = edited(old, new)
     before = await counts(imported.pool("indicators"))
-    err = await rejected(create_cycle(imported.admin, plan.encode()), grpc.StatusCode.INVALID_ARGUMENT)
+    err = await rejected(
+        create_cycle(imported.admin, plan.encode()), grpc.StatusCode.INVALID_ARGUMENT
+    )
     assert err.details().startswith("cycle plan cycle.yaml was rejected: 1 problem")
     assert f"cycle.yaml:{line_of(plan, anchor)}: {expected}" in err.details()
     assert await counts(imported.pool("indicators")) == before
@@ -111,8 +117,13 @@ async def test_bad_plan_is_rejected_naming_line_field_and_reason(imported, case,
 async def test_plan_naming_a_special_assessment_not_imported_is_a_failed_precondition(imported):
     plan = edited("  clean-governance: 12", "  clean-governance: 6\n  road-safety: 6")
     before = await counts(imported.pool("indicators"))
-    err = await rejected(create_cycle(imported.admin, plan.encode()), grpc.StatusCode.FAILED_PRECONDITION)
-    assert err.details() == "special_assessments: not imported yet: road-safety (oneassess catalog import)"
+    err = await rejected(
+        create_cycle(imported.admin, plan.encode()), grpc.StatusCode.FAILED_PRECONDITION
+    )
+    assert (
+        err.details()
+        == "special_assessments: not imported yet: road-safety (oneassess catalog import)"
+    )
     assert error_reason(err) == "SPECIAL_ASSESSMENT_MISSING"
     assert await counts(imported.pool("indicators")) == before
 
@@ -120,10 +131,15 @@ async def test_plan_naming_a_special_assessment_not_imported_is_a_failed_precond
 async def test_plan_with_a_tolerance_path_but_no_tolerance_file_is_rejected(imported):
     before = await counts(imported.pool("indicators"))
     err = await rejected(
-        imported.admin.indicators.CreateCycle(pb.CreateCycleRequest(plan=source("cycle.yaml", PLAN))),
+        imported.admin.indicators.CreateCycle(
+            pb.CreateCycleRequest(plan=source("cycle.yaml", PLAN))
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
-    assert "cycle.yaml:28: tolerance: names 'tolerance.yaml' but no tolerance file was given" in err.details()
+    assert (
+        "cycle.yaml:28: tolerance: names 'tolerance.yaml' but no tolerance file was given"
+        in err.details()
+    )
     assert await counts(imported.pool("indicators")) == before
 
 
@@ -134,7 +150,8 @@ async def test_only_admin_creates_and_folds_cycles(imported, role):
     err = await rejected(create_cycle(clients), grpc.StatusCode.PERMISSION_DENIED)
     assert err.details() == f"role '{role.value}' may not call CreateCycle"
     err = await rejected(
-        clients.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code="haizhou-2026")), grpc.StatusCode.PERMISSION_DENIED
+        clients.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code="haizhou-2026")),
+        grpc.StatusCode.PERMISSION_DENIED,
     )
     assert err.details() == f"role '{role.value}' may not call FoldCycle"
     assert await counts(imported.pool("indicators")) == before
@@ -147,9 +164,13 @@ async def test_burden_report_of_the_sample_city(services_stack):
     cycle = await sample_folded(services_stack.admin)
     assert cycle.state == pb.CYCLE_STATE_FOLDED
     report = (
-        await services_stack.as_(Role.AUDITOR).indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=cycle.code))
+        await services_stack.as_(Role.AUDITOR).indicators.GetBurdenReport(
+            pb.GetBurdenReportRequest(cycle_code=cycle.code)
+        )
     ).report
-    by_kind = {k.kind: (k.units, k.asks_before, k.asks_after, k.reduction_percent) for k in report.by_kind}
+    by_kind = {
+        k.kind: (k.units, k.asks_before, k.asks_after, k.reduction_percent) for k in report.by_kind
+    }
     assert by_kind == {"township": (12, 51, 21, 58.8), "department": (12, 53, 23, 56.6)}
     per_unit = {u.unit_code: (u.kind, u.asks_before, u.asks_after) for u in report.units}
     assert len(per_unit) == 24
@@ -163,10 +184,14 @@ async def test_burden_report_of_the_sample_city(services_stack):
 
 async def test_folded_cycle_records_versions_and_canonical_keys(services_stack):
     cycle = await sample_folded(services_stack.admin)
-    assert sorted((v.code, v.version) for v in cycle.folded_versions) == sorted((p.stem, 1) for p in SPECIAL_ASSESSMENTS)
+    assert sorted((v.code, v.version) for v in cycle.folded_versions) == sorted(
+        (p.stem, 1) for p in SPECIAL_ASSESSMENTS
+    )
     assert len(cycle.catalogue_sha256) == 64
     catalogue = (
-        await services_stack.admin.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))
+        await services_stack.admin.indicators.GetCatalogue(
+            pb.GetCatalogueRequest(cycle_code=cycle.code)
+        )
     ).catalogue
     mapping = {m.key: m.canonical_key for m in catalogue.key_mappings}
     assert mapping["clean-gov-meeting-minutes"] == "leadership-meeting-minutes"
@@ -185,19 +210,39 @@ async def test_folded_cycle_never_changes(services_stack):
     # Later imports: a new version of a folded file, and a changed unit list.
     path = EXAMPLE / "special-assessments" / "work-safety.yaml"
     changed = path.read_text().replace("    target: 0.98", "    target: 0.9", 1)
-    newer = await admin.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source(path.name, changed)))
+    newer = await admin.ImportSpecialAssessment(
+        pb.ImportSpecialAssessmentRequest(file=source(path.name, changed))
+    )
     assert newer.special_assessment.version == 2
-    units = (EXAMPLE / "units.yaml").read_text().replace("kind: township, group: island", "kind: department, group: island")
+    units = (
+        (EXAMPLE / "units.yaml")
+        .read_text()
+        .replace("kind: township, group: island", "kind: department, group: island")
+    )
     await admin.ImportUnits(pb.ImportUnitsRequest(file=source("units.yaml", units)))
 
     before = await counts(services_stack.pool("indicators"))
-    err = await rejected(admin.FoldCycle(pb.FoldCycleRequest(cycle_code=cycle.code)), grpc.StatusCode.FAILED_PRECONDITION)
-    assert err.details() == "cycle_code: cycle 'haizhou-2026' is already folded; its catalogue is frozen"
+    err = await rejected(
+        admin.FoldCycle(pb.FoldCycleRequest(cycle_code=cycle.code)),
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+    assert (
+        err.details()
+        == "cycle_code: cycle 'haizhou-2026' is already folded; its catalogue is frozen"
+    )
     assert await counts(services_stack.pool("indicators")) == before
 
     again = (await admin.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))).catalogue
     assert again == catalogue
-    assert dict((v.code, v.version) for v in (await admin.GetCycle(pb.GetCycleRequest(cycle_code=cycle.code))).cycle.folded_versions)["work-safety"] == 1
+    assert (
+        dict(
+            (v.code, v.version)
+            for v in (
+                await admin.GetCycle(pb.GetCycleRequest(cycle_code=cycle.code))
+            ).cycle.folded_versions
+        )["work-safety"]
+        == 1
+    )
 
     # A fresh service process reads the same frozen catalogue from the database, not from a cache.
     from services.indicators import repository as repo
@@ -205,7 +250,12 @@ async def test_folded_cycle_never_changes(services_stack):
     stored = await repo.get_cycle(services_stack.pool("indicators"), code=cycle.code)
     assert stored.catalogue_sha256 == cycle.catalogue_sha256
     assert len(stored.catalogue["catalogue"]["units"]) == 24
-    assert next(u for u in stored.catalogue["catalogue"]["units"] if u["code"] == "daishan-island")["kind"] == "township"
+    assert (
+        next(u for u in stored.catalogue["catalogue"]["units"] if u["code"] == "daishan-island")[
+            "kind"
+        ]
+        == "township"
+    )
 
 
 async def test_same_inputs_in_another_import_order_fold_to_the_same_catalogue(
@@ -213,25 +263,46 @@ async def test_same_inputs_in_another_import_order_fold_to_the_same_catalogue(
 ):
     first = await sample_folded(services_stack.admin)
     first_catalogue = (
-        await services_stack.admin.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=first.code))
+        await services_stack.admin.indicators.GetCatalogue(
+            pb.GetCatalogueRequest(cycle_code=first.code)
+        )
     ).catalogue
 
     shuffled = list(SPECIAL_ASSESSMENTS)
     random.Random(7).shuffle(shuffled)
     assert shuffled != SPECIAL_ASSESSMENTS
     lines = (EXAMPLE / "units.yaml").read_text().splitlines()
-    head, unit_lines = [line for line in lines if not line.startswith("  - ")], [line for line in lines if line.startswith("  - ")]
+    head, unit_lines = (
+        [line for line in lines if not line.startswith("  - ")],
+        [line for line in lines if line.startswith("  - ")],
+    )
     reversed_units = "\n".join(head + unit_lines[::-1]) + "\n"
     async with indicators_stack(postgres_base_url, tmp_path_factory.mktemp("home")) as other:
         await import_sample(other.admin, shuffled)
-        await other.admin.indicators.ImportUnits(pb.ImportUnitsRequest(file=source("units.yaml", reversed_units)))
-        second = (await other.admin.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code=(await create_cycle(other.admin)).code))).cycle
-        second_catalogue = (await other.admin.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=second.code))).catalogue
-        second_burden = (await other.admin.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=second.code))).report
+        await other.admin.indicators.ImportUnits(
+            pb.ImportUnitsRequest(file=source("units.yaml", reversed_units))
+        )
+        second = (
+            await other.admin.indicators.FoldCycle(
+                pb.FoldCycleRequest(cycle_code=(await create_cycle(other.admin)).code)
+            )
+        ).cycle
+        second_catalogue = (
+            await other.admin.indicators.GetCatalogue(
+                pb.GetCatalogueRequest(cycle_code=second.code)
+            )
+        ).catalogue
+        second_burden = (
+            await other.admin.indicators.GetBurdenReport(
+                pb.GetBurdenReportRequest(cycle_code=second.code)
+            )
+        ).report
     assert second.catalogue_sha256 == first.catalogue_sha256
     assert second_catalogue == first_catalogue
     first_burden = (
-        await services_stack.admin.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=first.code))
+        await services_stack.admin.indicators.GetBurdenReport(
+            pb.GetBurdenReportRequest(cycle_code=first.code)
+        )
     ).report
     assert second_burden == first_burden
 
@@ -241,14 +312,23 @@ async def test_fold_rejects_a_unit_kind_no_special_assessment_applies_to(service
     await import_units(admin)
     await import_sample(admin)
     await admin.indicators.ImportUnits(
-        pb.ImportUnitsRequest(file=source("extra.yaml", "units:\n  - {code: port-group, name: 港务集团, kind: enterprise, group: soe}\n"))
+        pb.ImportUnitsRequest(
+            file=source(
+                "extra.yaml",
+                "units:\n  - {code: port-group, name: 港务集团, kind: enterprise, group: soe}\n",
+            )
+        )
     )
     cycle = await create_cycle(admin)
     before = await counts(services_stack.pool("indicators"))
     err = await rejected(
-        admin.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code=cycle.code)), grpc.StatusCode.INVALID_ARGUMENT
+        admin.indicators.FoldCycle(pb.FoldCycleRequest(cycle_code=cycle.code)),
+        grpc.StatusCode.INVALID_ARGUMENT,
     )
-    assert "units.kind: unit kind 'enterprise' (port-group) is not one any folded special assessment applies to" in err.details()
+    assert (
+        "units.kind: unit kind 'enterprise' (port-group) is not one any folded special assessment applies to"
+        in err.details()
+    )
     assert await counts(services_stack.pool("indicators")) == before
 
 
@@ -264,7 +344,8 @@ async def test_fold_without_units_is_a_failed_precondition(services_stack):
 
 async def test_catalogue_of_a_cycle_not_folded_is_a_failed_precondition(imported):
     err = await rejected(
-        imported.admin.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code="nope")), grpc.StatusCode.NOT_FOUND
+        imported.admin.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code="nope")),
+        grpc.StatusCode.NOT_FOUND,
     )
     assert err.details() == "cycle_code: no cycle 'nope'"
 
@@ -275,7 +356,9 @@ async def test_catalogue_of_a_cycle_not_folded_is_a_failed_precondition(imported
 async def test_unit_sees_only_its_own_asks_and_auditor_reads_everything(services_stack):
     cycle = await sample_folded(services_stack.admin)
     baiquan = services_stack.as_(Role.UNIT, unit="baiquan-town")
-    own = await baiquan.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="baiquan-town"))
+    own = await baiquan.indicators.ListAsks(
+        pb.ListAsksRequest(cycle_code=cycle.code, unit_code="baiquan-town")
+    )
     assert own.total_size == 21 and len(own.asks) == 21
     err = await rejected(
         baiquan.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance")),
@@ -283,16 +366,29 @@ async def test_unit_sees_only_its_own_asks_and_auditor_reads_everything(services
     )
     assert err.details() == "unit_code: unit 'baiquan-town' may not act for unit 'finance'"
 
-    catalogue = (await baiquan.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))).catalogue
+    catalogue = (
+        await baiquan.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))
+    ).catalogue
     assert [u.code for u in catalogue.units] == ["baiquan-town"]
     assert [k.kind for k in catalogue.asks_by_kind] == ["township"]
-    report = (await baiquan.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=cycle.code))).report
+    report = (
+        await baiquan.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=cycle.code))
+    ).report
     assert [u.unit_code for u in report.units] == ["baiquan-town"]
 
     auditor = services_stack.as_(Role.AUDITOR)
-    finance = await auditor.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance"))
+    finance = await auditor.indicators.ListAsks(
+        pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance")
+    )
     assert finance.total_size == 23
-    assert len((await auditor.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))).catalogue.units) == 24
+    assert (
+        len(
+            (
+                await auditor.indicators.GetCatalogue(pb.GetCatalogueRequest(cycle_code=cycle.code))
+            ).catalogue.units
+        )
+        == 24
+    )
 
 
 async def test_asks_page_and_each_ask_lists_every_indicator_it_serves(services_stack):
@@ -301,7 +397,9 @@ async def test_asks_page_and_each_ask_lists_every_indicator_it_serves(services_s
     asks, token = [], ""
     while True:
         page = await clients.indicators.ListAsks(
-            pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance", page_size=5, page_token=token)
+            pb.ListAsksRequest(
+                cycle_code=cycle.code, unit_code="finance", page_size=5, page_token=token
+            )
         )
         assert len(page.asks) <= 5 and page.total_size == 23
         asks += page.asks
@@ -311,8 +409,16 @@ async def test_asks_page_and_each_ask_lists_every_indicator_it_serves(services_s
     assert [a.evidence_key for a in asks] == sorted(a.evidence_key for a in asks)
     assert len(asks) == 23
     minutes = next(a for a in asks if a.evidence_key == "leadership-meeting-minutes")
-    assert set(minutes.aliases) == {"leadership-meeting-minutes", "party-committee-minutes", "clean-gov-meeting-minutes"}
-    assert {r.special_assessment_code for r in minutes.serves} >= {"work-safety", "party-building", "clean-governance"}
+    assert set(minutes.aliases) == {
+        "leadership-meeting-minutes",
+        "party-committee-minutes",
+        "clean-gov-meeting-minutes",
+    }
+    assert {r.special_assessment_code for r in minutes.serves} >= {
+        "work-safety",
+        "party-building",
+        "clean-governance",
+    }
     # Its name comes from the first file, by code, that declares the canonical key itself.
     from services.indicators.formats import read_special_assessment
 
@@ -325,7 +431,9 @@ async def test_asks_page_and_each_ask_lists_every_indicator_it_serves(services_s
     assert minutes.name == first
 
     err = await rejected(
-        clients.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance", page_token="garbage")),
+        clients.indicators.ListAsks(
+            pb.ListAsksRequest(cycle_code=cycle.code, unit_code="finance", page_token="garbage")
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert err.details() == "page_token: is not a token this service issued"
@@ -334,7 +442,9 @@ async def test_asks_page_and_each_ask_lists_every_indicator_it_serves(services_s
 async def test_asks_of_a_unit_not_in_the_cycle_are_not_found(services_stack):
     cycle = await sample_folded(services_stack.admin)
     err = await rejected(
-        services_stack.admin.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="atlantis")),
+        services_stack.admin.indicators.ListAsks(
+            pb.ListAsksRequest(cycle_code=cycle.code, unit_code="atlantis")
+        ),
         grpc.StatusCode.NOT_FOUND,
     )
     assert err.details() == "unit_code: unit 'atlantis' is not assessed in cycle 'haizhou-2026'"
@@ -343,9 +453,16 @@ async def test_asks_of_a_unit_not_in_the_cycle_are_not_found(services_stack):
 async def test_units_imported_after_the_fold_are_not_in_the_cycle(services_stack):
     cycle = await sample_folded(services_stack.admin)
     await services_stack.admin.indicators.ImportUnits(
-        pb.ImportUnitsRequest(file=source("late.yaml", "units:\n  - {code: new-town, name: 新城镇, kind: township, group: town}\n"))
+        pb.ImportUnitsRequest(
+            file=source(
+                "late.yaml",
+                "units:\n  - {code: new-town, name: 新城镇, kind: township, group: town}\n",
+            )
+        )
     )
     await rejected(
-        services_stack.admin.indicators.ListAsks(pb.ListAsksRequest(cycle_code=cycle.code, unit_code="new-town")),
+        services_stack.admin.indicators.ListAsks(
+            pb.ListAsksRequest(cycle_code=cycle.code, unit_code="new-town")
+        ),
         grpc.StatusCode.NOT_FOUND,
     )

@@ -7,9 +7,9 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from oneassess.client.errors import error_reason
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
-from services.common.errors import error_reason
 from services.indicators import excel
 from tests.conftest import EXAMPLE
 from tests.services.test_indicators_support import (
@@ -155,12 +155,20 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "old", "new", "anchor", "field", "reason"), BAD_FILES, ids=[c[0] for c in BAD_FILES])
-async def test_bad_special_assessment_is_rejected_naming_line_field_and_reason(stack, case, text, old, new, anchor, field, reason):
+@pytest.mark.parametrize(
+    ("case", "text", "old", "new", "anchor", "field", "reason"),
+    BAD_FILES,
+    ids=[c[0] for c in BAD_FILES],
+)
+async def test_bad_special_assessment_is_rejected_naming_line_field_and_reason(
+    stack, case, text, old, new, anchor, field, reason
+):
     bad = edited(text, old, new)
     before = await counts(stack.pool("indicators"))
     err = await rejected(
-        stack.admin.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source("bad.yaml", bad))),
+        stack.admin.indicators.ImportSpecialAssessment(
+            pb.ImportSpecialAssessmentRequest(file=source("bad.yaml", bad))
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert f"bad.yaml:{line_of(bad, anchor)}: {field}: {reason}" in err.details()
@@ -169,16 +177,24 @@ async def test_bad_special_assessment_is_rejected_naming_line_field_and_reason(s
 
 
 async def test_every_problem_of_a_file_is_reported_at_once(stack):
-    bad = edited(WORK_SAFETY, "    method: ratio\n    target: 0.98", "    method: percent\n    target: 0.98")
+    bad = edited(
+        WORK_SAFETY, "    method: ratio\n    target: 0.98", "    method: percent\n    target: 0.98"
+    )
     bad = edited(bad, "evidence: [training-records]", "evidence: [training-record]")
     bad = edited(bad, "    points: 2\n    method: grade", "    points: -1\n    method: grade")
     before = await counts(stack.pool("indicators"))
     err = await rejected(
-        stack.admin.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source("ws.yaml", bad))),
+        stack.admin.indicators.ImportSpecialAssessment(
+            pb.ImportSpecialAssessmentRequest(file=source("ws.yaml", bad))
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert "special assessment ws.yaml was rejected: 3 problems" in err.details()
-    for fragment in ("indicator ws-02.method", "indicator ws-03.evidence", "indicator ws-04.points"):
+    for fragment in (
+        "indicator ws-02.method",
+        "indicator ws-03.evidence",
+        "indicator ws-04.points",
+    ):
         assert fragment in err.details()
     assert await counts(stack.pool("indicators")) == before
 
@@ -187,7 +203,9 @@ async def test_yaml_syntax_error_names_the_line(stack):
     bad = edited(WORK_SAFETY, "    items: 4\n", "    items: [4\n")
     before = await counts(stack.pool("indicators"))
     err = await rejected(
-        stack.admin.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source("ws.yaml", bad))),
+        stack.admin.indicators.ImportSpecialAssessment(
+            pb.ImportSpecialAssessmentRequest(file=source("ws.yaml", bad))
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert err.details().startswith("ws.yaml:")
@@ -212,15 +230,23 @@ async def test_bad_workbook_names_sheet_and_cell(stack):
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
-    assert "ws.xlsx:indicators!D2: indicator ws-03.method: unknown scoring method 'percent'" in err.details()
-    assert "ws.xlsx:indicators!C2: indicator ws-03.points: must not be negative (got -2)" in err.details()
+    assert (
+        "ws.xlsx:indicators!D2: indicator ws-03.method: unknown scoring method 'percent'"
+        in err.details()
+    )
+    assert (
+        "ws.xlsx:indicators!C2: indicator ws-03.points: must not be negative (got -2)"
+        in err.details()
+    )
     assert await counts(stack.pool("indicators")) == before
 
 
 async def test_not_a_workbook_is_rejected(stack):
     before = await counts(stack.pool("indicators"))
     err = await rejected(
-        stack.admin.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source("ws.xlsx", b"nope"))),
+        stack.admin.indicators.ImportSpecialAssessment(
+            pb.ImportSpecialAssessmentRequest(file=source("ws.xlsx", b"nope"))
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert err.details().startswith("ws.xlsx: file: not an Excel workbook")
@@ -237,26 +263,38 @@ async def test_workbook_and_yaml_of_one_file_give_the_same_catalogue(stack):
     )
     before = await counts(stack.pool("indicators"))
     from_excel = await stack.admin.indicators.ImportSpecialAssessment(
-        pb.ImportSpecialAssessmentRequest(file=source("ecology.xlsx", excel.special_assessment_workbook(doc)))
+        pb.ImportSpecialAssessmentRequest(
+            file=source("ecology.xlsx", excel.special_assessment_workbook(doc))
+        )
     )
     assert from_excel.special_assessment.sha256 == from_yaml.special_assessment.sha256 == doc.sha256
     assert from_excel.created is False  # identical content: no new version
     assert from_excel.special_assessment.version == from_yaml.special_assessment.version
-    assert (await counts(stack.pool("indicators")))["special_assessments"] == before["special_assessments"]
+    assert (await counts(stack.pool("indicators")))["special_assessments"] == before[
+        "special_assessments"
+    ]
 
 
 async def test_changed_file_creates_a_new_version_and_the_old_stays_readable(stack):
     admin = stack.admin.indicators
     path = EXAMPLE / "special-assessments" / "petitions.yaml"
-    first = await admin.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=file_source(path)))
-    changed = path.read_text().replace("name: 信访工作专项考核", "name: 信访工作专项考核（修订）", 1)
+    first = await admin.ImportSpecialAssessment(
+        pb.ImportSpecialAssessmentRequest(file=file_source(path))
+    )
+    changed = path.read_text().replace(
+        "name: 信访工作专项考核", "name: 信访工作专项考核（修订）", 1
+    )
     assert changed != path.read_text()
-    second = await admin.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=source(path.name, changed)))
+    second = await admin.ImportSpecialAssessment(
+        pb.ImportSpecialAssessmentRequest(file=source(path.name, changed))
+    )
     assert first.created and second.created
     assert second.special_assessment.version == first.special_assessment.version + 1
     assert second.special_assessment.sha256 != first.special_assessment.sha256
 
-    listed = await admin.ListSpecialAssessments(pb.ListSpecialAssessmentsRequest(code="petitions", all_versions=True))
+    listed = await admin.ListSpecialAssessments(
+        pb.ListSpecialAssessmentsRequest(code="petitions", all_versions=True)
+    )
     assert [(s.version, s.name) for s in listed.special_assessments] == [
         (second.special_assessment.version, "信访工作专项考核（修订）"),
         (first.special_assessment.version, "信访工作专项考核"),
@@ -287,21 +325,30 @@ async def test_assessor_imports_only_its_own_line_departments_special_assessment
     other = stack.as_(Role.ASSESSOR, department="emergency-bureau")
     before = await counts(stack.pool("indicators"))
     err = await rejected(
-        other.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=file_source(path))),
+        other.indicators.ImportSpecialAssessment(
+            pb.ImportSpecialAssessmentRequest(file=file_source(path))
+        ),
         grpc.StatusCode.PERMISSION_DENIED,
     )
-    assert err.details() == f"owner: line department 'emergency-bureau' may not act on '{owner}''s special assessment"
+    assert (
+        err.details()
+        == f"owner: line department 'emergency-bureau' may not act on '{owner}''s special assessment"
+    )
     assert await counts(stack.pool("indicators")) == before
 
     own = stack.as_(Role.ASSESSOR, department=owner)
-    stored = await own.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=file_source(path)))
+    stored = await own.indicators.ImportSpecialAssessment(
+        pb.ImportSpecialAssessmentRequest(file=file_source(path))
+    )
     assert stored.special_assessment.owner == owner
     assert stored.special_assessment.imported_by == f"assessor:{owner}"
 
 
 async def test_assessor_cannot_take_over_another_departments_code_by_renaming_the_owner(stack):
     path = EXAMPLE / "special-assessments" / "clean-governance.yaml"
-    await stack.admin.indicators.ImportSpecialAssessment(pb.ImportSpecialAssessmentRequest(file=file_source(path)))
+    await stack.admin.indicators.ImportSpecialAssessment(
+        pb.ImportSpecialAssessmentRequest(file=file_source(path))
+    )
     hijack = path.read_text().replace("owner: discipline-commission", "owner: emergency-bureau", 1)
     assert hijack != path.read_text()
     before = await counts(stack.pool("indicators"))
@@ -311,7 +358,9 @@ async def test_assessor_cannot_take_over_another_departments_code_by_renaming_th
         ),
         grpc.StatusCode.PERMISSION_DENIED,
     )
-    assert err.details().startswith("code: line department 'emergency-bureau' may not act on 'discipline-commission'")
+    assert err.details().startswith(
+        "code: line department 'emergency-bureau' may not act on 'discipline-commission'"
+    )
     assert await counts(stack.pool("indicators")) == before
 
 
@@ -353,7 +402,10 @@ async def test_units_import_from_yaml_and_excel_insert_then_update(services_stac
     from services.indicators.model import UnitDef
 
     units = [UnitDef(u.code, u.name, u.kind, u.group, u.contact, u.head) for u in listed.units]
-    changed = [u if u.code != "finance" else UnitDef(u.code, "财政局（新）", u.kind, u.group) for u in units]
+    changed = [
+        u if u.code != "finance" else UnitDef(u.code, "财政局（新）", u.kind, u.group)
+        for u in units
+    ]
     workbook = excel.units_workbook(changed)
     result = await admin.ImportUnits(pb.ImportUnitsRequest(file=source("units.xlsx", workbook)))
     assert (result.created, result.updated, result.unchanged) == (0, 1, 23)
@@ -370,7 +422,12 @@ BAD_UNITS = [
         "kind: 部门",
         "unit finance.kind: is required: a unit kind such as township or department",
     ),
-    ("{code: commerce,", "{code: finance,", "{code: finance, name: 商务局", "unit finance.code: duplicate unit code 'finance'"),
+    (
+        "{code: commerce,",
+        "{code: finance,",
+        "{code: finance, name: 商务局",
+        "unit finance.code: duplicate unit code 'finance'",
+    ),
     (
         "{code: health, name: 卫生健康委员会, kind: department, group: social-dept}",
         "{code: health, name: 卫生健康委员会, kind: department}",
@@ -397,7 +454,9 @@ async def test_a_unit_lists_only_itself(services_stack):
     unit = services_stack.as_(Role.UNIT, unit="baiquan-town")
     listed = await unit.indicators.ListUnits(pb.ListUnitsRequest())
     assert [u.code for u in listed.units] == ["baiquan-town"]
-    everyone = await services_stack.as_(Role.AUDITOR).indicators.ListUnits(pb.ListUnitsRequest(page_size=1000))
+    everyone = await services_stack.as_(Role.AUDITOR).indicators.ListUnits(
+        pb.ListUnitsRequest(page_size=1000)
+    )
     assert len(everyone.units) == 24
 
 
@@ -405,8 +464,12 @@ async def test_city_kinds_come_from_its_unit_list(services_stack):
     """A kind the city's units use (here 'enterprise') becomes known to special assessments."""
     stack = services_stack
     text = "units:\n  - {code: port-group, name: 港务集团, kind: enterprise, group: soe}\n"
-    await stack.admin.indicators.ImportUnits(pb.ImportUnitsRequest(file=source("more-units.yaml", text)))
-    doc = edited(WORK_SAFETY, "applies_to: [township, department]", "applies_to: [township, enterprise]")
+    await stack.admin.indicators.ImportUnits(
+        pb.ImportUnitsRequest(file=source("more-units.yaml", text))
+    )
+    doc = edited(
+        WORK_SAFETY, "applies_to: [township, department]", "applies_to: [township, enterprise]"
+    )
     doc = edited(doc, "    applies_to: [department]\n", "")
     doc = edited(doc, "code: work-safety", "code: soe-safety")
     stored = await stack.admin.indicators.ImportSpecialAssessment(

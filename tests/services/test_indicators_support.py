@@ -11,23 +11,29 @@ import asyncpg
 import grpc
 import pytest
 
+from oneassess.client.channels import ServiceClients
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
-from services.common.clients import ServiceClients
 from tests.conftest import EXAMPLE, Stack, make_settings, start_stack, stop_stack
 
 SPECIAL_ASSESSMENTS = sorted((EXAMPLE / "special-assessments").glob("*.yaml"))
 TABLES = ("special_assessments", "units", "cycles", "cycle_versions", "audit_log", "idempotency")
 
 
-def source(name: str, content: bytes | str, fmt: int = pb.SOURCE_FORMAT_UNSPECIFIED) -> pb.SourceFile:
-    return pb.SourceFile(name=name, content=content.encode() if isinstance(content, str) else content, format=fmt)
+def source(
+    name: str, content: bytes | str, fmt: int = pb.SOURCE_FORMAT_UNSPECIFIED
+) -> pb.SourceFile:
+    return pb.SourceFile(
+        name=name, content=content.encode() if isinstance(content, str) else content, format=fmt
+    )
 
 
 def file_source(path: Path) -> pb.SourceFile:
     return source(path.name, path.read_bytes())
 
 
-async def import_sample(clients: ServiceClients, paths: list[Path] | None = None) -> list[pb.SpecialAssessment]:
+async def import_sample(
+    clients: ServiceClients, paths: list[Path] | None = None
+) -> list[pb.SpecialAssessment]:
     stored = []
     for path in SPECIAL_ASSESSMENTS if paths is None else paths:
         response = await clients.indicators.ImportSpecialAssessment(
@@ -37,11 +43,15 @@ async def import_sample(clients: ServiceClients, paths: list[Path] | None = None
     return stored
 
 
-async def import_units(clients: ServiceClients, path: Path = EXAMPLE / "units.yaml") -> pb.ImportUnitsResponse:
+async def import_units(
+    clients: ServiceClients, path: Path = EXAMPLE / "units.yaml"
+) -> pb.ImportUnitsResponse:
     return await clients.indicators.ImportUnits(pb.ImportUnitsRequest(file=file_source(path)))
 
 
-async def create_cycle(clients: ServiceClients, plan: bytes | None = None, name: str = "cycle.yaml") -> pb.Cycle:
+async def create_cycle(
+    clients: ServiceClients, plan: bytes | None = None, name: str = "cycle.yaml"
+) -> pb.Cycle:
     response = await clients.indicators.CreateCycle(
         pb.CreateCycleRequest(
             plan=source(name, plan if plan is not None else (EXAMPLE / "cycle.yaml").read_bytes()),
@@ -82,7 +92,9 @@ async def indicators_stack(postgres_base_url: str, home: Path) -> AsyncIterator[
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    stack = await start_stack(make_settings(home, f"{postgres_base_url.rpartition('/')[0]}/{name}"), ("indicators",))
+    stack = await start_stack(
+        make_settings(home, f"{postgres_base_url.rpartition('/')[0]}/{name}"), ("indicators",)
+    )
     try:
         yield stack
     finally:

@@ -12,11 +12,11 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from oneassess.client.errors import error_reason
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import db
 from services.common.auth import Role
-from services.common.errors import error_reason
 from services.indicators.service import SPEC
 from tests.conftest import TEST_SECRET, start_stack, stop_stack, token_for
 
@@ -39,7 +39,9 @@ async def test_health_answers_serving_without_a_token(indicators):
     async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
         stub = health_pb2_grpc.HealthStub(ch)
         overall = await stub.Check(health_pb2.HealthCheckRequest())
-        named = await stub.Check(health_pb2.HealthCheckRequest(service="oneassess.indicators.v1.IndicatorsService"))
+        named = await stub.Check(
+            health_pb2.HealthCheckRequest(service="oneassess.indicators.v1.IndicatorsService")
+        )
     assert overall.status == health_pb2.HealthCheckResponse.SERVING
     assert named.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -47,7 +49,9 @@ async def test_health_answers_serving_without_a_token(indicators):
 async def test_reflection_lists_the_versioned_service(indicators):
     async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
         stub = reflection_pb2_grpc.ServerReflectionStub(ch)
-        responses = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+        responses = stub.ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+        )
         names = [s.name async for r in responses for s in r.list_services_response.service]
     assert "oneassess.indicators.v1.IndicatorsService" in names
 
@@ -61,24 +65,40 @@ async def test_missing_token_is_unauthenticated(indicators):
 
 async def test_forged_token_is_unauthenticated(indicators):
     forged = jwt.encode(
-        {"iss": "oneassess", "sub": "x", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 60},
+        {
+            "iss": "oneassess",
+            "sub": "x",
+            "role": "admin",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+        },
         "some-other-secret-of-sufficient-length-0123",
         algorithm="HS256",
     )
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {forged}"),))
+        await _call_get_cycle(
+            indicators.address("indicators"), (("authorization", f"Bearer {forged}"),)
+        )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error_reason(err.value) == "TOKEN_INVALID"
 
 
 async def test_expired_token_is_unauthenticated(indicators):
     expired = jwt.encode(
-        {"iss": "oneassess", "sub": "x", "role": "admin", "iat": int(time.time()) - 120, "exp": int(time.time()) - 60},
+        {
+            "iss": "oneassess",
+            "sub": "x",
+            "role": "admin",
+            "iat": int(time.time()) - 120,
+            "exp": int(time.time()) - 60,
+        },
         TEST_SECRET,
         algorithm="HS256",
     )
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {expired}"),))
+        await _call_get_cycle(
+            indicators.address("indicators"), (("authorization", f"Bearer {expired}"),)
+        )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error_reason(err.value) == "TOKEN_EXPIRED"
 
@@ -102,23 +122,29 @@ async def test_domain_error_maps_to_status_naming_the_field(indicators):
 async def test_valid_token_for_an_allowed_role_passes(indicators):
     auditor = token_for(Role.AUDITOR)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await _call_get_cycle(indicators.address("indicators"), (("authorization", f"Bearer {auditor}"),))
+        await _call_get_cycle(
+            indicators.address("indicators"), (("authorization", f"Bearer {auditor}"),)
+        )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND  # authorised: reached the handler
 
 
 async def test_migrations_apply_once_when_replicas_start_together(database_url):
     migrations = db.load_migrations("indicators", SPEC.migrations)
-    results = await asyncio.gather(*(db.migrate(database_url, "indicators", migrations) for _ in range(3)))
+    results = await asyncio.gather(
+        *(db.migrate(database_url, "indicators", migrations) for _ in range(3))
+    )
     applied = sorted(name for result in results for name in result)
     assert applied == sorted(f"{m.source}/{m.name}" for m in migrations)
     assert await db.migrate(database_url, "indicators", migrations) == []
 
 
 async def test_a_request_id_replays_only_for_the_caller_who_made_it(indicators, example_dir):
-    from services.common.auth import bearer_metadata, issue_token
+    from oneassess.client.tokens import bearer_metadata, issue_token
     from tests.conftest import read_source
 
-    request = pb.ImportUnitsRequest(request_id="units-once", file=read_source(example_dir / "units.yaml"))
+    request = pb.ImportUnitsRequest(
+        request_id="units-once", file=read_source(example_dir / "units.yaml")
+    )
     first = await indicators.admin.indicators.ImportUnits(request)
     again = await indicators.admin.indicators.ImportUnits(request)
     assert again == first and first.created == 24

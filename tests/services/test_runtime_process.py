@@ -14,17 +14,20 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
+from oneassess.client.tokens import bearer_metadata
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as ipb_grpc
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common.auth import Role, bearer_metadata
+from services.common.auth import Role
 from services.common.timestamps import timestamp
 from tests.conftest import EXAMPLE, make_settings, start_stack, stop_stack, token_for
 from tests.services import submissions_support as s
 
 
-async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly(tmp_path, database_url):
+async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly(
+    tmp_path, database_url
+):
     settings = make_settings(tmp_path / "home", database_url, ONEASSESS_SHUTDOWN_GRACE="20")
     indicators = await start_stack(settings, ("indicators",))
     service = s.ServiceProcess(
@@ -69,7 +72,9 @@ async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly
                     yield pb.UploadRequest(chunk=data[start : start + s.CHUNK])
                 await terminated.wait()
                 for start in range(half, len(data), s.CHUNK):
-                    yield pb.UploadRequest(chunk=data[start : start + min(s.CHUNK, len(data) - start)])
+                    yield pb.UploadRequest(
+                        chunk=data[start : start + min(s.CHUNK, len(data) - start)]
+                    )
 
             call = stub.Upload(half_then_the_rest_after_sigterm(), metadata=unit)
             await asyncio.sleep(1.0)  # the first half is on the server
@@ -82,7 +87,9 @@ async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly
         async with grpc.aio.insecure_channel(service.address) as channel:
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await pb_grpc.SubmissionsServiceStub(channel).GetSubmission(
-                    pb.GetSubmissionRequest(submission_id=response.submission.id), metadata=unit, timeout=5
+                    pb.GetSubmissionRequest(submission_id=response.submission.id),
+                    metadata=unit,
+                    timeout=5,
                 )
             assert err.value.code() == grpc.StatusCode.UNAVAILABLE
         assert service.process.wait(timeout=30) == 0
@@ -118,7 +125,9 @@ async def test_console_tracing_covers_grpc_and_asyncpg_in_one_trace(tmp_path, da
                 try:
                     await stub.ImportUnits(
                         ipb.ImportUnitsRequest(
-                            file=ipb.SourceFile(name="units.yaml", content=(EXAMPLE / "units.yaml").read_bytes())
+                            file=ipb.SourceFile(
+                                name="units.yaml", content=(EXAMPLE / "units.yaml").read_bytes()
+                            )
                         ),
                         metadata=metadata,
                         timeout=5,
@@ -147,4 +156,6 @@ async def test_console_tracing_covers_grpc_and_asyncpg_in_one_trace(tmp_path, da
     assert rpc["resource"]["attributes"]["service.name"] == "indicators-under-test"
     trace_id = rpc["context"]["trace_id"]
     db_spans = [sp for sp in spans if sp["attributes"].get("db.system") == "postgresql"]
-    assert any(sp["context"]["trace_id"] == trace_id for sp in db_spans), "asyncpg spans join the RPC's trace"
+    assert any(sp["context"]["trace_id"] == trace_id for sp in db_spans), (
+        "asyncpg spans join the RPC's trace"
+    )

@@ -46,10 +46,16 @@ class FakeSubmissions(sub_grpc.SubmissionsServiceServicer):
         start = int(request.page_token or 0)
         page = rows[start : start + size]
         return sub_pb.ListAskTimesResponse(
-            ask_times=[sub_pb.AskTime(unit_code=u, evidence_key=k, first_submitted_at=ts(t)) for u, k, t in page],
+            ask_times=[
+                sub_pb.AskTime(unit_code=u, evidence_key=k, first_submitted_at=ts(t))
+                for u, k, t in page
+            ],
             next_page_token=str(start + size) if start + size < len(rows) else "",
             cycle_deadline=ts(self.deadline) if self.deadline else None,
-            extended=[sub_pb.UnitDeadline(unit_code=u, deadline=ts(d)) for u, d in sorted(self.extended.items())]
+            extended=[
+                sub_pb.UnitDeadline(unit_code=u, deadline=ts(d))
+                for u, d in sorted(self.extended.items())
+            ]
             if start == 0
             else [],
         )
@@ -84,25 +90,39 @@ class City:
         return self.stack.pool("scoring")
 
     def units(self, kind: str = "", group: str = "") -> list[str]:
-        return [u.code for u in self.catalogue.units if (not kind or u.kind == kind) and (not group or u.group == group)]
+        return [
+            u.code
+            for u in self.catalogue.units
+            if (not kind or u.kind == kind) and (not group or u.group == group)
+        ]
 
     def asks(self, unit: str) -> list[str]:
         kind = next(u.kind for u in self.catalogue.units if u.code == unit)
-        return [a.evidence_key for k in self.catalogue.asks_by_kind if k.kind == kind for a in k.asks]
+        return [
+            a.evidence_key for k in self.catalogue.asks_by_kind if k.kind == kind for a in k.asks
+        ]
 
     def submit_all_on_time(self) -> None:
         for unit in self.units():
-            self.submissions.times[unit] = {key: DEADLINE - timedelta(days=2) for key in self.asks(unit)}
+            self.submissions.times[unit] = {
+                key: DEADLINE - timedelta(days=2) for key in self.asks(unit)
+            }
 
 
 async def fold_sample_city(clients) -> ind_pb.Catalogue:
     admin = clients.indicators
     for path in sorted((EXAMPLE / "special-assessments").glob("*.yaml")):
-        await admin.ImportSpecialAssessment(ind_pb.ImportSpecialAssessmentRequest(request_id=rid(), file=read_source(path)))
-    await admin.ImportUnits(ind_pb.ImportUnitsRequest(request_id=rid(), file=read_source(EXAMPLE / "units.yaml")))
+        await admin.ImportSpecialAssessment(
+            ind_pb.ImportSpecialAssessmentRequest(request_id=rid(), file=read_source(path))
+        )
+    await admin.ImportUnits(
+        ind_pb.ImportUnitsRequest(request_id=rid(), file=read_source(EXAMPLE / "units.yaml"))
+    )
     await admin.CreateCycle(
         ind_pb.CreateCycleRequest(
-            request_id=rid(), plan=read_source(EXAMPLE / "cycle.yaml"), tolerance=read_source(EXAMPLE / "tolerance.yaml")
+            request_id=rid(),
+            plan=read_source(EXAMPLE / "cycle.yaml"),
+            tolerance=read_source(EXAMPLE / "tolerance.yaml"),
         )
     )
     await admin.FoldCycle(ind_pb.FoldCycleRequest(request_id=rid(), cycle_code=CYCLE))
@@ -131,7 +151,15 @@ def rid() -> str:
     return str(uuid.uuid4())
 
 
-async def record(client, unit: str, sa: str, indicator: str, review_input: pb.ReviewInput, comment: str = "", request_id: str = ""):
+async def record(
+    client,
+    unit: str,
+    sa: str,
+    indicator: str,
+    review_input: pb.ReviewInput,
+    comment: str = "",
+    request_id: str = "",
+):
     return (
         await client.RecordReview(
             pb.RecordReviewRequest(
@@ -148,14 +176,18 @@ async def record(client, unit: str, sa: str, indicator: str, review_input: pb.Re
 
 
 async def compute(city: City) -> pb.ScoreRun:
-    return (await city.admin.ComputeScores(pb.ComputeScoresRequest(request_id=rid(), cycle_code=CYCLE))).run
+    return (
+        await city.admin.ComputeScores(pb.ComputeScoresRequest(request_id=rid(), cycle_code=CYCLE))
+    ).run
 
 
 async def publish(city: City, deadline: datetime | None = None) -> pb.ScoreRun:
     deadline = deadline or datetime.now(UTC) + timedelta(days=7)
     return (
         await city.admin.PublishScores(
-            pb.PublishScoresRequest(request_id=rid(), cycle_code=CYCLE, appeal_deadline=ts(deadline))
+            pb.PublishScoresRequest(
+                request_id=rid(), cycle_code=CYCLE, appeal_deadline=ts(deadline)
+            )
         )
     ).run
 
@@ -184,4 +216,3 @@ async def table_counts(pool) -> dict[str, int]:
         "idempotency",
     ]
     return {t: await pool.fetchval(f"SELECT count(*) FROM {t}") for t in tables}
-

@@ -39,7 +39,7 @@ class Result:
 async def _cli(settings, acting: str, *args: str) -> Result:
     """Run `oneassess ... --as ACTING` as its own process, as a user would."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "oneassess.cli.main", *args, "--as", acting,
+        sys.executable, "-m", "cli.main", *args, "--as", acting,
         env={**os.environ, **_env(settings), "COLUMNS": "200"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

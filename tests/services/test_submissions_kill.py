@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
+from oneassess.client.tokens import bearer_metadata
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common import db
-from services.common.auth import Role, bearer_metadata
+from services.common.auth import Role
 from services.common.timestamps import timestamp
 from tests.conftest import make_settings, start_stack, stop_stack, token_for
 from tests.services import submissions_support as s

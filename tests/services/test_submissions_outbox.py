@@ -13,14 +13,7 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from services.common import db
-from services.common.auth import Role
-from services.submissions import repository as repo
-from services.submissions.outbox import OutboxRelay, RelayOptions
-from tests.conftest import make_settings, start_stack, stop_stack
-from tests.services import submissions_support as s
-from workflows.shared import (
+from oneassess.contract import (
     SIGNAL_EVIDENCE_SUBMITTED,
     SIGNAL_EXTENSION_REQUESTED,
     EvidenceSubmitted,
@@ -28,6 +21,13 @@ from workflows.shared import (
     cycle_workflow_id,
     unit_workflow_id,
 )
+from oneassess.submissions.v1 import submissions_service_pb2 as pb
+from services.common import db
+from services.common.auth import Role
+from services.submissions import repository as repo
+from services.submissions.outbox import OutboxRelay, RelayOptions
+from tests.conftest import make_settings, start_stack, stop_stack
+from tests.services import submissions_support as s
 
 
 @workflow.defn(name="RecordingWorkflow")
@@ -109,7 +109,9 @@ async def test_every_submission_arrives_exactly_once_across_an_outage_and_a_late
         await asyncio.sleep(1.0)
         assert await _undelivered(pool) == 6
 
-        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
+        client = await Client.connect(
+            restartable_dev_server.address, namespace=restartable_dev_server.namespace
+        )
         task_queue = f"tq-{uuid.uuid4()}"
         async with await _worker(client, task_queue):
             unit_wf = await client.start_workflow(
@@ -153,7 +155,9 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, restarta
         await s.fold_example(stack.admin)
         await s.open_window(stack.admin)
         pool = stack.pool("submissions")
-        client = await Client.connect(restartable_dev_server.address, namespace=restartable_dev_server.namespace)
+        client = await Client.connect(
+            restartable_dev_server.address, namespace=restartable_dev_server.namespace
+        )
         task_queue = f"tq-{uuid.uuid4()}"
         units = ["baiquan-town", "ganlan-town", "jintang-town", "cengang-town"]
         async with await _worker(client, task_queue):

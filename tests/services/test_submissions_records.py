@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 
+from oneassess.client.errors import error_reason
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common import audit
 from services.common.auth import Role
-from services.common.errors import error_reason
 from services.common.timestamps import timestamp
 from tests.conftest import start_stack, stop_stack
 from tests.services import submissions_support as s

@@ -16,11 +16,12 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from services.common import db, telemetry
+from oneassess import telemetry
+from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted
+from services.common import db
 from services.submissions import repository as repo
 from services.submissions.outbox import OutboxRelay
 from services.submissions.service import SPEC
-from workflows.shared import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted
 
 
 @workflow.defn(name="TracedUnitWorkflow")
@@ -45,7 +46,9 @@ async def test_the_signal_handler_links_to_the_upload(database_url, dev_server, 
     monkeypatch.setattr(telemetry, "_enabled", True)
     monkeypatch.setattr("opentelemetry.trace.get_tracer_provider", lambda: provider)
 
-    await db.migrate(database_url, "submissions", db.load_migrations("submissions", SPEC.migrations))
+    await db.migrate(
+        database_url, "submissions", db.load_migrations("submissions", SPEC.migrations)
+    )
     pool = await db.create_pool(database_url, "submissions")
     workflow_id = f"traced/{uuid.uuid4()}"
     with tracer.start_as_current_span("Upload") as upload:
@@ -66,7 +69,9 @@ async def test_the_signal_handler_links_to_the_upload(database_url, dev_server, 
                 },
                 trace_context=carrier,
             )
-    assert carrier["traceparent"].split("-")[1] == format(upload.get_span_context().trace_id, "032x")
+    assert carrier["traceparent"].split("-")[1] == format(
+        upload.get_span_context().trace_id, "032x"
+    )
 
     client = dev_server.client
     traced = await Client.connect(
@@ -75,15 +80,28 @@ async def test_the_signal_handler_links_to_the_upload(database_url, dev_server, 
         interceptors=[TracingInterceptor(tracer)],
     )
     task_queue = f"trace-{uuid.uuid4()}"
-    async with Worker(traced, task_queue=task_queue, workflows=[TracedUnitWorkflow], workflow_runner=UnsandboxedWorkflowRunner()):
-        handle = await traced.start_workflow(TracedUnitWorkflow.run, id=workflow_id, task_queue=task_queue)
-        relay = OutboxRelay(pool, database_url=database_url, temporal_address="", namespace=client.namespace)
+    async with Worker(
+        traced,
+        task_queue=task_queue,
+        workflows=[TracedUnitWorkflow],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        handle = await traced.start_workflow(
+            TracedUnitWorkflow.run, id=workflow_id, task_queue=task_queue
+        )
+        relay = OutboxRelay(
+            pool, database_url=database_url, temporal_address="", namespace=client.namespace
+        )
         sent, unreachable = await relay.deliver_once(client)
         assert (sent, unreachable) == (1, False)
         await asyncio.wait_for(handle.result(), 30)
     await pool.close()
 
-    handled = [s for s in exporter.get_finished_spans() if s.name == f"HandleSignal:{SIGNAL_EVIDENCE_SUBMITTED}"]
+    handled = [
+        s
+        for s in exporter.get_finished_spans()
+        if s.name == f"HandleSignal:{SIGNAL_EVIDENCE_SUBMITTED}"
+    ]
     assert handled, [s.name for s in exporter.get_finished_spans()]
     linked = [link.context for link in handled[0].links]
     assert [(c.trace_id, c.span_id) for c in linked] == [

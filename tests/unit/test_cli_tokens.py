@@ -9,7 +9,7 @@ import sys
 
 def _oneassess(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "oneassess.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env={**os.environ, "ONEASSESS_TOKEN": "", **env},
         capture_output=True,
         text=True,
@@ -20,7 +20,10 @@ def _oneassess(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_a_remote_endpoint_without_a_token_is_refused_before_any_call(tmp_path):
     result = _oneassess(
-        "catalog", "list", ONEASSESS_HOME=str(tmp_path), INDICATORS_ADDRESS="assess.example.gov.cn:443"
+        "catalog",
+        "list",
+        ONEASSESS_HOME=str(tmp_path),
+        INDICATORS_ADDRESS="assess.example.gov.cn:443",
     )
     assert result.returncode == 1
     assert "assess.example.gov.cn:443 is not the local stack: set ONEASSESS_TOKEN" in result.stderr
@@ -28,6 +31,8 @@ def test_a_remote_endpoint_without_a_token_is_refused_before_any_call(tmp_path):
 
 
 def test_an_unknown_role_is_named(tmp_path):
-    result = _oneassess("catalog", "list", "--as", "mayor", ONEASSESS_HOME=str(tmp_path), INDICATORS_PORT="1")
+    result = _oneassess(
+        "catalog", "list", "--as", "mayor", ONEASSESS_HOME=str(tmp_path), INDICATORS_PORT="1"
+    )
     assert result.returncode == 1
     assert "unknown role 'mayor'" in result.stderr

@@ -28,10 +28,16 @@ from tests.conftest import EXAMPLE
 
 
 def sample() -> tuple[CyclePlan, list[SpecialAssessmentDoc], list[UnitDef]]:
-    docs = [read_special_assessment(p.name, p.read_bytes()) for p in sorted((EXAMPLE / "special-assessments").glob("*.yaml"))]
+    docs = [
+        read_special_assessment(p.name, p.read_bytes())
+        for p in sorted((EXAMPLE / "special-assessments").glob("*.yaml"))
+    ]
     units = read_units("units.yaml", (EXAMPLE / "units.yaml").read_bytes())
     plan = parse_plan(
-        (EXAMPLE / "cycle.yaml").read_bytes(), "cycle.yaml", (EXAMPLE / "tolerance.yaml").read_bytes(), "tolerance.yaml"
+        (EXAMPLE / "cycle.yaml").read_bytes(),
+        "cycle.yaml",
+        (EXAMPLE / "tolerance.yaml").read_bytes(),
+        "tolerance.yaml",
     )
     return plan, docs, units
 
@@ -64,13 +70,20 @@ def test_unit_kind_no_special_assessment_applies_to_is_reported():
     units = [*units, UnitDef("port", "港务集团", "enterprise", "soe")]
     [problem] = check_unit_kinds(docs, units)
     assert problem.field == "units.kind"
-    assert problem.reason.startswith("unit kind 'enterprise' (port) is not one any folded special assessment applies to")
+    assert problem.reason.startswith(
+        "unit kind 'enterprise' (port) is not one any folded special assessment applies to"
+    )
 
 
 def test_file_declared_pair_counts_only_when_both_keys_are_folded():
     plan, docs, units = sample()
     ecology = next(d for d in docs if d.code == "ecology")
-    docs = [d if d is not ecology else replace(d, equivalences=(("ecology-work-summary", "other-framework.1"),)) for d in docs]
+    docs = [
+        d
+        if d is not ecology
+        else replace(d, equivalences=(("ecology-work-summary", "other-framework.1"),))
+        for d in docs
+    ]
     result = fold(plan, docs, units)
     assert "other-framework.1" not in result.canonical
     assert result.burden["township"].asks_after == 21
@@ -97,8 +110,17 @@ def catalogues(draw):
         indicators = []
         for i in range(draw(st.integers(1, 5))):
             needs = draw(st.lists(st.sampled_from(keys), max_size=3, unique=True))
-            only = draw(st.one_of(st.just(()), st.lists(st.sampled_from(applies), min_size=1, unique=True).map(tuple)))
-            indicators.append(IndicatorDef(f"i{i}", f"indicator {i}", 1.0, "checklist", tuple(needs), only, items=1))
+            only = draw(
+                st.one_of(
+                    st.just(()),
+                    st.lists(st.sampled_from(applies), min_size=1, unique=True).map(tuple),
+                )
+            )
+            indicators.append(
+                IndicatorDef(
+                    f"i{i}", f"indicator {i}", 1.0, "checklist", tuple(needs), only, items=1
+                )
+            )
         pairs = draw(st.lists(st.tuples(st.sampled_from(keys), st.sampled_from(KEYS)), max_size=2))
         docs.append(
             SpecialAssessmentDoc(
@@ -106,7 +128,12 @@ def catalogues(draw):
                 name=f"special assessment {d}",
                 owner=f"dept-{d}",
                 applies_to=tuple(applies),
-                evidence=tuple(Evidence(k, f"doc {k} of sa-{d}", ("pdf",) if (d + len(k)) % 2 else ("pdf", "docx")) for k in keys),
+                evidence=tuple(
+                    Evidence(
+                        k, f"doc {k} of sa-{d}", ("pdf",) if (d + len(k)) % 2 else ("pdf", "docx")
+                    )
+                    for k in keys
+                ),
                 indicators=tuple(indicators),
                 equivalences=tuple(pairs),
             )
@@ -114,7 +141,11 @@ def catalogues(draw):
     declared = sorted({e.key for doc in docs for e in doc.evidence})
     groups = []
     if len(declared) >= 2:
-        groups = draw(st.lists(st.lists(st.sampled_from(declared), min_size=2, max_size=3, unique=True), max_size=3))
+        groups = draw(
+            st.lists(
+                st.lists(st.sampled_from(declared), min_size=2, max_size=3, unique=True), max_size=3
+            )
+        )
     units = [
         UnitDef(f"u{i:03d}", f"unit {i}", kind, f"g-{kind}")
         for i, kind in enumerate(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=12)))
@@ -180,7 +211,9 @@ def test_every_indicators_evidence_is_reachable_through_the_asks(catalogue):
                     assert (doc.code, ind.code) in ask.serves
                     assert key in ask.aliases
     # ...and no ask serves an indicator that does not apply to the kind.
-    applies = {(d.code, i.code): set(i.applies_to or d.applies_to) for d in docs for i in d.indicators}
+    applies = {
+        (d.code, i.code): set(i.applies_to or d.applies_to) for d in docs for i in d.indicators
+    }
     for kind, asks in result.asks_by_kind.items():
         for ask in asks:
             assert ask.serves and all(kind in applies[ref] for ref in ask.serves)
@@ -213,10 +246,14 @@ def test_equivalence_is_transitive_and_merges_nothing_else(catalogue):
     result = fold(plan, docs, units)
     declared = {e.key for doc in docs for e in doc.evidence}
     edges = [(g[0], k) for g in plan.equivalences for k in g[1:]]
-    edges += [(a, b) for doc in docs for a, b in doc.equivalences if a in declared and b in declared]
+    edges += [
+        (a, b) for doc in docs for a, b in doc.equivalences if a in declared and b in declared
+    ]
     component = _components(declared, edges)
     for a in declared:
         assert result.canonical[a] in declared
-        assert component[result.canonical[a]] == component[a]  # canonical key is a member of its group
+        assert (
+            component[result.canonical[a]] == component[a]
+        )  # canonical key is a member of its group
         for b in declared:
             assert (result.canonical[a] == result.canonical[b]) == (component[a] == component[b])

@@ -66,14 +66,28 @@ def test_workbook_problems_name_sheet_and_cell():
         wb["indicators"]["L1"] = "weight"  # unknown column
 
     found = problems_of(lambda: read_special_assessment("ws.xlsx", _edited_template(edit)))
-    assert "ws.xlsx:indicators!F2: indicators.grades: 'B' is not LETTER=SHARE (e.g. A=1, B=0.8)" in found
-    assert "ws.xlsx:indicators!L1: indicators.weight: unknown column (expected: " + ", ".join(excel.INDICATORS.columns) + ")" in found
+    assert (
+        "ws.xlsx:indicators!F2: indicators.grades: 'B' is not LETTER=SHARE (e.g. A=1, B=0.8)"
+        in found
+    )
+    assert (
+        "ws.xlsx:indicators!L1: indicators.weight: unknown column (expected: "
+        + ", ".join(excel.INDICATORS.columns)
+        + ")"
+        in found
+    )
     assert (
         "ws.xlsx:indicators!K2: indicator ws-03.evidence: names evidence key 'drill-records' that this file does not declare under evidence"
         in found
     )
-    assert "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension such as pdf, docx or xlsx" in found
-    assert "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too" in found
+    assert (
+        "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension such as pdf, docx or xlsx"
+        in found
+    )
+    assert (
+        "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too"
+        in found
+    )
 
 
 def test_workbook_missing_sheet_and_column_are_named():
@@ -82,7 +96,10 @@ def test_workbook_missing_sheet_and_column_are_named():
         wb["indicators"]["D1"] = None  # the method column
 
     found = problems_of(lambda: read_special_assessment("ws.xlsx", _edited_template(edit)))
-    assert "ws.xlsx:evidence: evidence: sheet is missing (expected sheets: special_assessment, evidence, indicators)" in found
+    assert (
+        "ws.xlsx:evidence: evidence: sheet is missing (expected sheets: special_assessment, evidence, indicators)"
+        in found
+    )
     assert "ws.xlsx:indicators!1: indicators.method: column is missing from the header row" in found
 
 
@@ -93,7 +110,11 @@ def test_workbook_numbers_typed_as_text_are_read_as_numbers_and_codes_stay_text(
         wb["indicators"]["A2"] = 2026  # a code typed as a number is the code "2026"
 
     doc = read_special_assessment("ws.xlsx", _edited_template(edit))
-    assert (doc.indicators[0].code, doc.indicators[0].points, doc.indicators[0].target) == ("2026", 2.0, 0.95)
+    assert (doc.indicators[0].code, doc.indicators[0].points, doc.indicators[0].target) == (
+        "2026",
+        2.0,
+        0.95,
+    )
 
 
 def test_unit_workbook_round_trip_and_problems():
@@ -113,7 +134,10 @@ def test_unit_workbook_round_trip_and_problems():
 def test_formats_are_any_file_extensions_and_optional():
     text = (EXAMPLE / "special-assessments" / "work-safety.yaml").read_text()
     text = text.replace("formats: [pdf, docx]}", "formats: [OFD, .wps]}", 1)
-    text = text.replace("{key: annual-work-summary, name: 年度工作总结, formats: [pdf, docx]}", "{key: annual-work-summary, name: 年度工作总结}")
+    text = text.replace(
+        "{key: annual-work-summary, name: 年度工作总结, formats: [pdf, docx]}",
+        "{key: annual-work-summary, name: 年度工作总结}",
+    )
     doc = read_special_assessment("ws.yaml", text.encode())
     by_key = doc.evidence_by_key()
     assert by_key["annual-work-plan"].formats == ("ofd", "wps")
@@ -121,18 +145,28 @@ def test_formats_are_any_file_extensions_and_optional():
 
 
 def test_special_assessment_without_applies_to_applies_to_every_known_kind():
-    text = (EXAMPLE / "special-assessments" / "work-safety.yaml").read_text().replace("applies_to: [township, department]\n", "", 1)
-    doc = read_special_assessment("ws.yaml", text.encode(), kinds=("department", "street", "township"))
+    text = (
+        (EXAMPLE / "special-assessments" / "work-safety.yaml")
+        .read_text()
+        .replace("applies_to: [township, department]\n", "", 1)
+    )
+    doc = read_special_assessment(
+        "ws.yaml", text.encode(), kinds=("department", "street", "township")
+    )
     assert doc.applies_to == ("department", "street", "township")
 
 
 def test_unit_list_may_be_a_bare_list_with_a_byte_order_mark():
     text = "\ufeff- {code: A-1, name: 甲, kind: street, group: g}\n"
-    assert [(u.code, u.kind) for u in read_units("units.yaml", text.encode())] == [("A-1", "street")]
+    assert [(u.code, u.kind) for u in read_units("units.yaml", text.encode())] == [
+        ("A-1", "street")
+    ]
 
 
 def test_empty_file_is_rejected():
-    assert problems_of(lambda: read_special_assessment("ws.yaml", b"")) == ["ws.yaml: file.content: is empty"]
+    assert problems_of(lambda: read_special_assessment("ws.yaml", b"")) == [
+        "ws.yaml: file.content: is empty"
+    ]
 
 
 # -- CISO Assistant -------------------------------------------------------------------------------
@@ -239,7 +273,11 @@ def test_ciso_library_becomes_a_special_assessment():
 
 
 def test_ciso_library_without_scores_is_a_one_item_checklist_for_every_known_kind():
-    text = CISO_LIBRARY.split("    min_score: 0")[0] + "    requirement_nodes:" + CISO_LIBRARY.split("    requirement_nodes:")[1]
+    text = (
+        CISO_LIBRARY.split("    min_score: 0")[0]
+        + "    requirement_nodes:"
+        + CISO_LIBRARY.split("    requirement_nodes:")[1]
+    )
     doc = read_special_assessment("lib.yaml", text.encode(), kinds=(*UNIT_KINDS, "enterprise"))
     assert doc.applies_to == ("department", "enterprise", "township")
     assert {(i.method, i.items) for i in doc.indicators} == {("checklist", 1)}
@@ -251,13 +289,25 @@ def test_ciso_problems_name_the_line():
     text = text.replace("provider: big-data-bureau\n", "")
     found = problems_of(lambda: read_special_assessment("lib.yaml", text.encode()))
     lines = text.splitlines()
-    village = next(i for i, line in enumerate(lines, 1) if "implementation_groups_definition" in line)
+    village = next(
+        i for i, line in enumerate(lines, 1) if "implementation_groups_definition" in line
+    )
     similar = next(i for i, line in enumerate(lines, 1) if "relationship: similar" in line)
-    assert f"lib.yaml:{similar}: requirement_mappings[1].relationship: unknown relationship 'similar' (known: equal, subset, superset, intersect, not_related)" in found
-    assert f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too" in found
+    assert (
+        f"lib.yaml:{similar}: requirement_mappings[1].relationship: unknown relationship 'similar' (known: equal, subset, superset, intersect, not_related)"
+        in found
+    )
+    assert (
+        f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too"
+        in found
+    )
     assert any(p.endswith("owner: is required (a non-empty string)") for p in found)
     # the indicator limited to `department` is now outside the kinds the library applies to
-    assert any("indicator ds-1.2.applies_to: kind 'department' is not one the special assessment applies to" in p for p in found)
+    assert any(
+        "indicator ds-1.2.applies_to: kind 'department' is not one the special assessment applies to"
+        in p
+        for p in found
+    )
 
 
 def test_ciso_mapping_between_two_other_libraries_is_rejected():
@@ -275,4 +325,6 @@ def test_ciso_mapping_between_two_other_libraries_is_rejected():
 def test_declared_ciso_format_on_a_plain_yaml_file_is_rejected():
     path = SAMPLES[0]
     found = problems_of(lambda: read_special_assessment(path.name, path.read_bytes(), "ciso"))
-    assert found == [f"{path.name}: objects.framework: a CISO Assistant library needs objects.framework"]
+    assert found == [
+        f"{path.name}: objects.framework: a CISO Assistant library needs objects.framework"
+    ]

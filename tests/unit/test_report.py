@@ -11,13 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from oneassess.report import render
+from oneassess.client.report import render
 
 RESULTS = {
     "cycle": "demo-2026",
     "cycle_name": "演示",
     "generated_at": "2027-02-02T09:00:00+08:00",
-    "tiers": [{"name": "优秀", "top_share": 0.3}, {"name": "良好", "top_share": 0.8}, {"name": "一般", "top_share": 1.0}],
+    "tiers": [
+        {"name": "优秀", "top_share": 0.3},
+        {"name": "良好", "top_share": 0.8},
+        {"name": "一般", "top_share": 1.0},
+    ],
     "burden": {
         "by_kind": {"township": {"units": 2, "asks_before": 51, "asks_after": 21}},
         "units": [
@@ -42,19 +46,31 @@ RESULTS = {
             {"at": "2027-01-03T10:00:00+08:00", "count": 35},
         ],
     },
-    "reminders": {"total": 5, "escalations": 2, "by_unit": [{"unit": "b-town", "reminders": 5, "escalations": 2}]},
+    "reminders": {
+        "total": 5,
+        "escalations": 2,
+        "by_unit": [{"unit": "b-town", "reminders": 5, "escalations": 2}],
+    },
 }
 
 
 def test_tables_are_in_the_html_and_user_text_is_escaped():
     page = render({**RESULTS, "cycle_name": "<script>alert(1)</script>"})
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("<table") == 6  # 2 groups + burden kinds + burden units + submissions + reminders
-    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: no network
+    assert (
+        page.count("<table") == 6
+    )  # 2 groups + burden kinds + burden units + submissions + reminders
+    assert "http://" not in page.replace(
+        "http://www.w3.org/2000/svg", ""
+    )  # self-contained: no network
 
 
 def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
 
 
 def test_charts_render_in_headless_chromium(tmp_path: Path):
@@ -68,11 +84,24 @@ def test_charts_render_in_headless_chromium(tmp_path: Path):
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
             [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri(),
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                page.as_uri(),
             ],
-            capture_output=True, text=True, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         ).stdout
     assert re.search(r'data-charts-drawn="5"', out), "every chart host should hold an SVG"
     svgs = re.findall(r'<svg[^>]*class="chart-svg".*?</svg>', out, flags=re.S)

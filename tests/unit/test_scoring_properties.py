@@ -36,18 +36,24 @@ KEYS = ("k1", "k2", "k3", "k4")
 KINDS = ("township", "department")
 decimals = st.sampled_from(["0.5", "1", "1.5", "2", "2.5", "3", "4", "0.25", "0.3"]).map(Decimal)
 shares = st.sampled_from(["0", "0.3", "0.5", "0.6", "0.8", "1"]).map(Decimal)
-PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @st.composite
 def indicator_rules(draw, sa: str, code: str) -> IndicatorRule:
     method = draw(st.sampled_from(["ratio", "grade", "checklist", "deduction", "bonus", "veto"]))
-    points = draw(decimals) if method in ("ratio", "grade", "checklist", "deduction") else Decimal(0)
+    points = (
+        draw(decimals) if method in ("ratio", "grade", "checklist", "deduction") else Decimal(0)
+    )
     evidence = tuple(draw(st.lists(st.sampled_from(KEYS), max_size=2, unique=True)))
     applies = tuple(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=2, unique=True)))
     extra: dict = {}
     if method == "ratio":
-        extra["target"] = draw(st.sampled_from(["0.9", "0.95", "0.98", "1", "0.7", "3"]).map(Decimal))
+        extra["target"] = draw(
+            st.sampled_from(["0.9", "0.95", "0.98", "1", "0.7", "3"]).map(Decimal)
+        )
     elif method == "grade":
         letters = draw(st.lists(st.sampled_from("ABCD"), min_size=1, max_size=4, unique=True))
         extra["grades"] = tuple((letter, draw(shares)) for letter in sorted(letters))
@@ -75,7 +81,9 @@ def judgement(rule: IndicatorRule, rnd: random.Random):
 def cities(draw) -> Inputs:
     sa_count = draw(st.integers(1, 3))
     sas = tuple(
-        SpecialAssessmentRule(f"sa{s}", f"dept{s}", draw(st.sampled_from(["10", "15", "12.5", "40"]).map(Decimal)))
+        SpecialAssessmentRule(
+            f"sa{s}", f"dept{s}", draw(st.sampled_from(["10", "15", "12.5", "40"]).map(Decimal))
+        )
         for s in range(sa_count)
     )
     rules = []
@@ -109,7 +117,9 @@ def cities(draw) -> Inputs:
             if rnd.random() < 0.2:
                 claims.setdefault(rule.key, {})[unit.code] = rnd.randint(1, 99)
     tiers = (Tier("A", draw(shares.filter(lambda s: 0 < s < 1))), Tier("B", Decimal(1)))
-    cycle_rules = CycleRules(draw(st.sampled_from(["0", "0.1", "0.05", "0.3"]).map(Decimal)), tiers, "V")
+    cycle_rules = CycleRules(
+        draw(st.sampled_from(["0", "0.1", "0.05", "0.3"]).map(Decimal)), tiers, "V"
+    )
     catalogue = Catalogue("c", sas, tuple(rules), units, sha256="x")
     return Inputs(catalogue, cycle_rules, D0, extended, ask_times, reviews, claims)
 
@@ -150,12 +160,18 @@ def reference_indicator(inputs: Inputs, rule: IndicatorRule, unit: str) -> Fract
 def reference_composite(inputs: Inputs, unit: UnitRef) -> Fraction:
     total = Fraction(0)
     for sa in inputs.catalogue.special_assessments:
-        scored = [r for r in inputs.catalogue.indicators if r.special_assessment == sa.code and unit.kind in r.applies_to and r.scored]
+        scored = [
+            r
+            for r in inputs.catalogue.indicators
+            if r.special_assessment == sa.code and unit.kind in r.applies_to and r.scored
+        ]
         possible = sum((Fraction(r.points) for r in scored), Fraction(0))
         if possible:
             earned = sum((reference_indicator(inputs, r, unit.code) for r in scored), Fraction(0))
             total += Fraction(sa.weight) * earned / possible
-    bonuses = [r for r in inputs.catalogue.indicators if r.method == "bonus" and unit.kind in r.applies_to]
+    bonuses = [
+        r for r in inputs.catalogue.indicators if r.method == "bonus" and unit.kind in r.applies_to
+    ]
     return total + sum((reference_indicator(inputs, r, unit.code) for r in bonuses), Fraction(0))
 
 

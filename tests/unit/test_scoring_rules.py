@@ -33,26 +33,68 @@ from services.scoring.rules import (
 
 D0 = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)  # the cycle's evidence deadline
 RULES = CycleRules(
-    Decimal("0.1"), (Tier("优秀", Decimal("0.3")), Tier("良好", Decimal("0.8")), Tier("一般", Decimal("1.0"))), "较差"
+    Decimal("0.1"),
+    (Tier("优秀", Decimal("0.3")), Tier("良好", Decimal("0.8")), Tier("一般", Decimal("1.0"))),
+    "较差",
 )
-GRADES = (("A", Decimal("1.0")), ("B", Decimal("0.8")), ("C", Decimal("0.6")), ("D", Decimal("0.3")))
+GRADES = (
+    ("A", Decimal("1.0")),
+    ("B", Decimal("0.8")),
+    ("C", Decimal("0.6")),
+    ("D", Decimal("0.3")),
+)
 TOWNSHIP = ("township",)
 
 WS = SpecialAssessmentRule("work-safety", "emergency-bureau", Decimal(60))
 DR = SpecialAssessmentRule("digital-reform", "data-bureau", Decimal(40))
 INDICATORS = (
-    IndicatorRule("work-safety", "ws-01", "checklist", Decimal(3), ("responsibility-list",), TOWNSHIP, items=4),
-    IndicatorRule("work-safety", "ws-02", "ratio", Decimal(4), ("rectification-ledger",), TOWNSHIP, target=Decimal("0.98")),
-    IndicatorRule("work-safety", "ws-04", "grade", Decimal(2), ("drill-records",), TOWNSHIP, grades=GRADES),
-    IndicatorRule("work-safety", "ws-06", "deduction", Decimal(2), ("annual-work-summary",), TOWNSHIP, deduct_per=Decimal(1)),
+    IndicatorRule(
+        "work-safety", "ws-01", "checklist", Decimal(3), ("responsibility-list",), TOWNSHIP, items=4
+    ),
+    IndicatorRule(
+        "work-safety",
+        "ws-02",
+        "ratio",
+        Decimal(4),
+        ("rectification-ledger",),
+        TOWNSHIP,
+        target=Decimal("0.98"),
+    ),
+    IndicatorRule(
+        "work-safety", "ws-04", "grade", Decimal(2), ("drill-records",), TOWNSHIP, grades=GRADES
+    ),
+    IndicatorRule(
+        "work-safety",
+        "ws-06",
+        "deduction",
+        Decimal(2),
+        ("annual-work-summary",),
+        TOWNSHIP,
+        deduct_per=Decimal(1),
+    ),
     IndicatorRule("work-safety", "ws-07", "veto", Decimal(0), (), TOWNSHIP),
     IndicatorRule(
-        "digital-reform", "dr-01", "ratio", Decimal(5), ("annual-work-summary", "digital-plan"), TOWNSHIP, target=Decimal("0.9")
+        "digital-reform",
+        "dr-01",
+        "ratio",
+        Decimal(5),
+        ("annual-work-summary", "digital-plan"),
+        TOWNSHIP,
+        target=Decimal("0.9"),
     ),
     IndicatorRule("digital-reform", "dr-02", "bonus", Decimal(0), (), TOWNSHIP, max=Decimal(1)),
 )
-KEYS = ("responsibility-list", "rectification-ledger", "drill-records", "annual-work-summary", "digital-plan")
-UNITS = tuple(UnitRef(code, "township", "urban-street") for code in ("a-street", "b-street", "c-street", "d-street"))
+KEYS = (
+    "responsibility-list",
+    "rectification-ledger",
+    "drill-records",
+    "annual-work-summary",
+    "digital-plan",
+)
+UNITS = tuple(
+    UnitRef(code, "township", "urban-street")
+    for code in ("a-street", "b-street", "c-street", "d-street")
+)
 
 
 def on_time() -> dict[str, datetime]:
@@ -65,11 +107,15 @@ def hand_worked_inputs() -> Inputs:
         "a-street": {
             **on_time(),
             "rectification-ledger": a_deadline + timedelta(days=2, hours=1),  # 3 started days late
-            "drill-records": D0 + timedelta(days=1),  # after the cycle's deadline, within A's extension
+            "drill-records": D0
+            + timedelta(days=1),  # after the cycle's deadline, within A's extension
             "annual-work-summary": a_deadline + timedelta(hours=12),  # 1 started day late
-            "digital-plan": a_deadline + timedelta(hours=36),  # 2 started days late: dr-01's latest ask
+            "digital-plan": a_deadline
+            + timedelta(hours=36),  # 2 started days late: dr-01's latest ask
         },
-        "b-street": {k: t for k, t in on_time().items() if k != "annual-work-summary"},  # never submitted
+        "b-street": {
+            k: t for k, t in on_time().items() if k != "annual-work-summary"
+        },  # never submitted
         "c-street": on_time(),
         "d-street": on_time(),
     }
@@ -94,7 +140,9 @@ def hand_worked_inputs() -> Inputs:
 
 
 def scores_of(results, unit: str) -> dict[str, str]:
-    return {code: format_e4(score) for u, _, code, score, *_ in results.indicator_rows() if u == unit}
+    return {
+        code: format_e4(score) for u, _, code, score, *_ in results.indicator_rows() if u == unit
+    }
 
 
 def unit_result(results, unit: str):
@@ -134,7 +182,9 @@ def test_unit_a_late_asks_an_extension_and_an_approved_claim():
     assert rounded(a.composite, 2) == "79.01"
     assert (a.vetoed, a.unreviewed) == (False, 0)
     adjustments = {
-        code: adj for u, _, code, _, _, _, adj in results.indicator_rows() if u == "a-street" and adj is not None
+        code: adj
+        for u, _, code, _, _, _, adj in results.indicator_rows()
+        if u == "a-street" and adj is not None
     }
     assert adjustments["ws-02"].late_key == "rectification-ledger"
     assert (adjustments["ws-02"].days_late, adjustments["ws-02"].lateness_e4) == (3, 12000)
@@ -166,7 +216,11 @@ def test_unit_b_missing_evidence_unreviewed_and_a_failed_veto():
     assert format_e4(b.composite_e4) == "32.7273"
     assert (b.vetoed, b.unreviewed) == (True, 2)
     assert (b.standing.rank, b.standing.tier) == (4, "较差")
-    missing = {code: adj.missing for u, _, code, _, _, _, adj in results.indicator_rows() if u == "b-street" and adj}
+    missing = {
+        code: adj.missing
+        for u, _, code, _, _, _, adj in results.indicator_rows()
+        if u == "b-street" and adj
+    }
     assert missing == {"ws-06": ("annual-work-summary",), "dr-01": ("annual-work-summary",)}
 
 
@@ -204,7 +258,12 @@ def test_a_changed_review_changes_both_digests():
 
 @pytest.mark.parametrize(
     ("late_by", "days"),
-    [(timedelta(0), 0), (timedelta(seconds=1), 1), (timedelta(days=1), 1), (timedelta(days=1, microseconds=1), 2)],
+    [
+        (timedelta(0), 0),
+        (timedelta(seconds=1), 1),
+        (timedelta(days=1), 1),
+        (timedelta(days=1, microseconds=1), 2),
+    ],
 )
 def test_days_late_counts_started_days(late_by, days):
     assert days_late(D0 + late_by, D0) == days

@@ -27,16 +27,25 @@ from services.scoring.rules import (
 )
 
 GRADES = (("A", Decimal(1)), ("B", Decimal("0.8")))
-RATIO = IndicatorRule("ws", "ws-02", "ratio", Decimal(4), ("ledger",), ("township",), target=Decimal("0.98"))
+RATIO = IndicatorRule(
+    "ws", "ws-02", "ratio", Decimal(4), ("ledger",), ("township",), target=Decimal("0.98")
+)
 GRADE = IndicatorRule("ws", "ws-04", "grade", Decimal(2), (), ("township",), grades=GRADES)
 CHECKLIST = IndicatorRule("ws", "ws-01", "checklist", Decimal(3), (), ("township",), items=4)
-DEDUCTION = IndicatorRule("ws", "ws-06", "deduction", Decimal(2), (), ("township",), deduct_per=Decimal(1))
+DEDUCTION = IndicatorRule(
+    "ws", "ws-06", "deduction", Decimal(2), (), ("township",), deduct_per=Decimal(1)
+)
 BONUS = IndicatorRule("dr", "dr-02", "bonus", Decimal(0), (), ("township",), max=Decimal(1))
 VETO = IndicatorRule("ws", "ws-07", "veto", Decimal(0), (), ("township",))
-DEPT_ONLY = IndicatorRule("ws", "ws-05", "ratio", Decimal(2), (), ("department",), target=Decimal(1))
+DEPT_ONLY = IndicatorRule(
+    "ws", "ws-05", "ratio", Decimal(2), (), ("department",), target=Decimal(1)
+)
 CATALOGUE = Catalogue(
     "c",
-    (SpecialAssessmentRule("ws", "safety", Decimal(60)), SpecialAssessmentRule("dr", "data", Decimal(40))),
+    (
+        SpecialAssessmentRule("ws", "safety", Decimal(60)),
+        SpecialAssessmentRule("dr", "data", Decimal(40)),
+    ),
     (RATIO, GRADE, CHECKLIST, DEDUCTION, BONUS, VETO, DEPT_ONLY),
     (UnitRef("town-a", "township", "g"), UnitRef("dept-b", "department", "h")),
 )
@@ -79,7 +88,12 @@ def test_valid_inputs_become_canonical_judgements(rule, given, judgement, shown)
         (DEDUCTION, {"occurrences": -2}, "input.occurrences", "must not be negative"),
         (VETO, {"failed": "maybe"}, "input.failed", "must be true or false"),
         (VETO, {}, "input.failed", "is required by method veto"),
-        (GRADE, {"grade": "A", "value": 1}, "input.value", "is not used by method grade (fill input.grade)"),
+        (
+            GRADE,
+            {"grade": "A", "value": 1},
+            "input.value",
+            "is not used by method grade (fill input.grade)",
+        ),
     ],
 )
 def test_invalid_inputs_name_the_field(rule, given, field, words):
@@ -196,19 +210,30 @@ def test_a_sheet_reports_every_bad_row_and_duplicates():
     with pytest.raises(InvalidArgument) as err:
         validate_rows("s.csv", read_sheet("s.csv", content), CATALOGUE, lambda owner: True)
     problems = [(v.location, v.field) for v in err.value.violations]
-    assert problems == [("s.csv row 3", "indicator_code"), ("s.csv row 4", "unit_code"), ("s.csv row 6", "indicator_code")]
+    assert problems == [
+        ("s.csv row 3", "indicator_code"),
+        ("s.csv row 4", "unit_code"),
+        ("s.csv row 6", "indicator_code"),
+    ]
     assert "is already on row 2" in err.value.violations[0].reason
 
 
 def test_rows_of_another_department_are_refused_whole():
     content = (HEADER + "town-a,ws,ws-02,0.9,,,,,,\n" + "town-a,dr,dr-02,,,,,1,,\n").encode()
     with pytest.raises(PermissionDenied) as err:
-        validate_rows("s.csv", read_sheet("s.csv", content), CATALOGUE, lambda owner: owner == "safety")
+        validate_rows(
+            "s.csv", read_sheet("s.csv", content), CATALOGUE, lambda owner: owner == "safety"
+        )
     assert "row 3 (dr, owned by data)" in str(err.value)
 
 
 def test_the_xlsx_template_reads_back_as_a_sheet():
-    rows = template_rows(CATALOGUE, "ws", {"town-a": "A镇"}, {("town-a", ("ws", "ws-02")): ({"value": "0.95"}, "checked")})
+    rows = template_rows(
+        CATALOGUE,
+        "ws",
+        {"town-a": "A镇"},
+        {("town-a", ("ws", "ws-02")): ({"value": "0.95"}, "checked")},
+    )
     # Units by code: dept-b's one indicator, then town-a's five (in catalogue order).
     assert [(r[0], r[3]) for r in rows] == [
         ("dept-b", "ws-05"),
@@ -217,7 +242,11 @@ def test_the_xlsx_template_reads_back_as_a_sheet():
     content = write_template(rows, "xlsx")
     assert openpyxl.load_workbook(io.BytesIO(content))["reviews"]["B3"].value == "A镇"
     read = read_sheet("t.xlsx", content)
-    assert (read[1].unit, read[1].given, read[1].comment) == ("town-a", {"value": "0.95"}, "checked")
+    assert (read[1].unit, read[1].given, read[1].comment) == (
+        "town-a",
+        {"value": "0.95"},
+        "checked",
+    )
     assert [r.row for r in read if r.given] == [3]
 
 
@@ -225,14 +254,38 @@ def test_the_xlsx_template_reads_back_as_a_sheet():
 
 
 def test_explanations_show_the_numbers_used():
-    late = Adjustment(late_key="ledger", days_late=3, lateness_e4=12000, claim_id=7, restored_e4=12000)
-    steps = indicator_steps(RATIO, 950_000, base_e4=38776, score_e4=38776, adjustment=late, rules=RULES)
+    late = Adjustment(
+        late_key="ledger", days_late=3, lateness_e4=12000, claim_id=7, restored_e4=12000
+    )
+    steps = indicator_steps(
+        RATIO, 950_000, base_e4=38776, score_e4=38776, adjustment=late, rules=RULES
+    )
     assert [s.rule for s in steps] == ["ratio", "lateness", "tolerance"]
     assert steps[0].formula == "min(0.95 / 0.98, 1) x 4 = 3.8776"
-    assert steps[1].formula.endswith("max(3.8776 - 0.1 x 4 x 3, 0) = 2.6776") and steps[1].result == "2.6776"
+    assert (
+        steps[1].formula.endswith("max(3.8776 - 0.1 x 4 x 3, 0) = 2.6776")
+        and steps[1].result == "2.6776"
+    )
     assert steps[2].formula.endswith("2.6776 + 1.2 = 3.8776") and steps[2].inputs["claim_id"] == "7"
-    missing = indicator_steps(DEDUCTION, None, base_e4=20000, score_e4=0, adjustment=Adjustment(missing=("ledger",)), rules=RULES)
+    missing = indicator_steps(
+        DEDUCTION,
+        None,
+        base_e4=20000,
+        score_e4=0,
+        adjustment=Adjustment(missing=("ledger",)),
+        rules=RULES,
+    )
     assert missing[0].formula == "unreviewed: max(2 - 1 x 0, 0) = 2"
     assert missing[1].formula == "no submission of ledger when review started -> 0"
-    ranking = ranking_step(group="g", group_size=10, rank=3, composite_e4=912345, tier="优秀", vetoed=False, rules=RULES)
-    assert "优秀 ranks <= 3 (0.3 x 10 rounded up)" in ranking.formula and ranking.formula.endswith("-> 优秀")
+    ranking = ranking_step(
+        group="g",
+        group_size=10,
+        rank=3,
+        composite_e4=912345,
+        tier="优秀",
+        vetoed=False,
+        rules=RULES,
+    )
+    assert "优秀 ranks <= 3 (0.3 x 10 rounded up)" in ranking.formula and ranking.formula.endswith(
+        "-> 优秀"
+    )

@@ -274,7 +274,12 @@ def test_an_assessor_reads_a_key_only_where_it_serves_its_department_for_that_un
     catalogue.asks_by_kind.append(
         ipb.KindAsks(
             kind="department",
-            asks=[ipb.Ask(evidence_key="plan", serves=[ipb.IndicatorRef(special_assessment_code="eco", indicator_code="e-1")])],
+            asks=[
+                ipb.Ask(
+                    evidence_key="plan",
+                    serves=[ipb.IndicatorRef(special_assessment_code="eco", indicator_code="e-1")],
+                )
+            ],
         )
     )
     index = AskIndex.from_catalogue(catalogue)

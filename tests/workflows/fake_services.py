@@ -19,13 +19,13 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from oneassess.client.channels import CHANNEL_OPTIONS
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as ind_grpc
 from oneassess.scoring.v1 import scoring_service_pb2 as sco
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as sco_grpc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as sub_grpc
-from services.common.clients import CHANNEL_OPTIONS
 
 
 def stamp(moment: datetime) -> Timestamp:

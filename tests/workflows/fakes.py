@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from temporalio import activity
 from temporalio.client import Client
 
+from oneassess.contract import SIGNAL_SCORED, unit_workflow_id
 from workflows.model import (
     AssessorDigestInput,
     CloseCollectionInput,
@@ -32,7 +33,6 @@ from workflows.model import (
     UnitRef,
     UnitResult,
 )
-from workflows.shared import SIGNAL_SCORED, unit_workflow_id
 from workflows.timeline import iso
 
 DAY = timedelta(days=1)

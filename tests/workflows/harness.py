@@ -12,8 +12,8 @@ from pathlib import Path
 from temporalio.client import Client
 from typer.testing import CliRunner
 
-from services.common.clients import ServiceClients
-from services.common.config import Settings
+from oneassess.client.channels import ServiceClients
+from oneassess.config import Settings
 from tests.conftest import TEST_SECRET, make_settings, token_for
 from tests.workflows.fake_services import FakeServices, serve
 from workflows.config import NotifySettings
@@ -29,7 +29,7 @@ class Harness:
     env: dict[str, str]
 
     async def cli(self, *args: str):
-        from oneassess.cli.main import _take_as_option, app
+        from cli.main import _take_as_option, app
 
         argv = _take_as_option(list(args))
         return await asyncio.to_thread(CliRunner().invoke, app, argv, env=self.env)
@@ -87,8 +87,8 @@ async def export_summary(client: Client, cycle_code: str, wait_seconds: float = 
     """The history export's result once the cycle has closed (its workflow starts then)."""
     from temporalio.service import RPCError, RPCStatusCode
 
+    from oneassess.contract import export_workflow_id
     from workflows.export import HistoryExportWorkflow
-    from workflows.shared import export_workflow_id
 
     handle = client.get_workflow_handle_for(
         HistoryExportWorkflow.run, export_workflow_id(cycle_code)

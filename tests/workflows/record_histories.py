@@ -17,13 +17,9 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from oneassess.cli.audit import from_temporal
-from oneassess.localstack.temporal import SEARCH_ATTRIBUTES, test_server_binary
-from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
-from workflows.cycle import CycleWorkflow
-from workflows.export import HistoryExportWorkflow
-from workflows.model import CycleInput, ExportInput, ExtensionDecision, UnitRef
-from workflows.shared import (
+from cli.audit import from_temporal
+from localstack.temporal import SEARCH_ATTRIBUTES, test_server_binary
+from oneassess.contract import (
     SIGNAL_EVIDENCE_SUBMITTED,
     SIGNAL_EXTENSION_REQUESTED,
     EvidenceSubmitted,
@@ -32,6 +28,10 @@ from workflows.shared import (
     export_workflow_id,
     unit_workflow_id,
 )
+from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
+from workflows.cycle import CycleWorkflow
+from workflows.export import HistoryExportWorkflow
+from workflows.model import CycleInput, ExportInput, ExtensionDecision, UnitRef
 from workflows.timeline import iso, parse
 from workflows.unit import UnitWorkflow
 

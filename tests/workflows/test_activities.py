@@ -11,7 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from services.common.clients import ServiceClients
+from oneassess.client.channels import ServiceClients
 from tests.conftest import token_for
 from tests.workflows.fake_services import FakeServices, city, serve
 from workflows.activities import CycleActivities

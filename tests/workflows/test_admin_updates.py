@@ -13,6 +13,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from oneassess.contract import (
+    SIGNAL_EXTENSION_REQUESTED,
+    ExtensionRequested,
+    cycle_workflow_id,
+    unit_workflow_id,
+)
 from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
@@ -23,12 +29,6 @@ from workflows.model import (
     ExtendUnitRequest,
     ExtensionDecision,
     UnitRef,
-)
-from workflows.shared import (
-    SIGNAL_EXTENSION_REQUESTED,
-    ExtensionRequested,
-    cycle_workflow_id,
-    unit_workflow_id,
 )
 from workflows.timeline import iso, parse
 from workflows.unit import UnitWorkflow
@@ -92,7 +92,11 @@ async def _update_events(handle) -> int:
         ("extend_unit", ExtendUnitRequest("nowhere-town", 5), "'nowhere-town' is not a unit"),
         ("extend_unit", ExtendUnitRequest("finance", 0), "days: must be 1 to 60, got 0"),
         # Review lasts 12 days after the lock: 12 more days would keep asks open past review_due.
-        ("extend_unit", ExtendUnitRequest("finance", 12), "days: 12 more days would keep finance's asks open"),
+        (
+            "extend_unit",
+            ExtendUnitRequest("finance", 12),
+            "days: 12 more days would keep finance's asks open",
+        ),
         (
             "decide_extension",
             ExtensionDecision(unit_code="finance"),
@@ -240,7 +244,13 @@ async def test_two_decisions_on_one_request_refuse_the_second_and_the_cycle_goes
 
     env, handle, rec, _calendar = running_cycle
     request = ExtensionRequested(
-        "ext-2x", handle.id.split("/")[1], "finance", 3, "audit", "unit:finance", iso(await env.get_current_time())
+        "ext-2x",
+        handle.id.split("/")[1],
+        "finance",
+        3,
+        "audit",
+        "unit:finance",
+        iso(await env.get_current_time()),
     )
     await handle.signal(SIGNAL_EXTENSION_REQUESTED, request)
     decision = ExtensionDecision(unit_code="finance", approve=True, decided_by="admin:li")
@@ -259,10 +269,12 @@ async def test_two_decisions_on_one_request_refuse_the_second_and_the_cycle_goes
 
 
 async def test_after_an_early_close_the_rest_of_the_calendar_can_still_move(running_cycle):
-    env, handle, _rec, calendar = running_cycle
+    _env, handle, _rec, calendar = running_cycle
     await handle.execute_update(CycleWorkflow.close_collection_early, CloseCollectionEarly("admin"))
     later = iso(parse(calendar.review_due) + 2 * DAY)
-    changed = await handle.execute_update(CycleWorkflow.change_calendar, CalendarChange(review_due=later))
+    changed = await handle.execute_update(
+        CycleWorkflow.change_calendar, CalendarChange(review_due=later)
+    )
     assert parse(changed.review_due) == parse(later)
     assert changed.evidence_due == changed.collection_closes  # closed before the deadline came
 
@@ -276,7 +288,10 @@ async def test_many_requests_within_one_phase_continue_the_cycle_as_new(workflow
     rec = Recorder(plan(code, calendar, UNITS, {"township": ASKS, "department": ASKS}), env.client)
     queue = f"q-{code}"
     async with Worker(
-        env.client, task_queue=queue, workflows=[CycleWorkflow, UnitWorkflow, HistoryExportWorkflow], activities=rec.activities()
+        env.client,
+        task_queue=queue,
+        workflows=[CycleWorkflow, UnitWorkflow, HistoryExportWorkflow],
+        activities=rec.activities(),
     ):
         handle = await env.client.start_workflow(
             CycleWorkflow.run,
@@ -289,13 +304,24 @@ async def test_many_requests_within_one_phase_continue_the_cycle_as_new(workflow
             for n in range(30):
                 await handle.signal(
                     SIGNAL_EXTENSION_REQUESTED,
-                    ExtensionRequested(f"ext-{n}", code, "finance", 1, "paperwork", "unit:finance", iso(await env.get_current_time())),
+                    ExtensionRequested(
+                        f"ext-{n}",
+                        code,
+                        "finance",
+                        1,
+                        "paperwork",
+                        "unit:finance",
+                        iso(await env.get_current_time()),
+                    ),
                 )
             status = await handle.query(CycleWorkflow.status)
             assert status.phase == "collecting"
             assert status.run > 1, "the cycle continued as new while collection waited"
             assert status.extensions_pending == 30 and status.pending_extension_units == ["finance"]
         finally:
-            for workflow_id in [cycle_workflow_id(code), *(unit_workflow_id(code, u.code) for u in UNITS)]:
+            for workflow_id in [
+                cycle_workflow_id(code),
+                *(unit_workflow_id(code, u.code) for u in UNITS),
+            ]:
                 with contextlib.suppress(RPCError):
                     await env.client.get_workflow_handle(workflow_id).terminate("test over")

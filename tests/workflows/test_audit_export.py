@@ -13,13 +13,13 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 
-from tests.workflows.fake_services import city
-from tests.workflows.harness import export_summary, fake_stack
-from workflows.shared import (
+from oneassess.contract import (
     SIGNAL_EVIDENCE_SUBMITTED,
     EvidenceSubmitted,
     unit_workflow_id,
 )
+from tests.workflows.fake_services import city
+from tests.workflows.harness import export_summary, fake_stack
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
 

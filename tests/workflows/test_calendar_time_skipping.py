@@ -8,6 +8,14 @@ import uuid
 import pytest
 from temporalio.worker import Worker
 
+from oneassess.contract import (
+    SIGNAL_EVIDENCE_SUBMITTED,
+    SIGNAL_EXTENSION_REQUESTED,
+    EvidenceSubmitted,
+    ExtensionRequested,
+    cycle_workflow_id,
+    unit_workflow_id,
+)
 from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
@@ -17,14 +25,6 @@ from workflows.model import (
     ExtensionDecision,
     UnitRef,
     UnitStatus,
-)
-from workflows.shared import (
-    SIGNAL_EVIDENCE_SUBMITTED,
-    SIGNAL_EXTENSION_REQUESTED,
-    EvidenceSubmitted,
-    ExtensionRequested,
-    cycle_workflow_id,
-    unit_workflow_id,
 )
 from workflows.timeline import iso, parse
 from workflows.unit import UnitWorkflow

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 
+from oneassess.contract import cycle_workflow_id, export_workflow_id
 from tests.conftest import start_dev_server
 from tests.workflows.fake_services import city
 from tests.workflows.harness import fake_stack
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.model import CycleInput
-from workflows.shared import cycle_workflow_id, export_workflow_id
 
 LIMIT = 10
 

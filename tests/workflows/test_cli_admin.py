@@ -13,10 +13,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 from tests.workflows.fake_services import city
 from tests.workflows.harness import fake_stack
 from workflows.cycle import CycleWorkflow
-from workflows.shared import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from oneassess.localstack.ports import free_port
+from localstack.ports import free_port
 from workflows.config import NotifySettings
 from workflows.notify import (
     SIGNATURE_HEADER,

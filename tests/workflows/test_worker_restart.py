@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from oneassess.localstack.ports import free_port
+from localstack.ports import free_port
 from tests.conftest import REPO
 from tests.workflows.fake_services import city
 from tests.workflows.harness import export_summary, fake_stack

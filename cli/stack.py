@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from oneassess.cli.common import JSON_OPTION, console, fail, print_json, run, settings
-from oneassess.localstack import stack
-from services.common.auth import Role, issue_token, token_secret
+from cli.common import JSON_OPTION, console, fail, print_json, run, settings
+from localstack import stack
+from oneassess.client.tokens import Role, issue_token, token_secret
 from services.common.errors import DomainError
 
 
@@ -56,7 +56,9 @@ def status(json_output: bool = JSON_OPTION) -> None:
     table = Table("process", "state", "pid", "endpoint", "log")
     for row in rows:
         style = "green" if row["state"] == "running" else "dim"
-        table.add_row(row["name"], f"[{style}]{row['state']}[/]", row["pid"], row["endpoint"], row["log"])
+        table.add_row(
+            row["name"], f"[{style}]{row['state']}[/]", row["pid"], row["endpoint"], row["log"]
+        )
     console.print(table)
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from oneassess import report as report_page
-from oneassess import results
-from oneassess.cli.common import clients, console, run
+from cli.common import clients, console, run
+from oneassess.client import report as report_page
+from oneassess.client import results
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 def report(
     cycle_code: str = typer.Argument(..., help="cycle code"),
     out: Path = typer.Option(..., "--out", help="the HTML file to write"),
-    json_out: Path = typer.Option(None, "--json-out", help="also write the results document (results.json)"),
+    json_out: Path = typer.Option(
+        None, "--json-out", help="also write the results document (results.json)"
+    ),
 ) -> None:
     """Write the results report: ranking per peer group with tiers, asks before/after folding,
     submissions against the deadline, reminders sent, and the tables behind the charts.

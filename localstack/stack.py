@@ -18,11 +18,11 @@ import grpc
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from oneassess.localstack.ports import port_in_use
-from oneassess.localstack.postgres import EmbeddedPostgres
-from oneassess.localstack.temporal import dev_server_command, set_retention
-from services.common.clients import channel
-from services.common.config import Settings
+from localstack.ports import port_in_use
+from localstack.postgres import EmbeddedPostgres
+from localstack.temporal import dev_server_command, set_retention
+from oneassess.client.channels import channel
+from oneassess.config import Settings
 
 SERVICES = ("indicators", "submissions", "scoring")
 START_TIMEOUT_SECONDS = 90
@@ -102,7 +102,9 @@ def processes(settings: Settings) -> list[Process]:
             )
         )
     for name in SERVICES:
-        procs.append(Process(name, [sys.executable, "-m", f"services.{name}"], settings.port_of(name)))
+        procs.append(
+            Process(name, [sys.executable, "-m", f"services.{name}"], settings.port_of(name))
+        )
     procs.append(Process("worker", [sys.executable, "-m", "workflows.worker"], None))
     return procs
 
@@ -125,7 +127,9 @@ def _spawn(paths: Paths, proc: Process, env: dict[str, str]) -> subprocess.Popen
     paths.logs.mkdir(parents=True, exist_ok=True)
     paths.run.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(proc.name), "ab")
-    log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(proc.command)}\n".encode())
+    log.write(
+        f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(proc.command)}\n".encode()
+    )
     log.flush()
     try:
         child = subprocess.Popen(
@@ -148,7 +152,9 @@ def _spawn(paths: Paths, proc: Process, env: dict[str, str]) -> subprocess.Popen
 async def _serving(settings: Settings, port: int) -> bool:
     try:
         async with channel(f"127.0.0.1:{port}", None, tls_root=settings.tls_root()) as ch:
-            reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=2)
+            reply = await health_pb2_grpc.HealthStub(ch).Check(
+                health_pb2.HealthCheckRequest(), timeout=2
+            )
             return reply.status == health_pb2.HealthCheckResponse.SERVING
     except grpc.RpcError:
         return False
@@ -159,7 +165,9 @@ async def _temporal_ready(settings: Settings) -> bool:
     from temporalio.client import Client
 
     try:
-        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        client = await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace
+        )
         await client.workflow_service.describe_namespace(
             DescribeNamespaceRequest(namespace=settings.temporal_namespace)
         )
@@ -168,7 +176,9 @@ async def _temporal_ready(settings: Settings) -> bool:
         return False
 
 
-async def _wait_ready(paths: Paths, settings: Settings, proc: Process, child: subprocess.Popen) -> None:
+async def _wait_ready(
+    paths: Paths, settings: Settings, proc: Process, child: subprocess.Popen
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if child.poll() is not None:
@@ -193,7 +203,9 @@ def endpoints(settings: Settings) -> dict[str, str]:
     out = {name: f"127.0.0.1:{settings.port_of(name)}" for name in SERVICES}
     out["temporal"] = settings.temporal_address
     if not settings.external_temporal:
-        out["web_ui"] = f"http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows"
+        out["web_ui"] = (
+            f"http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows"
+        )
     return out
 
 
@@ -201,7 +213,9 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
     paths = Paths(settings.home)
     running = [p.name for p in processes(settings) if _alive(paths.pid(p.name))]
     if running:
-        raise StackError(f"already running: {', '.join(running)} (oneassess status; oneassess down)")
+        raise StackError(
+            f"already running: {', '.join(running)} (oneassess status; oneassess down)"
+        )
     procs = processes(settings)
     for proc in procs:
         if proc.port is not None and port_in_use(proc.port):
@@ -229,7 +243,11 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
             child = _spawn(paths, proc, env)
             await _wait_ready(paths, settings, proc, child)
             if proc.name == "temporal":
-                set_retention(settings.temporal_address, settings.temporal_namespace, settings.temporal_retention)
+                set_retention(
+                    settings.temporal_address,
+                    settings.temporal_namespace,
+                    settings.temporal_retention,
+                )
             progress(f"{proc.name:<11} ready (pid {child.pid})")
     except BaseException:
         down(settings, progress=lambda *_: None)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from oneassess.localstack.ports import free_port
+from localstack.ports import free_port
 
 
 def _wheel():
@@ -117,12 +117,16 @@ class EmbeddedPostgres:
             utils.ensure_prefix_permissions(self.data_dir)
             utils.ensure_prefix_permissions(_commands.POSTGRES_BIN_PATH)
             readable = stat.S_IRGRP | stat.S_IROTH
-            utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+            utils.ensure_folder_permissions(
+                _commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH
+            )
             utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", readable)
             entry = pwd.getpwnam(user)
             os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"])
+            self._run(
+                "initdb", ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"]
+            )
 
     def _pg_ctl(self, args: list[str]) -> None:
         self._run("pg_ctl", args)

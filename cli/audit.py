@@ -15,11 +15,11 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from oneassess.cli.common import JSON_OPTION, clients, console, fail, print_json, run, settings
+from cli.common import JSON_OPTION, clients, console, fail, print_json, run, settings
+from oneassess.client.paging import all_pages
+from oneassess.contract import cycle_workflow_id, unit_workflow_id
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
-from services.common.paging import all_pages
 from workflows.history import Entry, describe
-from workflows.shared import cycle_workflow_id, unit_workflow_id
 
 audit_app = typer.Typer(
     help="Trace a cycle: workflow histories, their exports and hashes.", no_args_is_help=True
@@ -235,6 +235,6 @@ def exports(
 
 
 def _export_dict(export: sub.HistoryExport) -> dict:
-    from oneassess.cli.common import to_dict
+    from cli.common import to_dict
 
     return to_dict(export)

@@ -10,14 +10,14 @@ import sys
 
 import typer
 
-from oneassess.cli import audit as audit_commands
-from oneassess.cli import catalog as catalog_commands
-from oneassess.cli import common, cycle_admin
-from oneassess.cli import demo as demo_commands
-from oneassess.cli import evidence as evidence_commands
-from oneassess.cli import report as report_commands
-from oneassess.cli import scores as score_commands
-from oneassess.cli import stack as stack_commands
+from cli import audit as audit_commands
+from cli import catalog as catalog_commands
+from cli import common, cycle_admin
+from cli import demo as demo_commands
+from cli import evidence as evidence_commands
+from cli import report as report_commands
+from cli import scores as score_commands
+from cli import stack as stack_commands
 
 app = typer.Typer(
     name="oneassess",

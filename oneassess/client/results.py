@@ -11,11 +11,11 @@ from typing import Any
 
 import grpc
 
+from oneassess.client.channels import ServiceClients
+from oneassess.client.paging import all_pages
 from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as sc_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
-from services.common.clients import ServiceClients
-from services.common.paging import all_pages
 
 
 def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
@@ -55,7 +55,9 @@ def burden_document(report: ind_pb.BurdenReport) -> dict[str, Any]:
 
 
 def add_collection_burden(
-    document: dict[str, Any], submissions: list[sub_pb.Submission], notifications: list[sub_pb.Notification]
+    document: dict[str, Any],
+    submissions: list[sub_pb.Submission],
+    notifications: list[sub_pb.Notification],
 ) -> None:
     """Per unit: asks submitted, uploads made, reminder digests received (the burden that remains)."""
     submitted = Counter(unit for unit, _ in {(s.unit_code, s.evidence_key) for s in submissions})
@@ -69,14 +71,22 @@ def add_collection_burden(
 
 async def burden(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     """The burden report, with each unit's submissions and reminders when the caller may see them."""
-    report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
+    report = (
+        await clients.indicators.GetBurdenReport(
+            ind_pb.GetBurdenReportRequest(cycle_code=cycle_code)
+        )
+    ).report
     document = burden_document(report)
     try:
         submissions = await all_pages(
-            clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
+            clients.submissions.ListSubmissions,
+            sub_pb.ListSubmissionsRequest(cycle_code=cycle_code),
+            "submissions",
         )
         notifications = await all_pages(
-            clients.submissions.ListNotifications, sub_pb.ListNotificationsRequest(cycle_code=cycle_code), "notifications"
+            clients.submissions.ListNotifications,
+            sub_pb.ListNotificationsRequest(cycle_code=cycle_code),
+            "notifications",
         )
     except grpc.aio.AioRpcError as err:
         if err.code() not in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAVAILABLE):
@@ -101,7 +111,10 @@ def scoreboard_document(scores: list[sc_pb.UnitScore]) -> list[dict[str, Any]]:
 
 
 def timeline_document(
-    submissions: list[sub_pb.Submission], deadline: datetime, total_asks: int, extended: dict[str, datetime]
+    submissions: list[sub_pb.Submission],
+    deadline: datetime,
+    total_asks: int,
+    extended: dict[str, datetime],
 ) -> dict[str, Any]:
     first: dict[tuple[str, str], datetime] = {}
     for s in submissions:
@@ -130,10 +143,18 @@ def _digest_points(notifications: list[sub_pb.Notification]) -> set[tuple[str, s
     }
 
 
-def reminders_document(notifications: list[sub_pb.Notification], units: list[str]) -> dict[str, Any]:
-    digests = {n.id: n for n in notifications if n.unit_code and n.kind in ("reminder", "overdue", "escalation")}
+def reminders_document(
+    notifications: list[sub_pb.Notification], units: list[str]
+) -> dict[str, Any]:
+    digests = {
+        n.id: n
+        for n in notifications
+        if n.unit_code and n.kind in ("reminder", "overdue", "escalation")
+    }
     reminders = Counter(unit for unit, _ in _digest_points(notifications))
-    escalations = Counter(n.unit_code for n in digests.values() if n.recipient_role in ("head", "office"))
+    escalations = Counter(
+        n.unit_code for n in digests.values() if n.recipient_role in ("head", "office")
+    )
     by_channel = Counter(n.channel for n in digests.values())
     outcomes = Counter(n.outcome for n in digests.values())
     return {
@@ -143,7 +164,11 @@ def reminders_document(notifications: list[sub_pb.Notification], units: list[str
         "by_channel": dict(sorted(by_channel.items())),
         "outcomes": dict(sorted(outcomes.items())),
         "by_unit": [
-            {"unit": unit, "reminders": reminders.get(unit, 0), "escalations": escalations.get(unit, 0)}
+            {
+                "unit": unit,
+                "reminders": reminders.get(unit, 0),
+                "escalations": escalations.get(unit, 0),
+            }
             for unit in units
             if reminders.get(unit, 0)
         ],
@@ -153,17 +178,27 @@ def reminders_document(notifications: list[sub_pb.Notification], units: list[str
 
 async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
     cycle = (await clients.indicators.GetCycle(ind_pb.GetCycleRequest(cycle_code=cycle_code))).cycle
-    report = (await clients.indicators.GetBurdenReport(ind_pb.GetBurdenReportRequest(cycle_code=cycle_code))).report
-    scores = await all_pages(clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores")
+    report = (
+        await clients.indicators.GetBurdenReport(
+            ind_pb.GetBurdenReportRequest(cycle_code=cycle_code)
+        )
+    ).report
+    scores = await all_pages(
+        clients.scoring.ListScores, sc_pb.ListScoresRequest(cycle_code=cycle_code), "scores"
+    )
     submissions = await all_pages(
-        clients.submissions.ListSubmissions, sub_pb.ListSubmissionsRequest(cycle_code=cycle_code), "submissions"
+        clients.submissions.ListSubmissions,
+        sub_pb.ListSubmissionsRequest(cycle_code=cycle_code),
+        "submissions",
     )
     notifications = await all_pages(
         clients.submissions.ListNotifications,
         sub_pb.ListNotificationsRequest(cycle_code=cycle_code),
         "notifications",
     )
-    ask_times = await clients.submissions.ListAskTimes(sub_pb.ListAskTimesRequest(cycle_code=cycle_code))
+    ask_times = await clients.submissions.ListAskTimes(
+        sub_pb.ListAskTimesRequest(cycle_code=cycle_code)
+    )
     extended = {e.unit_code: e.deadline.ToDatetime(tzinfo=UTC) for e in ask_times.extended}
     units = [u.unit_code for u in report.units]
     burden_doc = burden_document(report)
@@ -179,9 +214,11 @@ async def collect(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
         "submissions_timeline": timeline_document(
             submissions,
             # The deadline in force (a compressed calendar moves it), else the plan's.
-            (ask_times.cycle_deadline if ask_times.HasField("cycle_deadline") else cycle.calendar.evidence_due).ToDatetime(
-                tzinfo=UTC
-            ),
+            (
+                ask_times.cycle_deadline
+                if ask_times.HasField("cycle_deadline")
+                else cycle.calendar.evidence_due
+            ).ToDatetime(tzinfo=UTC),
             sum(u.asks_after for u in report.units),
             extended,
         ),

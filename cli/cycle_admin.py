@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from oneassess.cli.common import (
+from cli.common import (
     JSON_OPTION,
     acting,
     clients,
@@ -25,6 +25,7 @@ from oneassess.cli.common import (
     run,
     settings,
 )
+from oneassess.contract import cycle_workflow_id
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from workflows import control
 from workflows.model import (
@@ -36,7 +37,6 @@ from workflows.model import (
     ExtensionDecision,
     ExtensionRecord,
 )
-from workflows.shared import cycle_workflow_id
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +46,9 @@ def register(app: typer.Typer) -> None:
     cycle.command("calendar")(calendar)
     cycle.command("close-collection")(close_collection)
     cycle.command("wait")(wait)
-    extension = command_group(app, "extension", "Extension requests: decide them, or grant one directly.")
+    extension = command_group(
+        app, "extension", "Extension requests: decide them, or grant one directly."
+    )
     extension.command("decide")(decide)
     extension.command("grant")(grant)
 
@@ -223,8 +225,12 @@ def calendar(
 
 def wait(
     cycle_code: str = typer.Argument(..., help="cycle code"),
-    phase: str = typer.Option(..., "--phase", help="collecting, reviewing, scoring, published, final or closed"),
-    timeout_minutes: float = typer.Option(60.0, "--timeout-minutes", help="give up after this long"),
+    phase: str = typer.Option(
+        ..., "--phase", help="collecting, reviewing, scoring, published, final or closed"
+    ),
+    timeout_minutes: float = typer.Option(
+        60.0, "--timeout-minutes", help="give up after this long"
+    ),
 ) -> None:
     """Wait until a cycle reaches a phase (or a later one): for scripts and walkthroughs.
 
@@ -238,7 +244,9 @@ def wait(
     async def go():
         client = await _client()
         try:
-            return await control.wait_for_phase(client, cycle_code, phase, within_seconds=timeout_minutes * 60)
+            return await control.wait_for_phase(
+                client, cycle_code, phase, within_seconds=timeout_minutes * 60
+            )
         except RPCError as err:
             _explain(err, cycle_code)
         except TimeoutError as err:
@@ -281,7 +289,9 @@ def decide(
         # just-filed one a few seconds to arrive before the workflow's validator is asked.
         client = await _client()
         try:
-            await control.wait_for_pending_extension(client, cycle_code, unit_code=unit, within_seconds=5)
+            await control.wait_for_pending_extension(
+                client, cycle_code, unit_code=unit, within_seconds=5
+            )
         except TimeoutError:
             pass  # let the validator say what is wrong
         return await _update(cycle_code, "decide_extension", decision, ExtensionRecord)

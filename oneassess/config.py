@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class Settings(BaseSettings):
@@ -72,7 +72,9 @@ class Settings(BaseSettings):
             raise ValueError("TLS needs both ONEASSESS_TLS_CERT and ONEASSESS_TLS_KEY")
         import grpc
 
-        return grpc.ssl_server_credentials([(self.tls_key.read_bytes(), self.tls_cert.read_bytes())])
+        return grpc.ssl_server_credentials(
+            [(self.tls_key.read_bytes(), self.tls_cert.read_bytes())]
+        )
 
     @property
     def blobs(self) -> Path:

@@ -32,7 +32,10 @@ def _chart_data(results: dict[str, Any]) -> dict[str, Any]:
         by_group[row["group"]].append(row)
     return {
         "tiers": tiers,
-        "ranking": {g: sorted(rows, key=lambda r: (r["rank"], r["unit"])) for g, rows in sorted(by_group.items())},
+        "ranking": {
+            g: sorted(rows, key=lambda r: (r["rank"], r["unit"]))
+            for g, rows in sorted(by_group.items())
+        },
         "burden": [
             {"unit": u["unit"], "before": u["asks_before"], "after": u["asks_after"]}
             for u in results.get("burden", {}).get("units", [])
@@ -64,7 +67,7 @@ def render(results: dict[str, Any]) -> str:
   <h1>Results of cycle <code>{_esc(cycle)}</code></h1>
   <p class="sub">{_esc(results.get("cycle_name", ""))} — generated {_esc(results.get("generated_at", ""))}</p>
 </header>
-{''.join(sections)}
+{"".join(sections)}
 <script id="report-data" type="application/json">{payload}</script>
 <script>{_SCRIPT}</script>
 </body>
@@ -78,7 +81,10 @@ def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
         f'<span><b style="color:{TIER_COLOURS[min(i, len(TIER_COLOURS) - 1) if i < len(tiers) - 1 else -1]}">■</b> {_esc(name)}</span>'
         for i, name in enumerate(tiers)
     )
-    parts = ['<section id="ranking"><h2>Ranking per peer group, with tiers</h2>', f'<p class="legend">{legend}</p>']
+    parts = [
+        '<section id="ranking"><h2>Ranking per peer group, with tiers</h2>',
+        f'<p class="legend">{legend}</p>',
+    ]
     for group, rows in data["ranking"].items():
         parts.append(f"<h3>{_esc(group)}</h3>")
         parts.append(f'<div class="chart" data-chart="ranking" data-group="{_esc(group)}"></div>')
@@ -101,11 +107,14 @@ def _burden_section(results: dict[str, Any]) -> str:
         for kind, v in sorted(kinds.items())
     ]
     unit_rows = [
-        [u["unit"], u.get("kind", ""), u["asks_before"], u["asks_after"]] for u in burden.get("units", [])
+        [u["unit"], u.get("kind", ""), u["asks_before"], u["asks_after"]]
+        for u in burden.get("units", [])
     ]
     return (
         '<section id="burden"><h2>Asks before and after folding</h2>'
-        + _table(["unit kind", "units", "asks before", "asks after", "reduction"], rows, "burden-kinds")
+        + _table(
+            ["unit kind", "units", "asks before", "asks after", "reduction"], rows, "burden-kinds"
+        )
         + '<div class="chart" data-chart="burden"></div>'
         + _table(["unit", "kind", "asks before", "asks after"], unit_rows, "burden-units")
         + "</section>"
@@ -113,7 +122,9 @@ def _burden_section(results: dict[str, Any]) -> str:
 
 
 def _reduction(v: dict[str, Any]) -> float:
-    return (v["asks_before"] - v["asks_after"]) * 100.0 / v["asks_before"] if v["asks_before"] else 0.0
+    return (
+        (v["asks_before"] - v["asks_after"]) * 100.0 / v["asks_before"] if v["asks_before"] else 0.0
+    )
 
 
 def _submissions_section(results: dict[str, Any]) -> str:
@@ -122,9 +133,9 @@ def _submissions_section(results: dict[str, Any]) -> str:
     rows = [[p["at"], p["count"]] for p in points]
     return (
         '<section id="submissions"><h2>Submissions over time against the deadline</h2>'
-        f'<p>Deadline: <b>{_esc(timeline.get("deadline", ""))}</b>; '
-        f'on time {timeline.get("on_time", 0)}, late {timeline.get("late", 0)}, '
-        f'missing {timeline.get("missing", 0)}.</p>'
+        f"<p>Deadline: <b>{_esc(timeline.get('deadline', ''))}</b>; "
+        f"on time {timeline.get('on_time', 0)}, late {timeline.get('late', 0)}, "
+        f"missing {timeline.get('missing', 0)}.</p>"
         '<div class="chart" data-chart="submissions"></div>'
         + _table(["time", "asks submitted so far"], rows, "submissions")
         + "</section>"
@@ -133,11 +144,13 @@ def _submissions_section(results: dict[str, Any]) -> str:
 
 def _reminders_section(results: dict[str, Any]) -> str:
     reminders = results.get("reminders", {})
-    rows = [[r["unit"], r["reminders"], r.get("escalations", 0)] for r in reminders.get("by_unit", [])]
+    rows = [
+        [r["unit"], r["reminders"], r.get("escalations", 0)] for r in reminders.get("by_unit", [])
+    ]
     return (
         '<section id="reminders"><h2>Reminders sent</h2>'
-        f'<p>{reminders.get("total", 0)} reminder digests to {len(rows)} units; '
-        f'{reminders.get("escalations", 0)} escalations.</p>'
+        f"<p>{reminders.get('total', 0)} reminder digests to {len(rows)} units; "
+        f"{reminders.get('escalations', 0)} escalations.</p>"
         '<div class="chart" data-chart="reminders"></div>'
         + _table(["unit", "reminder digests", "escalations"], rows, "reminders")
         + "</section>"

@@ -72,7 +72,8 @@ def make_script(units: list[tuple[str, str, str]], seed: int = 2026) -> DemoScri
     for i, code in enumerate(others[4:]):
         roles[code] = EARLY if i % 3 == 0 else STEADY
     plans = [
-        UnitPlan(code, group, roles[code], twin_of=tie_a if code == tie_b else "") for code, _, group in units
+        UnitPlan(code, group, roles[code], twin_of=tie_a if code == tie_b else "")
+        for code, _, group in units
     ]
     veto_candidates = [p.unit for p in plans if p.behaviour == STEADY]
     return DemoScript(
@@ -83,13 +84,17 @@ def make_script(units: list[tuple[str, str, str]], seed: int = 2026) -> DemoScri
     )
 
 
-def review_for(method: str, unit: str, indicator: str, *, items: int | None, grades: list[str], seed: int) -> ReviewValue:
+def review_for(
+    method: str, unit: str, indicator: str, *, items: int | None, grades: list[str], seed: int
+) -> ReviewValue:
     """A plausible review, stable for (unit, indicator, seed): most units do well, some less so."""
     rng = random.Random(f"{seed}/{unit}/{indicator}")
     if method == "ratio":
         return ReviewValue(value=round(rng.uniform(0.82, 1.0), 3))
     if method == "grade":
-        return ReviewValue(grade=rng.choices(grades[:3] or grades, weights=[5, 3, 1][: len(grades[:3])])[0])
+        return ReviewValue(
+            grade=rng.choices(grades[:3] or grades, weights=[5, 3, 1][: len(grades[:3])])[0]
+        )
     if method == "checklist":
         n = items or 1
         return ReviewValue(items_met=max(n - rng.choice([0, 0, 1, 1, 2]), 0))

@@ -21,10 +21,11 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from rich.console import Console
 
-from services.common.auth import issue_token, parse_as, token_secret
-from services.common.clients import ServiceClients
-from services.common.config import Settings, load
-from services.common.errors import DomainError, describe_rpc_error
+from oneassess.client.channels import ServiceClients
+from oneassess.client.errors import describe_rpc_error
+from oneassess.client.tokens import issue_token, parse_as, token_secret
+from oneassess.config import Settings, load
+from services.common.errors import DomainError
 
 T = TypeVar("T")
 
@@ -67,7 +68,9 @@ def _token(cfg: Settings) -> str:
             "TOKEN_REQUIRED",
         )
     role, unit, department = parse_as(acting.value)
-    return issue_token(token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}")
+    return issue_token(
+        token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}"
+    )
 
 
 @asynccontextmanager
@@ -85,7 +88,9 @@ def request_id() -> str:
 
 
 def to_dict(message: Message) -> dict[str, Any]:
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
 
 
 def print_json(value: Any) -> None:
@@ -127,4 +132,3 @@ def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
     sub = typer.Typer(help=help_text, no_args_is_help=True)
     app.add_typer(sub, name=name)
     return sub
-

@@ -13,18 +13,24 @@ import yaml
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.table import Table
 
-from oneassess.cli import common
-from oneassess.cli.catalog import cycle_app
-from oneassess.cli.common import JSON_OPTION, console, fail, print_json, request_id, run
+from cli import common
+from cli.catalog import cycle_app
+from cli.common import JSON_OPTION, console, fail, print_json, request_id, run
+from oneassess.client.paging import all_pages, pages
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
-from services.common.paging import all_pages, pages
 
-reviews_app = typer.Typer(help="Reviews: record one, import a sheet, write the sheet, history.", no_args_is_help=True)
+reviews_app = typer.Typer(
+    help="Reviews: record one, import a sheet, write the sheet, history.", no_args_is_help=True
+)
 claims_app = typer.Typer(help="Tolerance claims (容错): file, decide, list.", no_args_is_help=True)
-appeals_app = typer.Typer(help="Appeals (申诉) against published scores: file, decide, list.", no_args_is_help=True)
+appeals_app = typer.Typer(
+    help="Appeals (申诉) against published scores: file, decide, list.", no_args_is_help=True
+)
 
 CYCLE_ARG = typer.Argument(..., help="Cycle code, e.g. haizhou-2026.")
-RUN_OPTION = typer.Option(0, "--run", help="Run number (default: the latest; units see the latest published).")
+RUN_OPTION = typer.Option(
+    0, "--run", help="Run number (default: the latest; units see the latest published)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -44,15 +50,29 @@ def register(app: typer.Typer) -> None:
 def _indicator(text: str) -> pb.IndicatorRef:
     sa, slash, code = text.partition("/")
     if not slash or not sa or not code:
-        fail(f"--indicator {text!r}: write it as SPECIAL_ASSESSMENT/INDICATOR, e.g. work-safety/ws-02")
+        fail(
+            f"--indicator {text!r}: write it as SPECIAL_ASSESSMENT/INDICATOR, e.g. work-safety/ws-02"
+        )
     return pb.IndicatorRef(special_assessment_code=sa, indicator_code=code)
 
 
 def _review_input(
-    value: float | None, grade: str | None, items_met: int | None, occurrences: float | None, claimed: float | None, failed: bool | None
+    value: float | None,
+    grade: str | None,
+    items_met: int | None,
+    occurrences: float | None,
+    claimed: float | None,
+    failed: bool | None,
 ) -> pb.ReviewInput:
     message = pb.ReviewInput()
-    for name, given in (("value", value), ("grade", grade), ("items_met", items_met), ("occurrences", occurrences), ("claimed", claimed), ("failed", failed)):
+    for name, given in (
+        ("value", value),
+        ("grade", grade),
+        ("items_met", items_met),
+        ("occurrences", occurrences),
+        ("claimed", claimed),
+        ("failed", failed),
+    ):
         if given is not None:
             setattr(message, name, given)
     return message
@@ -119,13 +139,19 @@ def reviews_record(
     if json_output:
         print_json(review)
     else:
-        console.print(f"{unit} {indicator}: revision {review.revision} ({_shown(review.input)})", highlight=False, soft_wrap=True)
+        console.print(
+            f"{unit} {indicator}: revision {review.revision} ({_shown(review.input)})",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @reviews_app.command("import")
 def reviews_import(
     cycle: str = CYCLE_ARG,
-    path: Path = typer.Argument(..., help="Review sheet (.csv or .xlsx), as `reviews template` writes it."),
+    path: Path = typer.Argument(
+        ..., help="Review sheet (.csv or .xlsx), as `reviews template` writes it."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Import a review sheet: one row per unit and indicator. Atomic: any bad row rejects the sheet, every bad row named.
@@ -139,20 +165,28 @@ def reviews_import(
 
     async def go() -> pb.ImportReviewsResponse:
         async with common.clients() as svc:
-            return await svc.scoring.ImportReviews(pb.ImportReviewsRequest(request_id=request_id(), cycle_code=cycle, file=sheet))
+            return await svc.scoring.ImportReviews(
+                pb.ImportReviewsRequest(request_id=request_id(), cycle_code=cycle, file=sheet)
+            )
 
     response = run(go)
     if json_output:
         print_json(response)
     else:
-        console.print(f"{path.name}: {response.recorded} recorded, {response.unchanged} unchanged, {response.blank} blank rows")
+        console.print(
+            f"{path.name}: {response.recorded} recorded, {response.unchanged} unchanged, {response.blank} blank rows"
+        )
 
 
 @reviews_app.command("template")
 def reviews_template(
     cycle: str = CYCLE_ARG,
-    special_assessment: str = typer.Option(..., "--special-assessment", "-s", help="Special assessment code."),
-    out: Path = typer.Option(None, "--out", "-o", help="File to write (.xlsx or .csv); default reviews-CYCLE-S.xlsx."),
+    special_assessment: str = typer.Option(
+        ..., "--special-assessment", "-s", help="Special assessment code."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="File to write (.xlsx or .csv); default reviews-CYCLE-S.xlsx."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
 ) -> None:
     """Write the review sheet of a special assessment, pre-filled with its units and indicators (and the latest reviews).
@@ -166,7 +200,9 @@ def reviews_template(
     async def go() -> pb.ExportReviewTemplateResponse:
         async with common.clients() as svc:
             return await svc.scoring.ExportReviewTemplate(
-                pb.ExportReviewTemplateRequest(cycle_code=cycle, special_assessment_code=special_assessment, format=fmt)
+                pb.ExportReviewTemplateRequest(
+                    cycle_code=cycle, special_assessment_code=special_assessment, format=fmt
+                )
             )
 
     response = run(go)
@@ -174,7 +210,9 @@ def reviews_template(
     if target.exists() and out is None and not force:
         fail(f"{target} exists (use --force to overwrite)")
     target.write_bytes(response.content)
-    console.print(f"wrote {target}: {response.rows} rows to review", highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {target}: {response.rows} rows to review", highlight=False, soft_wrap=True
+    )
 
 
 @reviews_app.command("history")
@@ -193,7 +231,18 @@ def reviews_history(
 
     async def go() -> list[pb.Review]:
         async with common.clients() as svc:
-            return await all_pages(svc.scoring.ListReviews, pb.ListReviewsRequest(cycle_code=cycle, unit_code=unit, special_assessment_code=ref.special_assessment_code, indicator_code=ref.indicator_code, all_revisions=not latest, page_size=5000), "reviews")
+            return await all_pages(
+                svc.scoring.ListReviews,
+                pb.ListReviewsRequest(
+                    cycle_code=cycle,
+                    unit_code=unit,
+                    special_assessment_code=ref.special_assessment_code,
+                    indicator_code=ref.indicator_code,
+                    all_revisions=not latest,
+                    page_size=5000,
+                ),
+                "reviews",
+            )
 
     reviews = run(go)
     if json_output:
@@ -219,11 +268,19 @@ def reviews_history(
 
 def _print_claim(claim: pb.Claim) -> None:
     pre = f", pre-filed for an act on {claim.act_date}" if claim.prefiling else ""
-    console.print(f"claim {claim.claim_id} by {claim.unit_code}: {claim.category} {claim.category_name}{pre}", highlight=False, soft_wrap=True)
+    console.print(
+        f"claim {claim.claim_id} by {claim.unit_code}: {claim.category} {claim.category_name}{pre}",
+        highlight=False,
+        soft_wrap=True,
+    )
     for i in claim.indicators:
         state = pb.DecisionState.Name(i.state).removeprefix("DECISION_STATE_").lower()
         by = f" by {i.decided_by}: {i.reason}" if i.decided_by else ""
-        console.print(f"  {i.indicator.special_assessment_code}/{i.indicator.indicator_code}: {state}{by}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  {i.indicator.special_assessment_code}/{i.indicator.indicator_code}: {state}{by}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @claims_app.command("file")
@@ -231,10 +288,18 @@ def claims_file(
     cycle: str = CYCLE_ARG,
     unit: str = typer.Option(..., "--unit", help="Your unit code."),
     category: str = typer.Option(..., "--category", help="Tolerance category code, e.g. T02."),
-    indicators: list[str] = typer.Option(..., "--indicator", help="SPECIAL_ASSESSMENT/INDICATOR; repeat for several."),
-    description: str = typer.Option(..., "--description", help="What happened and why it should be tolerated."),
-    prefiling: bool = typer.Option(False, "--prefiling", help="Pre-file (事前备案) before the act."),
-    act_date: str = typer.Option("", "--act-date", help="Date of the act, YYYY-MM-DD (required to pre-file)."),
+    indicators: list[str] = typer.Option(
+        ..., "--indicator", help="SPECIAL_ASSESSMENT/INDICATOR; repeat for several."
+    ),
+    description: str = typer.Option(
+        ..., "--description", help="What happened and why it should be tolerated."
+    ),
+    prefiling: bool = typer.Option(
+        False, "--prefiling", help="Pre-file (事前备案) before the act."
+    ),
+    act_date: str = typer.Option(
+        "", "--act-date", help="Date of the act, YYYY-MM-DD (required to pre-file)."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """File a tolerance claim on one or more of your indicators. Units only.
@@ -268,7 +333,9 @@ def claims_decide(
     claim_id: int = typer.Argument(..., help="Claim id."),
     approve: bool = typer.Option(..., "--approve/--reject", help="Approve or reject."),
     reason: str = typer.Option(..., "--reason", help="Reason for the decision."),
-    indicators: list[str] = typer.Option(None, "--indicator", help="Only these indicators (default: every pending one you own)."),
+    indicators: list[str] = typer.Option(
+        None, "--indicator", help="Only these indicators (default: every pending one you own)."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Approve or reject the claimed indicators your line department owns. Assessors only.
@@ -298,20 +365,33 @@ def claims_decide(
 def claims_list(
     cycle: str = CYCLE_ARG,
     unit: str = typer.Option("", "--unit", help="Only this unit."),
-    state: str = typer.Option("", "--state", help="Only claims with an indicator pending, approved or rejected."),
+    state: str = typer.Option(
+        "", "--state", help="Only claims with an indicator pending, approved or rejected."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """List tolerance claims (units: their own; assessors: those naming their indicators).
 
     Example: oneassess claims list haizhou-2026 --state pending
     """
-    states = {"": pb.DECISION_STATE_UNSPECIFIED, "pending": pb.DECISION_STATE_PENDING, "approved": pb.DECISION_STATE_APPROVED, "rejected": pb.DECISION_STATE_REJECTED}
+    states = {
+        "": pb.DECISION_STATE_UNSPECIFIED,
+        "pending": pb.DECISION_STATE_PENDING,
+        "approved": pb.DECISION_STATE_APPROVED,
+        "rejected": pb.DECISION_STATE_REJECTED,
+    }
     if state not in states:
         fail(f"--state {state!r}: use pending, approved or rejected")
 
     async def go() -> list[pb.Claim]:
         async with common.clients() as svc:
-            return await all_pages(svc.scoring.ListClaims, pb.ListClaimsRequest(cycle_code=cycle, unit_code=unit, state=states[state], page_size=1000), "claims")
+            return await all_pages(
+                svc.scoring.ListClaims,
+                pb.ListClaimsRequest(
+                    cycle_code=cycle, unit_code=unit, state=states[state], page_size=1000
+                ),
+                "claims",
+            )
 
     claims = run(go)
     if json_output:
@@ -343,7 +423,9 @@ def _print_appeal(a: pb.Appeal) -> None:
 def appeals_file(
     cycle: str = CYCLE_ARG,
     unit: str = typer.Option(..., "--unit", help="Your unit code."),
-    indicator: str = typer.Option(..., "--indicator", help="SPECIAL_ASSESSMENT/INDICATOR whose published score you appeal."),
+    indicator: str = typer.Option(
+        ..., "--indicator", help="SPECIAL_ASSESSMENT/INDICATOR whose published score you appeal."
+    ),
     reason: str = typer.Option(..., "--reason", help="Why the score is wrong."),
     json_output: bool = JSON_OPTION,
 ) -> None:
@@ -356,7 +438,13 @@ def appeals_file(
     async def go() -> pb.FileAppealResponse:
         async with common.clients() as svc:
             return await svc.scoring.FileAppeal(
-                pb.FileAppealRequest(request_id=request_id(), cycle_code=cycle, unit_code=unit, indicator=ref, reason=reason)
+                pb.FileAppealRequest(
+                    request_id=request_id(),
+                    cycle_code=cycle,
+                    unit_code=unit,
+                    indicator=ref,
+                    reason=reason,
+                )
             )
 
     appeal = run(go).appeal
@@ -367,7 +455,11 @@ def appeals_file(
 def appeals_decide(
     cycle: str = CYCLE_ARG,
     appeal_id: int = typer.Argument(..., help="Appeal id."),
-    adjust: bool = typer.Option(..., "--adjust/--uphold", help="Adjust the review (give the corrected input) or uphold the score."),
+    adjust: bool = typer.Option(
+        ...,
+        "--adjust/--uphold",
+        help="Adjust the review (give the corrected input) or uphold the score.",
+    ),
     reason: str = typer.Option(..., "--reason", help="Reason for the decision."),
     value: float = VALUE,
     grade: str = GRADE,
@@ -418,7 +510,11 @@ def appeals_list(
 
     async def go() -> list[pb.Appeal]:
         async with common.clients() as svc:
-            return await all_pages(svc.scoring.ListAppeals, pb.ListAppealsRequest(cycle_code=cycle, unit_code=unit, page_size=1000), "appeals")
+            return await all_pages(
+                svc.scoring.ListAppeals,
+                pb.ListAppealsRequest(cycle_code=cycle, unit_code=unit, page_size=1000),
+                "appeals",
+            )
 
     appeals = run(go)
     if json_output:
@@ -449,22 +545,42 @@ def scores(
             responses = [
                 page
                 async for page in pages(
-                    svc.scoring.ListScores, pb.ListScoresRequest(cycle_code=cycle, group=group, run=run_number, page_size=5000)
+                    svc.scoring.ListScores,
+                    pb.ListScoresRequest(
+                        cycle_code=cycle, group=group, run=run_number, page_size=5000
+                    ),
                 )
             ]
         return [s for page in responses for s in page.scores], responses[0]
 
     found, first = run(go)
     if json_output:
-        print_json({"run": common.to_dict(first.run), "scores": [common.to_dict(s) for s in found], "tiers": [common.to_dict(t) for t in first.tiers]})
+        print_json(
+            {
+                "run": common.to_dict(first.run),
+                "scores": [common.to_dict(s) for s in found],
+                "tiers": [common.to_dict(t) for t in first.tiers],
+            }
+        )
         return
     console.print(_run_line(first.run), highlight=False, soft_wrap=True)
     table = Table("group", "rank", "unit", "composite", "tier", "veto", "unreviewed")
     for s in found:
-        table.add_row(s.group, f"{s.rank}/{s.group_size}", s.unit_code, s.composite_display, s.tier, "failed" if s.vetoed else "", str(s.unreviewed or ""))
+        table.add_row(
+            s.group,
+            f"{s.rank}/{s.group_size}",
+            s.unit_code,
+            s.composite_display,
+            s.tier,
+            "failed" if s.vetoed else "",
+            str(s.unreviewed or ""),
+        )
     console.print(table)
     for t in first.tiers:
-        bands = ", ".join(f"{b.tier} {b.units}" + (f" (ranks <= {b.cutoff_rank})" if b.cutoff_rank else "") for b in t.bands)
+        bands = ", ".join(
+            f"{b.tier} {b.units}" + (f" (ranks <= {b.cutoff_rank})" if b.cutoff_rank else "")
+            for b in t.bands
+        )
         console.print(f"  {t.group} ({t.size}): {bands}", highlight=False, soft_wrap=True)
 
 
@@ -481,7 +597,9 @@ def explain(
 
     async def go() -> pb.GetScorecardResponse:
         async with common.clients() as svc:
-            return await svc.scoring.GetScorecard(pb.GetScorecardRequest(cycle_code=cycle, unit_code=unit, run=run_number))
+            return await svc.scoring.GetScorecard(
+                pb.GetScorecardRequest(cycle_code=cycle, unit_code=unit, run=run_number)
+            )
 
     response = run(go)
     if json_output:
@@ -490,12 +608,19 @@ def explain(
     card = response.scorecard
     console.print(_run_line(response.run), highlight=False, soft_wrap=True)
     s = card.score
-    console.print(f"\n[bold]{s.unit_code}[/] ({s.group}): composite {s.composite_display}, rank {s.rank}/{s.group_size}, {s.tier}", highlight=False, soft_wrap=True)
+    console.print(
+        f"\n[bold]{s.unit_code}[/] ({s.group}): composite {s.composite_display}, rank {s.rank}/{s.group_size}, {s.tier}",
+        highlight=False,
+        soft_wrap=True,
+    )
     table = Table("indicator", "points", "score", "how")
     for i in card.indicators:
         flag = " (unreviewed)" if i.unreviewed else ""
         table.add_row(
-            f"{i.special_assessment_code}/{i.indicator_code}{flag}", i.points, i.score, "\n".join(f"{st.rule}: {st.formula}" for st in i.steps)
+            f"{i.special_assessment_code}/{i.indicator_code}{flag}",
+            i.points,
+            i.score,
+            "\n".join(f"{st.rule}: {st.formula}" for st in i.steps),
         )
     console.print(table)
     for sa in card.special_assessments:
@@ -506,7 +631,9 @@ def explain(
 
 def preview_weights(
     cycle: str = CYCLE_ARG,
-    weights_file: Path = typer.Argument(..., help="YAML mapping special assessment code -> weight; the others keep theirs."),
+    weights_file: Path = typer.Argument(
+        ..., help="YAML mapping special assessment code -> weight; the others keep theirs."
+    ),
     group: str = typer.Option("", "--group", help="Only this peer group."),
     run_number: int = RUN_OPTION,
     json_output: bool = JSON_OPTION,
@@ -524,24 +651,41 @@ def preview_weights(
     if isinstance(loaded, dict) and isinstance(loaded.get("special_assessments"), dict):
         loaded = loaded["special_assessments"]  # a cycle.yaml works too
     if not isinstance(loaded, dict):
-        fail(f"{weights_file}: must map special assessment codes to weights, e.g. 'work-safety: 20'")
+        fail(
+            f"{weights_file}: must map special assessment codes to weights, e.g. 'work-safety: 20'"
+        )
     weights = {str(k): str(v) for k, v in loaded.items()}
 
     async def go() -> pb.PreviewWeightsResponse:
         async with common.clients() as svc:
-            return await svc.scoring.PreviewWeights(pb.PreviewWeightsRequest(cycle_code=cycle, weights=weights, group=group, run=run_number))
+            return await svc.scoring.PreviewWeights(
+                pb.PreviewWeightsRequest(
+                    cycle_code=cycle, weights=weights, group=group, run=run_number
+                )
+            )
 
     response = run(go)
     if json_output:
         print_json(response)
         return
-    console.print("weights: " + ", ".join(f"{k} {v}" for k, v in sorted(response.weights.items())), highlight=False, soft_wrap=True)
+    console.print(
+        "weights: " + ", ".join(f"{k} {v}" for k, v in sorted(response.weights.items())),
+        highlight=False,
+        soft_wrap=True,
+    )
     table = Table("group", "rank", "unit", "composite", "tier", "now")
     for p in response.scores:
         s = p.score
         move = p.current_rank - s.rank
         arrow = f"+{move}" if move > 0 else str(move) if move else "="
-        table.add_row(s.group, f"{s.rank}/{s.group_size}", s.unit_code, s.composite_display, s.tier, f"rank {p.current_rank} ({arrow}), {p.current_composite}, {p.current_tier}")
+        table.add_row(
+            s.group,
+            f"{s.rank}/{s.group_size}",
+            s.unit_code,
+            s.composite_display,
+            s.tier,
+            f"rank {p.current_rank} ({arrow}), {p.current_composite}, {p.current_tier}",
+        )
     console.print(table)
 
 
@@ -556,7 +700,9 @@ def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> N
 
     async def go() -> pb.ComputeScoresResponse:
         async with common.clients() as svc:
-            return await svc.scoring.ComputeScores(pb.ComputeScoresRequest(request_id=request_id(), cycle_code=cycle))
+            return await svc.scoring.ComputeScores(
+                pb.ComputeScoresRequest(request_id=request_id(), cycle_code=cycle)
+            )
 
     r = run(go).run
     print_json(r) if json_output else console.print(_run_line(r), highlight=False, soft_wrap=True)
@@ -564,7 +710,9 @@ def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> N
 
 def publish_scores(
     cycle: str = CYCLE_ARG,
-    appeal_days: float = typer.Option(7, "--appeal-days", help="Length of the appeal window from now, in days."),
+    appeal_days: float = typer.Option(
+        7, "--appeal-days", help="Length of the appeal window from now, in days."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Publish the latest computed scores and open the appeal window. Admin.
@@ -576,14 +724,22 @@ def publish_scores(
 
     async def go() -> pb.PublishScoresResponse:
         async with common.clients() as svc:
-            return await svc.scoring.PublishScores(pb.PublishScoresRequest(request_id=request_id(), cycle_code=cycle, appeal_deadline=deadline))
+            return await svc.scoring.PublishScores(
+                pb.PublishScoresRequest(
+                    request_id=request_id(), cycle_code=cycle, appeal_deadline=deadline
+                )
+            )
 
     r = run(go).run
     if json_output:
         print_json(r)
     else:
         console.print(_run_line(r), highlight=False, soft_wrap=True)
-        console.print(f"  appeals until {r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec='seconds')}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  appeals until {r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec='seconds')}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
@@ -594,13 +750,17 @@ def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> 
 
     async def go() -> pb.FinalizeScoresResponse:
         async with common.clients() as svc:
-            return await svc.scoring.FinalizeScores(pb.FinalizeScoresRequest(request_id=request_id(), cycle_code=cycle))
+            return await svc.scoring.FinalizeScores(
+                pb.FinalizeScoresRequest(request_id=request_id(), cycle_code=cycle)
+            )
 
     r = run(go).run
     print_json(r) if json_output else console.print(_run_line(r), highlight=False, soft_wrap=True)
 
 
-def verify_scores(cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_output: bool = JSON_OPTION) -> None:
+def verify_scores(
+    cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_output: bool = JSON_OPTION
+) -> None:
     """Recompute a stored run from its recorded inputs and compare hashes and every stored row. Auditors and admin.
 
     Example: oneassess --as auditor cycle verify-scores haizhou-2026 --run 1
@@ -608,7 +768,9 @@ def verify_scores(cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_out
 
     async def go() -> pb.VerifyScoresResponse:
         async with common.clients() as svc:
-            return await svc.scoring.VerifyScores(pb.VerifyScoresRequest(cycle_code=cycle, run=run_number))
+            return await svc.scoring.VerifyScores(
+                pb.VerifyScoresRequest(cycle_code=cycle, run=run_number)
+            )
 
     response = run(go)
     if json_output:
@@ -635,7 +797,9 @@ def missing_reviews(
 
     async def go() -> pb.ListMissingReviewsResponse:
         async with common.clients() as svc:
-            return await svc.scoring.ListMissingReviews(pb.ListMissingReviewsRequest(cycle_code=cycle, department=department))
+            return await svc.scoring.ListMissingReviews(
+                pb.ListMissingReviewsRequest(cycle_code=cycle, department=department)
+            )
 
     response = run(go)
     if json_output:

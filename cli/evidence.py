@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from oneassess.cli.common import (
+from cli.common import (
     JSON_OPTION,
     clients,
     command_group,
@@ -29,8 +29,8 @@ from oneassess.cli.common import (
     request_id,
     run,
 )
+from oneassess.client.paging import all_pages
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from services.common.paging import all_pages
 
 CHUNK_BYTES = 64 * 1024
 PROGRESS_FROM_BYTES = 1024 * 1024  # smaller files upload before a bar could be read
@@ -49,7 +49,9 @@ evidence_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.command("submit")(submit)
     app.add_typer(evidence_app, name="evidence")
-    extension = command_group(app, "extension", "Extensions: a unit asks; the office decides or grants.")
+    extension = command_group(
+        app, "extension", "Extensions: a unit asks; the office decides or grants."
+    )
     extension.command("request")(request_extension)
 
 
@@ -182,7 +184,13 @@ def list_evidence(
 
     async def go():
         async with clients() as svc:
-            return await all_pages(svc.submissions.ListSubmissions, pb.ListSubmissionsRequest(cycle_code=cycle_code, unit_code=unit, evidence_key=key, page_size=1000), "submissions")
+            return await all_pages(
+                svc.submissions.ListSubmissions,
+                pb.ListSubmissionsRequest(
+                    cycle_code=cycle_code, unit_code=unit, evidence_key=key, page_size=1000
+                ),
+                "submissions",
+            )
 
     found = run(go)
     if json_output:

@@ -26,7 +26,10 @@ def temporal_cli() -> str:
 
 
 def test_server_binary() -> str:
-    candidates = [Path(sys.executable).parent / "temporal-test-server", shutil.which("temporal-test-server")]
+    candidates = [
+        Path(sys.executable).parent / "temporal-test-server",
+        shutil.which("temporal-test-server"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return str(candidate)

@@ -15,9 +15,8 @@ import typer
 import yaml
 from rich.table import Table
 
-from oneassess import results
-from oneassess.cli import common
-from oneassess.cli.common import (
+from cli import common
+from cli.common import (
     JSON_OPTION,
     console,
     err_console,
@@ -27,15 +26,24 @@ from oneassess.cli.common import (
     run,
     to_dict,
 )
+from oneassess.client import results
+from oneassess.client.errors import describe_rpc_error
+from oneassess.client.paging import all_pages
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
-from services.common.errors import describe_rpc_error
-from services.common.paging import all_pages
 
-catalog_app = typer.Typer(help="Special assessments: import, list, Excel template.", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Special assessments: import, list, Excel template.", no_args_is_help=True
+)
 units_app = typer.Typer(help="Assessed units: import and list.", no_args_is_help=True)
-cycle_app = typer.Typer(help="Cycles: create from a plan, fold, burden report.", no_args_is_help=True)
+cycle_app = typer.Typer(
+    help="Cycles: create from a plan, fold, burden report.", no_args_is_help=True
+)
 
-FORMATS = {"yaml": pb.SOURCE_FORMAT_YAML, "xlsx": pb.SOURCE_FORMAT_XLSX, "ciso": pb.SOURCE_FORMAT_CISO_YAML}
+FORMATS = {
+    "yaml": pb.SOURCE_FORMAT_YAML,
+    "xlsx": pb.SOURCE_FORMAT_XLSX,
+    "ciso": pb.SOURCE_FORMAT_CISO_YAML,
+}
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 
 
@@ -50,7 +58,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _source(path: Path, fmt: str = "") -> pb.SourceFile:
-    return pb.SourceFile(name=path.name, content=path.read_bytes(), format=FORMATS.get(fmt, pb.SOURCE_FORMAT_UNSPECIFIED))
+    return pb.SourceFile(
+        name=path.name,
+        content=path.read_bytes(),
+        format=FORMATS.get(fmt, pb.SOURCE_FORMAT_UNSPECIFIED),
+    )
 
 
 SHEETS = {"special_assessment", "evidence", "indicators"}
@@ -112,7 +124,9 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
         for file in sorted(
             p
             for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            if p.is_file()
+            and p.suffix.lower() in SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
         ):
             kind = _kind_of_file(file)
             if kind == "special_assessment":
@@ -135,8 +149,12 @@ def _explain(err: grpc.aio.AioRpcError) -> str:
 
 @catalog_app.command("import")
 def catalog_import(
-    paths: list[Path] = typer.Argument(..., help="Special assessment files (.yaml, .xlsx, CISO Assistant .yaml) or folders."),
-    fmt: str = typer.Option("", "--format", help="yaml, xlsx or ciso; by default from each file's name and content."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Special assessment files (.yaml, .xlsx, CISO Assistant .yaml) or folders."
+    ),
+    fmt: str = typer.Option(
+        "", "--format", help="yaml, xlsx or ciso; by default from each file's name and content."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Import special assessments: each file is checked whole and stored as a new version, or rejected with every problem (file, line or cell, field, reason) and nothing stored.
@@ -165,23 +183,38 @@ def catalog_import(
             for file in files:
                 try:
                     response = await svc.indicators.ImportSpecialAssessment(
-                        pb.ImportSpecialAssessmentRequest(request_id=request_id(), file=_source(file, fmt))
+                        pb.ImportSpecialAssessmentRequest(
+                            request_id=request_id(), file=_source(file, fmt)
+                        )
                     )
                 except grpc.aio.AioRpcError as err:
                     if err.code() == grpc.StatusCode.UNAVAILABLE:
                         raise
                     failures += 1
-                    err_console.print(f"[bold red]rejected[/] {file}\n{_explain(err)}", highlight=False)
-                    results.append({"file": str(file), "error": err.details(), "status": err.code().name})
+                    err_console.print(
+                        f"[bold red]rejected[/] {file}\n{_explain(err)}", highlight=False
+                    )
+                    results.append(
+                        {"file": str(file), "error": err.details(), "status": err.code().name}
+                    )
                     continue
                 sa = response.special_assessment
                 results.append(
-                    {"file": str(file), "code": sa.code, "version": sa.version, "created": response.created, "sha256": sa.sha256}
+                    {
+                        "file": str(file),
+                        "code": sa.code,
+                        "version": sa.version,
+                        "created": response.created,
+                        "sha256": sa.sha256,
+                    }
                 )
                 if not json_output:
                     state = "imported" if response.created else "unchanged"
-                    console.print(f"{state:<9} {sa.code} v{sa.version}  ({len(sa.indicators)} indicators, "
-                                  f"{len(sa.evidence)} evidence)  {file}", highlight=False)
+                    console.print(
+                        f"{state:<9} {sa.code} v{sa.version}  ({len(sa.indicators)} indicators, "
+                        f"{len(sa.evidence)} evidence)  {file}",
+                        highlight=False,
+                    )
         return results, failures
 
     results, failures = run(go)
@@ -193,7 +226,9 @@ def catalog_import(
 
 @catalog_app.command("list")
 def catalog_list(
-    all_versions: bool = typer.Option(False, "--all-versions", help="Every version, not only the latest."),
+    all_versions: bool = typer.Option(
+        False, "--all-versions", help="Every version, not only the latest."
+    ),
     code: str = typer.Option("", "--code", help="Only this special assessment."),
     json_output: bool = JSON_OPTION,
 ) -> None:
@@ -204,7 +239,13 @@ def catalog_list(
 
     async def go() -> list[pb.SpecialAssessment]:
         async with common.clients() as svc:
-            return await all_pages(svc.indicators.ListSpecialAssessments, pb.ListSpecialAssessmentsRequest(page_size=500, all_versions=all_versions, code=code), "special_assessments")
+            return await all_pages(
+                svc.indicators.ListSpecialAssessments,
+                pb.ListSpecialAssessmentsRequest(
+                    page_size=500, all_versions=all_versions, code=code
+                ),
+                "special_assessments",
+            )
 
     found = run(go)
     if json_output:
@@ -212,15 +253,29 @@ def catalog_list(
         return
     table = Table("code", "version", "name", "owner", "indicators", "evidence", "sha256")
     for s in found:
-        table.add_row(s.code, str(s.version), s.name, s.owner, str(len(s.indicators)), str(len(s.evidence)), s.sha256[:12])
+        table.add_row(
+            s.code,
+            str(s.version),
+            s.name,
+            s.owner,
+            str(len(s.indicators)),
+            str(len(s.evidence)),
+            s.sha256[:12],
+        )
     console.print(table)
 
 
 @catalog_app.command("template")
 def catalog_template(
     out: Path = typer.Argument(..., help="Workbook to write (.xlsx)."),
-    units: bool = typer.Option(False, "--units", help="A unit list workbook instead of a special assessment."),
-    source: Path = typer.Option(None, "--from", help="Fill it from this special assessment (YAML) instead of one example row."),
+    units: bool = typer.Option(
+        False, "--units", help="A unit list workbook instead of a special assessment."
+    ),
+    source: Path = typer.Option(
+        None,
+        "--from",
+        help="Fill it from this special assessment (YAML) instead of one example row.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
 ) -> None:
     """Write an Excel workbook to fill in: the sheets and headers of the import format and one example row (or a whole special assessment converted from YAML with --from).
@@ -237,7 +292,9 @@ def catalog_template(
         if units:
             content = excel.units_workbook()
         elif source is not None:
-            content = excel.special_assessment_workbook(read_special_assessment(source.name, source.read_bytes()))
+            content = excel.special_assessment_workbook(
+                read_special_assessment(source.name, source.read_bytes())
+            )
         else:
             content = excel.special_assessment_workbook()
     except FileNotFoundError as err:
@@ -253,7 +310,9 @@ def catalog_template(
 
 @units_app.command("import")
 def units_import(
-    path: Path = typer.Argument(..., help="Unit list: YAML (units: [...]) or Excel (a `units` sheet)."),
+    path: Path = typer.Argument(
+        ..., help="Unit list: YAML (units: [...]) or Excel (a `units` sheet)."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Import the unit list: new units are added, changed ones updated (by code). Checked whole: any problem rejects the file and changes nothing.
@@ -263,13 +322,17 @@ def units_import(
 
     async def go() -> pb.ImportUnitsResponse:
         async with common.clients() as svc:
-            return await svc.indicators.ImportUnits(pb.ImportUnitsRequest(request_id=request_id(), file=_source(path)))
+            return await svc.indicators.ImportUnits(
+                pb.ImportUnitsRequest(request_id=request_id(), file=_source(path))
+            )
 
     response = run(go)
     if json_output:
         print_json(response)
     else:
-        console.print(f"units: {response.created} created, {response.updated} updated, {response.unchanged} unchanged")
+        console.print(
+            f"units: {response.created} created, {response.updated} updated, {response.unchanged} unchanged"
+        )
 
 
 @units_app.command("list")
@@ -285,7 +348,11 @@ def units_list(
 
     async def go() -> list[pb.Unit]:
         async with common.clients() as svc:
-            return await all_pages(svc.indicators.ListUnits, pb.ListUnitsRequest(page_size=1000, kind=kind, group=group), "units")
+            return await all_pages(
+                svc.indicators.ListUnits,
+                pb.ListUnitsRequest(page_size=1000, kind=kind, group=group),
+                "units",
+            )
 
     found = run(go)
     if json_output:
@@ -312,7 +379,9 @@ def _tolerance_path(plan_path: Path) -> Path | None:
 @cycle_app.command("create")
 def cycle_create(
     plan: Path = typer.Argument(..., help="Cycle plan (cycle.yaml format)."),
-    tolerance: Path = typer.Option(None, "--tolerance", help="Tolerance catalogue; by default the file the plan names."),
+    tolerance: Path = typer.Option(
+        None, "--tolerance", help="Tolerance catalogue; by default the file the plan names."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Create a cycle from its plan: weights sum to 100, calendar in order, reminder offsets, tiers, and every equivalence key declared by an imported special assessment. Admin only.
@@ -336,12 +405,17 @@ def cycle_create(
     if json_output:
         print_json(cycle)
     else:
-        console.print(f"created cycle {cycle.code} ({cycle.name}) with {len(cycle.weights)} special assessments; "
-                      f"next: oneassess cycle fold {cycle.code}", highlight=False)
+        console.print(
+            f"created cycle {cycle.code} ({cycle.name}) with {len(cycle.weights)} special assessments; "
+            f"next: oneassess cycle fold {cycle.code}",
+            highlight=False,
+        )
 
 
 @cycle_app.command("fold")
-def cycle_fold(code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION) -> None:
+def cycle_fold(
+    code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION
+) -> None:
     """Fold a cycle: freeze the latest version of each of its special assessments, the canonical evidence keys and every unit's asks. A folded catalogue never changes. Admin only.
 
     Example: oneassess cycle fold haizhou-2026
@@ -349,18 +423,25 @@ def cycle_fold(code: str = typer.Argument(..., help="Cycle code."), json_output:
 
     async def go() -> pb.FoldCycleResponse:
         async with common.clients() as svc:
-            return await svc.indicators.FoldCycle(pb.FoldCycleRequest(request_id=request_id(), cycle_code=code))
+            return await svc.indicators.FoldCycle(
+                pb.FoldCycleRequest(request_id=request_id(), cycle_code=code)
+            )
 
     cycle = run(go).cycle
     if json_output:
         print_json(cycle)
         return
     versions = ", ".join(f"{v.code} v{v.version}" for v in cycle.folded_versions)
-    console.print(f"folded {cycle.code}: {versions}\ncatalogue sha256 {cycle.catalogue_sha256}", highlight=False)
+    console.print(
+        f"folded {cycle.code}: {versions}\ncatalogue sha256 {cycle.catalogue_sha256}",
+        highlight=False,
+    )
 
 
 @cycle_app.command("show")
-def cycle_show(code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION) -> None:
+def cycle_show(
+    code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION
+) -> None:
     """Show a cycle: state, weights, calendar and the versions it folded.
 
     Example: oneassess cycle show haizhou-2026 --json
@@ -374,7 +455,9 @@ def cycle_show(code: str = typer.Argument(..., help="Cycle code."), json_output:
     if json_output:
         print_json(cycle)
         return
-    console.print(f"{cycle.code}  {cycle.name}  [{pb.CycleState.Name(cycle.state).removeprefix('CYCLE_STATE_').lower()}]")
+    console.print(
+        f"{cycle.code}  {cycle.name}  [{pb.CycleState.Name(cycle.state).removeprefix('CYCLE_STATE_').lower()}]"
+    )
     table = Table("special assessment", "weight", "folded version")
     folded = {v.code: str(v.version) for v in cycle.folded_versions}
     for sa, weight in sorted(cycle.weights.items()):
@@ -395,7 +478,9 @@ def cycle_burden(
 
     async def go() -> tuple[pb.BurdenReport, dict[str, Any]]:
         async with common.clients() as svc:
-            report = (await svc.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=code))).report
+            report = (
+                await svc.indicators.GetBurdenReport(pb.GetBurdenReportRequest(cycle_code=code))
+            ).report
             return report, await results.burden(svc, code)
 
     report, document = run(go)
@@ -403,22 +488,56 @@ def cycle_burden(
         print_json(document)
         return
     collected = {u["unit"]: u for u in document["units"]}
-    table = Table("unit kind", "units", "asks before", "asks after", "reduction", title=f"burden of {report.cycle_code}")
+    table = Table(
+        "unit kind",
+        "units",
+        "asks before",
+        "asks after",
+        "reduction",
+        title=f"burden of {report.cycle_code}",
+    )
     for k in report.by_kind:
-        table.add_row(k.kind, str(k.units), str(k.asks_before), str(k.asks_after), f"{k.reduction_percent:.1f}%")
+        table.add_row(
+            k.kind,
+            str(k.units),
+            str(k.asks_before),
+            str(k.asks_after),
+            f"{k.reduction_percent:.1f}%",
+        )
     console.print(table)
     shared = sorted(report.asks, key=lambda a: (-a.indicators, a.kind, a.evidence_key))[:10]
-    top = Table("unit kind", "ask", "indicators served", "special assessments", title="asks serving the most indicators")
+    top = Table(
+        "unit kind",
+        "ask",
+        "indicators served",
+        "special assessments",
+        title="asks serving the most indicators",
+    )
     for a in shared:
         top.add_row(a.kind, a.evidence_key, str(a.indicators), str(a.special_assessments))
     console.print(top)
     if per_unit:
-        units = Table("unit", "kind", "group", "asks before", "asks after", "reduction", "submitted", "reminders")
+        units = Table(
+            "unit",
+            "kind",
+            "group",
+            "asks before",
+            "asks after",
+            "reduction",
+            "submitted",
+            "reminders",
+        )
         for u in report.units:
             row = collected.get(u.unit_code, {})
             units.add_row(
-                u.unit_code, u.kind, u.group, str(u.asks_before), str(u.asks_after), f"{u.reduction_percent:.1f}%",
-                str(row.get("asks_submitted", "")), str(row.get("reminders", "")),
+                u.unit_code,
+                u.kind,
+                u.group,
+                str(u.asks_before),
+                str(u.asks_after),
+                f"{u.reduction_percent:.1f}%",
+                str(row.get("asks_submitted", "")),
+                str(row.get("reminders", "")),
             )
         console.print(units)
 
@@ -428,7 +547,9 @@ def cycle_burden(
 
 def asks(
     code: str = typer.Argument(..., help="Cycle code."),
-    unit: str = typer.Option("", "--unit", help="Unit code (defaults to the acting unit with --as unit:CODE)."),
+    unit: str = typer.Option(
+        "", "--unit", help="Unit code (defaults to the acting unit with --as unit:CODE)."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """List a unit's evidence asks in a folded cycle: one per document, each with every indicator of every special assessment it serves. A unit sees only its own.
@@ -442,13 +563,25 @@ def asks(
 
     async def go() -> list[pb.Ask]:
         async with common.clients() as svc:
-            return await all_pages(svc.indicators.ListAsks, pb.ListAsksRequest(cycle_code=code, unit_code=unit, page_size=1000), "asks")
+            return await all_pages(
+                svc.indicators.ListAsks,
+                pb.ListAsksRequest(cycle_code=code, unit_code=unit, page_size=1000),
+                "asks",
+            )
 
     found = run(go)
     if json_output:
-        print_json({"cycle": code, "unit": unit, "total": len(found), "asks": [to_dict(a) for a in found]})
+        print_json(
+            {"cycle": code, "unit": unit, "total": len(found), "asks": [to_dict(a) for a in found]}
+        )
         return
-    table = Table("evidence key", "document", "formats", "serves", title=f"{unit}: {len(found)} asks in {code}")
+    table = Table(
+        "evidence key",
+        "document",
+        "formats",
+        "serves",
+        title=f"{unit}: {len(found)} asks in {code}",
+    )
     for a in found:
         serves = ", ".join(f"{r.special_assessment_code}/{r.indicator_code}" for r in a.serves)
         table.add_row(a.evidence_key, a.name, ", ".join(a.formats), serves)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import grpc
 
+from oneassess import telemetry
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as indicators_grpc
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as scoring_grpc
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as submissions_grpc
-from services.common import telemetry
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 SERVICES = ("indicators", "submissions", "scoring")
@@ -73,7 +73,9 @@ def channel(
         interceptors += _bearer(token if callable(token) else (lambda: token))
     if tls_root is not None:
         credentials = grpc.ssl_channel_credentials(root_certificates=tls_root)
-        return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors)
+        return grpc.aio.secure_channel(
+            address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors
+        )
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors)
 
 
@@ -81,7 +83,11 @@ class ServiceClients:
     """Stubs for the three services, created lazily, one channel per service."""
 
     def __init__(
-        self, addresses: dict[str, str], token: str | Callable[[], str] | None, *, tls_root: bytes | None = None
+        self,
+        addresses: dict[str, str],
+        token: str | Callable[[], str] | None,
+        *,
+        tls_root: bytes | None = None,
     ) -> None:
         self._addresses = addresses
         self._token = token
@@ -92,12 +98,16 @@ class ServiceClients:
     def from_settings(cls, settings, token: str | Callable[[], str] | None) -> ServiceClients:
         """Clients of the three services at their configured addresses (TLS when configured)."""
         return cls(
-            {name: settings.address_of(name) for name in SERVICES}, token, tls_root=settings.tls_root()
+            {name: settings.address_of(name) for name in SERVICES},
+            token,
+            tls_root=settings.tls_root(),
         )
 
     def _channel(self, name: str) -> grpc.aio.Channel:
         if name not in self._channels:
-            self._channels[name] = channel(self._addresses[name], self._token, tls_root=self._tls_root)
+            self._channels[name] = channel(
+                self._addresses[name], self._token, tls_root=self._tls_root
+            )
         return self._channels[name]
 
     @property

@@ -23,9 +23,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from oneassess import report, results
-from oneassess.demo import evidence
-from oneassess.demo.script import (
+from demo import evidence
+from demo.script import (
     EARLY,
     EXTENDED,
     NEVER,
@@ -34,13 +33,14 @@ from oneassess.demo.script import (
     make_script,
     review_for,
 )
+from localstack import stack
+from oneassess.client import report, results
+from oneassess.client.channels import ServiceClients
+from oneassess.client.tokens import Role, issue_token, token_secret
+from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
-from oneassess.localstack import stack
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
-from services.common.auth import Role, issue_token, token_secret
-from services.common.clients import ServiceClients
-from services.common.config import Settings
 from workflows import control
 from workflows.model import ExtensionDecision
 
@@ -67,7 +67,11 @@ class Actors:
     def _make(self, key: str, role: Role, unit: str = "", department: str = "") -> ServiceClients:
         if key not in self._clients:
             token = issue_token(
-                token_secret(self.settings), role, unit=unit, department=department, subject=f"demo:{key}"
+                token_secret(self.settings),
+                role,
+                unit=unit,
+                department=department,
+                subject=f"demo:{key}",
             )
             self._clients[key] = ServiceClients.from_settings(self.settings, token)
         return self._clients[key]
@@ -109,7 +113,9 @@ class Demo:
     async def run(self) -> dict:
         await self.prepare_catalogue()
         temporal = await control.connect(self.settings)
-        await control.start_cycle(temporal, self.settings, self.cycle_code, span_seconds=self.options.span_seconds)
+        await control.start_cycle(
+            temporal, self.settings, self.cycle_code, span_seconds=self.options.span_seconds
+        )
         status = await control.status(temporal, self.cycle_code)
         self.say(f"[bold]cycle workflow[/] cycle/{self.cycle_code} started; calendar compressed:")
         for name in status.calendar.MILESTONES:
@@ -138,7 +144,9 @@ class Demo:
         self.say("[bold]published[/]: the appeal window is open")
         await self.appeal()
         self.say("waiting for the appeal window to close and the cycle to finish ...")
-        await control.wait_for_phase(temporal, self.cycle_code, "closed", within_seconds=self.options.span_seconds + 240)
+        await control.wait_for_phase(
+            temporal, self.cycle_code, "closed", within_seconds=self.options.span_seconds + 240
+        )
 
         document = await results.collect(self.actors.auditor, self.cycle_code)
         document["burden"]["cycle"] = self.cycle_code
@@ -160,11 +168,17 @@ class Demo:
                 ind.ImportSpecialAssessmentRequest(request_id=_rid(), file=_source(path))
             )
             sa = response.special_assessment
-            self.say(f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} indicators)")
-        await admin.ImportUnits(ind.ImportUnitsRequest(request_id=_rid(), file=_source(example / "units.yaml")))
+            self.say(
+                f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} indicators)"
+            )
+        await admin.ImportUnits(
+            ind.ImportUnitsRequest(request_id=_rid(), file=_source(example / "units.yaml"))
+        )
         plan_text = (example / "cycle.yaml").read_text(encoding="utf-8")
         # Its own cycle code, so the README's walkthroughs can still create the plan's own.
-        self.cycle_code = await self._free_cycle_code(self.options.cycle_code or f"{_plan_code(plan_text)}-demo")
+        self.cycle_code = await self._free_cycle_code(
+            self.options.cycle_code or f"{_plan_code(plan_text)}-demo"
+        )
         plan_text = re.sub(r"(?m)^code:.*$", f"code: {self.cycle_code}", plan_text, count=1)
         tolerance = example / "tolerance.yaml"
         cycle = (
@@ -178,17 +192,25 @@ class Demo:
         ).cycle
         await admin.FoldCycle(ind.FoldCycleRequest(request_id=_rid(), cycle_code=self.cycle_code))
         self.say(f"[bold]cycle {self.cycle_code}[/] created and folded")
-        self.catalogue = (await admin.GetCatalogue(ind.GetCatalogueRequest(cycle_code=self.cycle_code))).catalogue
-        span = (cycle.calendar.evidence_due.ToDatetime() - cycle.calendar.opens.ToDatetime()).total_seconds()
+        self.catalogue = (
+            await admin.GetCatalogue(ind.GetCatalogueRequest(cycle_code=self.cycle_code))
+        ).catalogue
+        span = (
+            cycle.calendar.evidence_due.ToDatetime() - cycle.calendar.opens.ToDatetime()
+        ).total_seconds()
         first = max((d.seconds for d in cycle.reminders.before), default=0)
         self.first_reminder_share = first / span if span else 0.0
         units = [(u.code, u.kind, u.group) for u in self.catalogue.units]
         self.script = make_script(units, self.options.seed)
         by_kind = {k.kind: list(k.asks) for k in self.catalogue.asks_by_kind}
         self.asks = {u.code: by_kind.get(u.kind, []) for u in self.catalogue.units}
-        burden = (await admin.GetBurdenReport(ind.GetBurdenReportRequest(cycle_code=self.cycle_code))).report
+        burden = (
+            await admin.GetBurdenReport(ind.GetBurdenReportRequest(cycle_code=self.cycle_code))
+        ).report
         for k in burden.by_kind:
-            self.say(f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after ({k.reduction_percent:.1f}% fewer)")
+            self.say(
+                f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after ({k.reduction_percent:.1f}% fewer)"
+            )
 
     async def _free_cycle_code(self, wanted: str) -> str:
         import grpc
@@ -214,7 +236,13 @@ class Demo:
         if plan.behaviour == EARLY:
             return asks if wave == "opening" else []
         if plan.behaviour == STEADY:
-            return asks[:half] if wave == "opening" else asks[half:] if wave == "after first reminder" else []
+            return (
+                asks[:half]
+                if wave == "opening"
+                else asks[half:]
+                if wave == "after first reminder"
+                else []
+            )
         # LATE and EXTENDED: most on time, the last few after the deadline.
         if wave == "opening":
             return asks[:half]
@@ -224,9 +252,7 @@ class Demo:
 
     async def submit_wave(self, wave: str) -> None:
         jobs = [
-            self._upload(unit, ask)
-            for unit in sorted(self.asks)
-            for ask in self._wave(unit, wave)
+            self._upload(unit, ask) for unit in sorted(self.asks) for ask in self._wave(unit, wave)
         ]
         started = time.monotonic()
         for batch in range(0, len(jobs), 32):
@@ -269,7 +295,9 @@ class Demo:
                 reason="台风影响，档案室搬迁 (typhoon: records room moved)",
             )
         )
-        self.say(f"  {unit} asked for {self.script.extension_days} more days (request {response.extension_id})")
+        self.say(
+            f"  {unit} asked for {self.script.extension_days} more days (request {response.extension_id})"
+        )
         record = await control.decide_extension(
             temporal,
             self.cycle_code,
@@ -280,7 +308,9 @@ class Demo:
 
     def _indicator(self, sa: str, code: str) -> ind.CatalogueIndicator:
         return next(
-            i for i in self.catalogue.indicators if i.special_assessment_code == sa and i.indicator.code == code
+            i
+            for i in self.catalogue.indicators
+            if i.special_assessment_code == sa and i.indicator.code == code
         )
 
     def _owner(self, sa: str) -> str:
@@ -294,9 +324,13 @@ class Demo:
         unit = self.script.claim_unit
         late_keys = {a.evidence_key for a in self.asks[unit][-self.script.late_keys :]}
         deductions = [
-            i for i in self._applicable(unit)
-            if i.indicator.method == ind.SCORING_METHOD_DEDUCTION and set(i.canonical_evidence) & late_keys
-        ] or [i for i in self._applicable(unit) if i.indicator.method == ind.SCORING_METHOD_DEDUCTION]
+            i
+            for i in self._applicable(unit)
+            if i.indicator.method == ind.SCORING_METHOD_DEDUCTION
+            and set(i.canonical_evidence) & late_keys
+        ] or [
+            i for i in self._applicable(unit) if i.indicator.method == ind.SCORING_METHOD_DEDUCTION
+        ]
         target = deductions[0]
         self.script.claim_indicators = [(target.special_assessment_code, target.indicator.code)]
         response = await self.actors.unit(unit).scoring.FileClaim(
@@ -307,12 +341,17 @@ class Demo:
                 category="T02",
                 description="台风期间停电导致台账延迟归档 (typhoon power cut delayed the ledger)",
                 indicators=[
-                    sc.IndicatorRef(special_assessment_code=target.special_assessment_code, indicator_code=target.indicator.code)
+                    sc.IndicatorRef(
+                        special_assessment_code=target.special_assessment_code,
+                        indicator_code=target.indicator.code,
+                    )
                 ],
             )
         )
         self.claim_id = response.claim.claim_id
-        self.say(f"  {unit} filed tolerance claim {self.claim_id} (T02) on {target.special_assessment_code}/{target.indicator.code}")
+        self.say(
+            f"  {unit} filed tolerance claim {self.claim_id} (T02) on {target.special_assessment_code}/{target.indicator.code}"
+        )
 
     async def import_reviews(self) -> None:
         twins = {p.unit: p.twin_of for p in self.script.units if p.twin_of}
@@ -320,14 +359,18 @@ class Demo:
             owner = self._owner(sa.code)
             assessor = self.actors.assessor(owner).scoring
             template = await assessor.ExportReviewTemplate(
-                sc.ExportReviewTemplateRequest(cycle_code=self.cycle_code, special_assessment_code=sa.code, format="csv")
+                sc.ExportReviewTemplateRequest(
+                    cycle_code=self.cycle_code, special_assessment_code=sa.code, format="csv"
+                )
             )
             sheet = self._fill_sheet(template.content.decode("utf-8-sig"), twins)
             response = await assessor.ImportReviews(
                 sc.ImportReviewsRequest(
                     request_id=_rid(),
                     cycle_code=self.cycle_code,
-                    file=sc.ReviewFile(name=f"{sa.code}-reviews.csv", content=sheet.encode("utf-8")),
+                    file=sc.ReviewFile(
+                        name=f"{sa.code}-reviews.csv", content=sheet.encode("utf-8")
+                    ),
                 )
             )
             self.say(f"  {owner} imported {response.recorded} reviews for {sa.code}")
@@ -338,15 +381,22 @@ class Demo:
         for row in rows:
             sa, code = row["special_assessment_code"], row["indicator_code"]
             definition = self._indicator(sa, code).indicator
-            method = ind.ScoringMethod.Name(definition.method).removeprefix("SCORING_METHOD_").lower()
+            method = (
+                ind.ScoringMethod.Name(definition.method).removeprefix("SCORING_METHOD_").lower()
+            )
             unit = twins.get(row["unit_code"], row["unit_code"])
             value = review_for(
-                method, unit, f"{sa}/{code}",
+                method,
+                unit,
+                f"{sa}/{code}",
                 items=definition.items if definition.HasField("items") else None,
                 grades=sorted(definition.grades, key=lambda g: -definition.grades[g]),
                 seed=self.options.seed,
             )
-            if (row["unit_code"], method) == (self.script.veto_unit, "veto") and not self.script.veto_indicator[0]:
+            if (row["unit_code"], method) == (
+                self.script.veto_unit,
+                "veto",
+            ) and not self.script.veto_indicator[0]:
                 self.script.veto_indicator = (sa, code)
                 value = type(value)(failed=True)
             for name in ("value", "grade", "items_met", "occurrences", "claimed", "failed"):
@@ -387,26 +437,42 @@ class Demo:
             if i.indicator.method == ind.SCORING_METHOD_GRADE
         }
         target = next(
-            (s for s in card.indicators if (s.special_assessment_code, s.indicator_code) in graded and s.score != s.points),
+            (
+                s
+                for s in card.indicators
+                if (s.special_assessment_code, s.indicator_code) in graded and s.score != s.points
+            ),
             None,
         )
         if target is None:
             self.say(f"  {unit} has nothing to appeal")
             return
         self.script.appeal_indicator = (target.special_assessment_code, target.indicator_code)
-        ref = sc.IndicatorRef(special_assessment_code=target.special_assessment_code, indicator_code=target.indicator_code)
+        ref = sc.IndicatorRef(
+            special_assessment_code=target.special_assessment_code,
+            indicator_code=target.indicator_code,
+        )
         filed = await self.actors.unit(unit).scoring.FileAppeal(
             sc.FileAppealRequest(
-                request_id=_rid(), cycle_code=self.cycle_code, unit_code=unit, indicator=ref,
+                request_id=_rid(),
+                cycle_code=self.cycle_code,
+                unit_code=unit,
+                indicator=ref,
                 reason="培训记录漏报了第四季度的两期培训 (two Q4 trainings were left out)",
             )
         )
-        best = max(graded[(ref.special_assessment_code, ref.indicator_code)].grades.items(), key=lambda kv: kv[1])[0]
+        best = max(
+            graded[(ref.special_assessment_code, ref.indicator_code)].grades.items(),
+            key=lambda kv: kv[1],
+        )[0]
         owner = self._owner(ref.special_assessment_code)
         await self.actors.assessor(owner).scoring.DecideAppeal(
             sc.DecideAppealRequest(
-                request_id=_rid(), cycle_code=self.cycle_code, appeal_id=filed.appeal.appeal_id,
-                decision=sc.APPEAL_DECISION_ADJUST, reason="补充材料核实无误 (the added records check out)",
+                request_id=_rid(),
+                cycle_code=self.cycle_code,
+                appeal_id=filed.appeal.appeal_id,
+                decision=sc.APPEAL_DECISION_ADJUST,
+                reason="补充材料核实无误 (the added records check out)",
                 adjustment=sc.ReviewInput(grade=best),
             )
         )
@@ -453,7 +519,13 @@ def print_summary(console: Console, document: dict) -> None:
     for column in ("unit kind", "units", "asks before", "asks after", "reduction"):
         table.add_column(column)
     for kind, v in sorted(burden["by_kind"].items()):
-        table.add_row(kind, str(v["units"]), str(v["asks_before"]), str(v["asks_after"]), f"{v['reduction_percent']:.1f}%")
+        table.add_row(
+            kind,
+            str(v["units"]),
+            str(v["asks_before"]),
+            str(v["asks_after"]),
+            f"{v['reduction_percent']:.1f}%",
+        )
     console.print(table)
 
     groups: dict[str, list[dict]] = {}
@@ -464,7 +536,12 @@ def print_summary(console: Console, document: dict) -> None:
         for column in ("rank", "unit", "composite", "tier"):
             board.add_column(column)
         for r in rows:
-            board.add_row(str(r["rank"]), r["unit"], r["composite"], r["tier"] + (" (veto)" if r.get("vetoed") else ""))
+            board.add_row(
+                str(r["rank"]),
+                r["unit"],
+                r["composite"],
+                r["tier"] + (" (veto)" if r.get("vetoed") else ""),
+            )
         console.print(board)
 
     reminders = document["reminders"]
@@ -492,9 +569,13 @@ def write_outputs(out: Path, document: dict) -> tuple[Path, Path]:
 
 async def run_demo(settings: Settings, options: DemoOptions, console: Console) -> dict:
     """Start the stack if it is not running, play the year, write the outputs, stop what we started."""
-    started = not any(row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres")
+    started = not any(
+        row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres"
+    )
     if started:
-        console.print("[bold]starting the local stack[/] (PostgreSQL, Temporal, 3 services, worker)")
+        console.print(
+            "[bold]starting the local stack[/] (PostgreSQL, Temporal, 3 services, worker)"
+        )
         await stack.up(settings, progress=console.print)
     demo = Demo(settings, options, console)
     try:

@@ -1,0 +1,69 @@
+"""`oneassess demo`: the sample city's whole year-end cycle on the local stack."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import grpc
+import typer
+from temporalio.client import WorkflowFailureError
+
+from cli.common import console, fail, settings
+from localstack.stack import StackError
+from oneassess.config import REPO_ROOT
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    keep: bool = typer.Option(
+        False, "--keep", help="leave the stack running afterwards (explore the Web UI)"
+    ),
+    span_seconds: float = typer.Option(
+        180.0,
+        "--span-seconds",
+        help="real seconds the whole calendar (opens .. end of appeals) is compressed into",
+    ),
+    example: Path = typer.Option(
+        REPO_ROOT / "examples" / "haizhou-2026",
+        "--example",
+        help="the city: special-assessments/, units.yaml, cycle.yaml",
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="where results.json and report.html go (default: ONEASSESS_HOME/demo)"
+    ),
+    seed: int = typer.Option(
+        2026, "--seed", help="who is late, who never submits, the reviews: all follow this seed"
+    ),
+) -> None:
+    """Run a whole year-end cycle of the sample city, compressed into a few minutes.
+
+    Example: oneassess demo --keep
+    """
+    from demo.run import DemoOptions, run_demo
+
+    cfg = settings()
+    options = DemoOptions(
+        example=example,
+        out=out or cfg.home / "demo",
+        span_seconds=span_seconds,
+        keep=keep,
+        seed=seed,
+    )
+    if span_seconds < 60:
+        fail("--span-seconds must be at least 60: the office, units and assessors need time to act")
+    try:
+        asyncio.run(run_demo(cfg, options, console))
+    except StackError as err:
+        fail(str(err))
+    except grpc.aio.AioRpcError as err:
+        fail(
+            f"a service refused a demo step: {err.code().name}: {err.details()} (logs: {cfg.home / 'logs'})"
+        )
+    except (TimeoutError, WorkflowFailureError) as err:
+        fail(
+            f"the cycle did not run its course: {err} (logs: {cfg.home / 'logs'}; try a longer --span-seconds)"
+        )
