@@ -45,6 +45,10 @@ class Principal:
             )
 
 
+# Who may call read RPCs: every signed-in role (each read then narrows to the caller's scope).
+READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
+
+
 current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("principal")
 
 

@@ -79,6 +79,30 @@ async def run_once(
         return response
 
 
+def method_of(request: Message) -> str:
+    """The RPC a request message belongs to, by the AIP naming rule (`XRequest` -> `X`)."""
+    return request.DESCRIPTOR.name.removesuffix("Request")
+
+
+async def once(
+    pool: asyncpg.Pool,
+    request: Message,
+    response_type: type[R],
+    work: Callable[[asyncpg.Connection], Awaitable[R]],
+) -> R:
+    """`run_once` for a handler: keyed by the request's own `request_id` and its RPC's name
+    (AIP-155: a repeat returns the original response; a different request under the same id is
+    refused)."""
+    return await run_once(
+        pool,
+        method=method_of(request),
+        request_id=request.request_id,
+        fingerprint=request_fingerprint(request),
+        response_type=response_type,
+        work=work,
+    )
+
+
 async def replay(
     pool_or_conn, *, method: str, request_id: str, fingerprint: str, response_type: type[R]
 ) -> R | None:

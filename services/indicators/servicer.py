@@ -7,7 +7,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
-from services.common.auth import Role, principal
+from services.common.auth import READERS, Role, principal
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.paging import decode_token, encode_token, page_size
 from services.common.server import Runtime
@@ -20,7 +20,7 @@ from services.indicators.plan import parse_plan, plan_locator
 
 ALL = frozenset(Role)
 MAX_CACHED_PAGES = 10_000
-READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
+
 POLICY = {
     "ImportSpecialAssessment": frozenset({Role.ADMIN, Role.ASSESSOR}),
     "ListSpecialAssessments": READERS,

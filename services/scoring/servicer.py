@@ -17,7 +17,7 @@ from fractions import Fraction
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
-from services.common.auth import Principal, Role, principal
+from services.common.auth import READERS, Principal, Role, principal
 from services.common.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -73,7 +73,6 @@ from services.scoring.rules import (
     tier_cutoffs,
 )
 
-READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
 OFFICE = frozenset({Role.ADMIN, Role.SERVICE})
 POLICY = {
     "RecordReview": frozenset({Role.ASSESSOR}),

@@ -23,7 +23,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
-from services.common.auth import Principal, Role, principal
+from services.common.auth import READERS, Principal, Role, principal
 from services.common.errors import (
     DataLoss,
     FailedPrecondition,
@@ -47,7 +47,7 @@ from services.submissions.convert import (
 )
 
 EARLY_CHECK_BYTES = 1024 * 1024
-READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
+
 OFFICE = frozenset({Role.ADMIN, Role.SERVICE})
 AUDIT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE})
 POLICY = {
