@@ -14,11 +14,14 @@ from typing import Any
 
 import asyncpg
 
+from services.common import canonical
+
 GENESIS = "0" * 64
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """Canonical JSON of an entry; values JSON has no type for (datetimes) as their str()."""
+    return canonical.canonical_json(value, default=str)
 
 
 def entry_hash(

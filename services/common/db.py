@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from oneassess.config import Settings
+from services.common.canonical import canonical_json
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -51,7 +52,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
             typename,
-            encoder=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True),
+            encoder=canonical_json,
             decoder=json.loads,
             schema="pg_catalog",
         )

@@ -7,6 +7,7 @@ ErrorInfo (AIP-193) and, for field problems, a BadRequest listing every violatio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Self
 
 import grpc
 from google.protobuf import any_pb2
@@ -42,6 +43,13 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @classmethod
+    def of_field(cls, field_name: str, message: str, reason: str, **metadata: str) -> Self:
+        """An error about one request field: "field: message", with ErrorInfo `reason` and
+        metadata naming the field. The one style for every status but INVALID_ARGUMENT, whose
+        field problems use `InvalidArgument.field` (a BadRequest violation) or `.many`."""
+        return cls(f"{field_name}: {message}", reason, metadata={"field": field_name, **metadata})
 
 
 class InvalidArgument(DomainError):

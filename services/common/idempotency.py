@@ -89,15 +89,20 @@ async def once(
     request: Message,
     response_type: type[R],
     work: Callable[[asyncpg.Connection], Awaitable[R]],
+    *,
+    method: str | None = None,
+    request_id: str | None = None,
+    extra: tuple[bytes, ...] = (),
 ) -> R:
     """`run_once` for a handler: keyed by the request's own `request_id` and its RPC's name
     (AIP-155: a repeat returns the original response; a different request under the same id is
-    refused)."""
+    refused). For a request that is not the RPC's own message (a streamed header) pass `method`
+    and `request_id`; `extra` adds content hashes the message does not carry."""
     return await run_once(
         pool,
-        method=method_of(request),
-        request_id=request.request_id,
-        fingerprint=request_fingerprint(request),
+        method=method or method_of(request),
+        request_id=request.request_id if request_id is None else request_id,
+        fingerprint=request_fingerprint(request, *extra),
         response_type=response_type,
         work=work,
     )
@@ -123,3 +128,14 @@ async def replay(
             f"request id {request_id!r} was already used for a different {method} request",
         )
     return response_type.FromString(row["response"])
+
+
+async def seen(pool_or_conn, *, method: str, request_id: str) -> bool:
+    """Whether a request id already answered `method` (a cheap look before slow work)."""
+    if not request_id:
+        return False
+    return bool(
+        await pool_or_conn.fetchval(
+            "SELECT 1 FROM idempotency WHERE method = $1 AND request_id = $2", method, request_id
+        )
+    )

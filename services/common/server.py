@@ -6,11 +6,14 @@ service-specific.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import grpc
@@ -37,6 +40,8 @@ class Runtime:
     pool: asyncpg.Pool
     peers: ServiceClients
     background: list[asyncio.Task] = field(default_factory=list)
+    # What the spec's lifespan yielded (e.g. the submissions blob store), None without one.
+    resources: Any = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,12 @@ class ServiceSpec:
     policy: Policy
     # Adds the servicers to the server; returns their full service names (for health/reflection).
     register: Callable[[grpc.aio.Server, Runtime], list[str]]
-    # Optional background work started with the server (e.g. the outbox relay).
+    # Optional background work started with the server and cancelled when it stops.
     background: Callable[[Runtime], list[Awaitable]] | None = None
+    # Optional per-service resources (a blob store, a relay...): an async context manager
+    # entered after the pool opens and before `register` (which finds what it yielded in
+    # `runtime.resources`), exited after the server has drained and before the pool closes.
+    lifespan: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
 
 
 @dataclass
@@ -57,6 +66,7 @@ class RunningService:
     port: int
     runtime: Runtime
     health: health.aio.HealthServicer
+    resources: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def stop(self, grace: float | None = None) -> None:
         """Graceful: report NOT_SERVING, stop accepting, drain in-flight calls, close the pool."""
@@ -67,6 +77,7 @@ class RunningService:
         for task in self.runtime.background:
             task.cancel()
         await asyncio.gather(*self.runtime.background, return_exceptions=True)
+        await self.resources.aclose()
         await self.runtime.peers.close()
         await self.runtime.pool.close()
 
@@ -90,7 +101,26 @@ async def start(
     )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
+    resources = contextlib.AsyncExitStack()
+    try:
+        if spec.lifespan:
+            runtime.resources = await resources.enter_async_context(spec.lifespan(runtime))
+        server, bound, health_servicer = await _serve(spec, settings, runtime, port)
+    except BaseException:
+        await resources.aclose()
+        await peers.close()
+        await pool.close()
+        raise
+    if spec.background:
+        runtime.background = [asyncio.create_task(job) for job in spec.background(runtime)]
+    log.info("%s listening on %s:%d", spec.name, settings.bind_host, bound)
+    return RunningService(spec, server, bound, runtime, health_servicer, resources)
 
+
+async def _serve(
+    spec: ServiceSpec, settings: Settings, runtime: Runtime, port: int | None
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
+    """The started server (servicers, health, reflection), the port it bound, its health."""
     server = grpc.aio.server(
         interceptors=[
             *telemetry.server_interceptors(),
@@ -113,17 +143,13 @@ async def start(
         else server.add_insecure_port(address)
     )
     if bound == 0:
-        await pool.close()
         raise OSError(
             f"{spec.name}: cannot listen on {settings.bind_host}:{bind_port} (port in use?)"
         )
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    if spec.background:
-        runtime.background = [asyncio.create_task(job) for job in spec.background(runtime)]
-    log.info("%s listening on %s:%d", spec.name, settings.bind_host, bound)
-    return RunningService(spec, server, bound, runtime, health_servicer)
+    return server, bound, health_servicer
 
 
 async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:

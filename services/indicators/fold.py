@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from services.common.canonical import canonical_sha256
 from services.common.errors import FailedPrecondition, Violation
-from services.indicators.model import CyclePlan, SpecialAssessmentDoc, UnitDef, canonical_hash
+from services.indicators.model import CyclePlan, SpecialAssessmentDoc, UnitDef
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ def _asks(
 
 
 def catalogue_hash(plan: CyclePlan, docs: Sequence[SpecialAssessmentDoc], result: Fold) -> str:
-    return canonical_hash(
+    return canonical_sha256(
         {
             "plan": plan.to_dict(),
             "versions": sorted(doc.sha256 for doc in docs),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from services.common.canonical import canonical_sha256
 
 METHODS = ("ratio", "grade", "checklist", "deduction", "bonus", "veto")
 # The parameters each scoring method must have.
@@ -18,11 +18,6 @@ METHOD_PARAMETERS: dict[str, tuple[str, ...]] = {
     "veto": (),
 }
 UNIT_KINDS = ("township", "department")
-
-
-def canonical_hash(value: Any) -> str:
-    body = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,7 @@ class SpecialAssessmentDoc:
 
     @property
     def sha256(self) -> str:
-        return canonical_hash(self.to_dict())
+        return canonical_sha256(self.to_dict())
 
     def evidence_by_key(self) -> dict[str, Evidence]:
         return {e.key: e for e in self.evidence}

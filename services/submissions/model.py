@@ -232,6 +232,9 @@ MAX_EXTENSION_DAYS = 60
 CHANNELS = ("log", "webhook", "email")
 OUTCOMES = ("sent", "failed", "skipped")
 RECIPIENT_ROLES = ("contact", "head", "office", "assessor")
+NOTIFICATION_KINDS = (
+    "reminder", "overdue", "escalation", "review_reminder", "extension_decided", "results",
+)  # fmt: skip
 
 
 def check_extension_request(days: int, reason: str) -> None:
@@ -255,7 +258,13 @@ def check_notification(n) -> None:
         problems.append(
             Violation("notification.unit_code", "a unit or a department (recipient) is required")
         )
-    for field, allowed in (("channel", CHANNELS), ("outcome", OUTCOMES)):
+    for field, allowed in (
+        ("kind", NOTIFICATION_KINDS),
+        ("channel", CHANNELS),
+        ("outcome", OUTCOMES),
+    ):
+        if field == "kind" and not n.kind:
+            continue  # reported as required above
         if getattr(n, field) not in allowed:
             problems.append(
                 Violation(

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from services.common.errors import FailedPrecondition, NotFound
+from services.common.errors import NotFound
 from services.submissions.model import Window
 
 OUTBOX_CHANNEL = "submissions_outbox"
@@ -51,9 +51,19 @@ def _submission(row: asyncpg.Record) -> StoredSubmission:
     )
 
 
+_SUBMISSION_FIELDS = (
+    "id, cycle_code, unit_code, evidence_key, version, file_name, format, size_bytes, sha256,"
+    " effective_date, submitted_at, submitted_by"
+)
 _SUBMISSION_COLUMNS = (
-    "s.*, (a.current_submission_id = s.id) AS current"
+    "s.id, s.cycle_code, s.unit_code, s.evidence_key, s.version, s.file_name, s.format,"
+    " s.size_bytes, s.sha256, s.effective_date, s.submitted_at, s.submitted_by,"
+    " (a.current_submission_id = s.id) AS current"
     " FROM submissions s JOIN asks a USING (cycle_code, unit_code, evidence_key)"
+)
+_ASK_COLUMNS = (
+    "a.evidence_key, a.versions, a.current_submission_id, a.first_submitted_at,"
+    " a.latest_submitted_at"
 )
 
 
@@ -61,14 +71,18 @@ _SUBMISSION_COLUMNS = (
 
 
 async def get_window(conn, *, cycle_code: str) -> Window | None:
-    row = await conn.fetchrow("SELECT * FROM collection_windows WHERE cycle_code = $1", cycle_code)
+    row = await conn.fetchrow(
+        "SELECT opens_at, deadline, closes_at FROM collection_windows WHERE cycle_code = $1",
+        cycle_code,
+    )
     return Window(row["opens_at"], row["deadline"], row["closes_at"]) if row else None
 
 
 async def put_window(conn, *, cycle_code: str, window: Window) -> None:
     await conn.execute(
-        "INSERT INTO collection_windows (cycle_code, opens_at, deadline, closes_at) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (cycle_code) DO UPDATE SET opens_at = $2, deadline = $3, closes_at = $4, updated_at = now()",
+        "INSERT INTO collection_windows (cycle_code, opens_at, deadline, closes_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (cycle_code) DO UPDATE"
+        " SET opens_at = $2, deadline = $3, closes_at = $4, updated_at = now()",
         cycle_code,
         window.opens_at,
         window.deadline,
@@ -81,7 +95,8 @@ async def unit_window(
 ) -> tuple[Window, tuple[datetime, datetime] | None] | None:
     """The cycle's window and the unit's extension (deadline, closes_at), in one round trip."""
     row = await conn.fetchrow(
-        "SELECT w.opens_at, w.deadline, w.closes_at, e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
+        "SELECT w.opens_at, w.deadline, w.closes_at,"
+        " e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
         " FROM collection_windows w LEFT JOIN unit_extensions e"
         " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
         cycle_code,
@@ -112,8 +127,8 @@ async def put_extension(
     reason: str,
 ) -> None:
     await conn.execute(
-        "INSERT INTO unit_extensions (cycle_code, unit_code, deadline, closes_at, approved_by, reason)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cycle_code, unit_code) DO UPDATE"
+        "INSERT INTO unit_extensions"
+        " (cycle_code, unit_code, deadline, closes_at, approved_by, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cycle_code, unit_code) DO UPDATE"
         " SET deadline = $3, closes_at = $4, approved_by = $5, reason = $6, extended_at = now()",
         cycle_code,
         unit_code,
@@ -146,7 +161,8 @@ async def lock_ask(conn, *, cycle_code: str, unit_code: str, evidence_key: str) 
         f"oneassess.ask/{cycle_code}/{unit_code}/{evidence_key}",
     )
     row = await conn.fetchrow(
-        "SELECT a.*, s.sha256 AS current_sha256 FROM asks a JOIN submissions s ON s.id = a.current_submission_id"
+        f"SELECT {_ASK_COLUMNS}, s.sha256 AS current_sha256"
+        " FROM asks a JOIN submissions s ON s.id = a.current_submission_id"
         " WHERE a.cycle_code = $1 AND a.unit_code = $2 AND a.evidence_key = $3",
         cycle_code,
         unit_code,
@@ -162,7 +178,7 @@ def _ask(row: asyncpg.Record) -> AskRow:
         current_submission_id=str(row["current_submission_id"]),
         first_submitted_at=row["first_submitted_at"],
         latest_submitted_at=row["latest_submitted_at"],
-        current_sha256=row.get("current_sha256", ""),
+        current_sha256=row.get("current_sha256", ""),  # only when asked for (lock_ask)
     )
 
 
@@ -183,15 +199,15 @@ async def insert_submission(
     """Store the next version of the ask (locked by `lock_ask`) and make it current."""
     row = await conn.fetchrow(
         "WITH ask AS ("
-        " INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions, current_submission_id,"
-        " first_submitted_at, latest_submitted_at) VALUES ($2, $3, $4, 1, $1, $11, $11)"
+        " INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions,"
+        " current_submission_id, first_submitted_at, latest_submitted_at)"
+        " VALUES ($2, $3, $4, 1, $1, $11, $11)"
         " ON CONFLICT (cycle_code, unit_code, evidence_key) DO UPDATE"
         " SET versions = a.versions + 1, current_submission_id = $1, latest_submitted_at = $11"
         " RETURNING versions)"
-        " INSERT INTO submissions (id, cycle_code, unit_code, evidence_key, version, file_name, format,"
-        " size_bytes, sha256, effective_date, submitted_at, submitted_by)"
+        f" INSERT INTO submissions ({_SUBMISSION_FIELDS})"
         " SELECT $1, $2, $3, $4, ask.versions, $5, $6, $7, $8, $9, $11, $10 FROM ask"
-        " RETURNING *, true AS current",
+        f" RETURNING {_SUBMISSION_FIELDS}, true AS current",
         uuid.uuid4(),
         cycle_code,
         unit_code,
@@ -214,10 +230,8 @@ async def get_submission(conn, *, submission_id: str) -> StoredSubmission:
         key = None
     row = await conn.fetchrow(f"SELECT {_SUBMISSION_COLUMNS} WHERE s.id = $1", key) if key else None
     if row is None:
-        raise NotFound(
-            f"submission_id: no submission {submission_id!r}",
-            "SUBMISSION_NOT_FOUND",
-            metadata={"field": "submission_id"},
+        raise NotFound.of_field(
+            "submission_id", f"no submission {submission_id!r}", "SUBMISSION_NOT_FOUND"
         )
     return _submission(row)
 
@@ -228,7 +242,7 @@ async def list_submissions(
     cycle_code: str,
     unit_code: str = "",
     evidence_keys: list[str] | None = None,
-    before: tuple[datetime, str] | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
     limit: int,
 ) -> list[StoredSubmission]:
     """Newest first; `evidence_keys` None means any key."""
@@ -242,7 +256,7 @@ async def list_submissions(
         unit_code,
         evidence_keys,
         before[0] if before else None,
-        uuid.UUID(before[1]) if before else None,
+        before[1] if before else None,
         limit,
     )
     return [_submission(r) for r in rows]
@@ -250,7 +264,9 @@ async def list_submissions(
 
 async def asks_of_unit(conn, *, cycle_code: str, unit_code: str) -> dict[str, AskRow]:
     rows = await conn.fetch(
-        "SELECT * FROM asks WHERE cycle_code = $1 AND unit_code = $2", cycle_code, unit_code
+        f"SELECT {_ASK_COLUMNS} FROM asks a WHERE a.cycle_code = $1 AND a.unit_code = $2",
+        cycle_code,
+        unit_code,
     )
     return {r["evidence_key"]: _ask(r) for r in rows}
 
@@ -336,7 +352,8 @@ async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:
 async def next_due_in(conn) -> float | None:
     """Seconds until the next undelivered row is due (0 when overdue), None when none."""
     value = await conn.fetchval(
-        "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp()) FROM outbox WHERE delivered_at IS NULL"
+        "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp())"
+        " FROM outbox WHERE delivered_at IS NULL"
     )
     return None if value is None else max(0.0, float(value))
 
@@ -356,8 +373,8 @@ async def insert_extension_request(
 ) -> str:
     extension_id = uuid.uuid4()
     await conn.execute(
-        "INSERT INTO extension_requests (id, cycle_code, unit_code, days, reason, requested_by, requested_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO extension_requests"
+        " (id, cycle_code, unit_code, days, reason, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         extension_id,
         cycle_code,
         unit_code,
@@ -367,102 +384,3 @@ async def insert_extension_request(
         requested_at,
     )
     return str(extension_id)
-
-
-# -- notifications --------------------------------------------------------------------------------
-
-NOTIFICATION_FIELDS = (
-    "id", "cycle_code", "unit_code", "department", "recipient", "recipient_role", "kind", "channel",
-    "outcome", "subject", "body", "evidence_keys", "at", "error", "point",
-)  # fmt: skip
-
-
-async def record_notification(conn, *, values: dict[str, Any]) -> asyncpg.Record:
-    """Insert unless the id exists; returns the stored row (the first record wins)."""
-    columns = ", ".join(NOTIFICATION_FIELDS)
-    params = ", ".join(f"${i}" for i in range(1, len(NOTIFICATION_FIELDS) + 1))
-    await conn.execute(
-        f"INSERT INTO notifications ({columns}) VALUES ({params}) ON CONFLICT (id) DO NOTHING",
-        *(values[f] for f in NOTIFICATION_FIELDS),
-    )
-    return await conn.fetchrow("SELECT * FROM notifications WHERE id = $1", values["id"])
-
-
-async def list_notifications(
-    conn, *, cycle_code: str, unit_code: str, after: tuple[datetime, str] | None, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM notifications WHERE cycle_code = $1 AND ($2 = '' OR unit_code = $2)"
-        " AND ($3::timestamptz IS NULL OR (at, id) > ($3, $4::text)) ORDER BY at, id LIMIT $5",
-        cycle_code,
-        unit_code,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
-    )
-
-
-# -- history exports ------------------------------------------------------------------------------
-
-HISTORY_FIELDS = (
-    "workflow_id", "run_id", "workflow_type", "cycle_code", "unit_code", "close_time", "event_count",
-    "sha256", "size_bytes",
-)  # fmt: skip
-
-
-async def insert_history_export(conn, *, values: dict[str, Any]) -> tuple[asyncpg.Record, bool]:
-    """(stored row, created). The same run again with other bytes is refused."""
-    columns = ", ".join(HISTORY_FIELDS)
-    params = ", ".join(f"${i}" for i in range(1, len(HISTORY_FIELDS) + 1))
-    inserted = await conn.fetchrow(
-        f"INSERT INTO history_exports ({columns}) VALUES ({params})"
-        " ON CONFLICT (workflow_id, run_id) DO NOTHING RETURNING *",
-        *(values[f] for f in HISTORY_FIELDS),
-    )
-    if inserted is not None:
-        return inserted, True
-    stored = await conn.fetchrow(
-        "SELECT * FROM history_exports WHERE workflow_id = $1 AND run_id = $2",
-        values["workflow_id"],
-        values["run_id"],
-    )
-    if stored["sha256"] != values["sha256"]:
-        raise FailedPrecondition(
-            f"run_id: run {values['run_id']!r} of {values['workflow_id']!r} was already exported with"
-            f" sha256 {stored['sha256']}; a closed history never changes",
-            "HISTORY_EXPORT_DIFFERS",
-            metadata={"field": "run_id"},
-        )
-    return stored, False
-
-
-async def get_history_export(conn, *, workflow_id: str, run_id: str) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        "SELECT * FROM history_exports WHERE workflow_id = $1 AND ($2 = '' OR run_id = $2)"
-        " ORDER BY close_time DESC NULLS LAST, exported_at DESC LIMIT 1",
-        workflow_id,
-        run_id,
-    )
-    if row is None:
-        what = f"run {run_id!r} of " if run_id else ""
-        raise NotFound(
-            f"workflow_id: no exported history for {what}{workflow_id!r}",
-            "HISTORY_EXPORT_NOT_FOUND",
-            metadata={"field": "workflow_id"},
-        )
-    return row
-
-
-async def list_history_exports(
-    conn, *, cycle_code: str, unit_code: str, after: tuple[str, str] | None, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM history_exports WHERE cycle_code = $1 AND ($2 = '' OR unit_code = $2)"
-        " AND ($3::text IS NULL OR (workflow_id, run_id) > ($3, $4::text))"
-        " ORDER BY workflow_id, run_id LIMIT $5",
-        cycle_code,
-        unit_code,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
-    )

@@ -199,10 +199,10 @@ def _notification(**overrides) -> pb.Notification:
         "cycle_code": s.CYCLE,
         "unit_code": s.UNIT,
         "recipient": "contact@baiquan.example",
-        "recipient_role": "contact",
-        "kind": "reminder",
-        "channel": "email",
-        "outcome": "sent",
+        "recipient_role": pb.RECIPIENT_ROLE_CONTACT,
+        "kind": pb.NOTIFICATION_KIND_REMINDER,
+        "channel": pb.NOTIFICATION_CHANNEL_EMAIL,
+        "outcome": pb.NOTIFICATION_OUTCOME_SENT,
         "subject": "3 days left",
         "body": "Still missing: annual-work-plan",
         "evidence_keys": [s.KEY],
@@ -225,7 +225,10 @@ async def test_notifications_are_recorded_once_by_id_and_listed_per_unit(stack):
     await service.submissions.RecordNotification(
         pb.RecordNotificationRequest(
             notification=_notification(
-                id="n2", unit_code=s.OTHER_UNIT, outcome="failed", error="SMTP 550"
+                id="n2",
+                unit_code=s.OTHER_UNIT,
+                outcome=pb.NOTIFICATION_OUTCOME_FAILED,
+                error="SMTP 550",
             )
         )
     )
@@ -252,13 +255,37 @@ async def test_notifications_are_recorded_once_by_id_and_listed_per_unit(stack):
     assert [n.unit_code for n in own.notifications] == [s.UNIT]
 
 
+async def test_a_repeated_notification_request_returns_the_original_response(stack):
+    """AIP-155: the request id answers a repeat with the first response; another request
+    under the same id is refused and stores nothing."""
+    service = stack.as_(Role.SERVICE)
+    request = pb.RecordNotificationRequest(request_id="r-1", notification=_notification())
+    first = await service.submissions.RecordNotification(request)
+    repeat = await service.submissions.RecordNotification(request)
+    assert repeat == first
+    other = pb.RecordNotificationRequest(
+        request_id="r-1", notification=_notification(id="n-other", subject="another")
+    )
+    err = await _error(service.submissions.RecordNotification(other))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "request_id" in err.details()
+    assert await _count(stack, "notifications") == 1
+    assert await _count(stack, "idempotency") == 1
+
+
 @pytest.mark.parametrize(
     ("overrides", "text"),
     [
         ({"id": ""}, "notification.id: is required"),
-        ({"channel": "pigeon"}, "notification.channel: 'pigeon' is not one of log, webhook, email"),
-        ({"outcome": "maybe"}, "notification.outcome"),
-        ({"outcome": "failed"}, "notification.error: a failed notification needs its error text"),
+        (
+            {"channel": pb.NOTIFICATION_CHANNEL_UNSPECIFIED},
+            "notification.channel: '' is not one of log, webhook, email",
+        ),
+        ({"outcome": 99}, "notification.outcome: '99' is not one of"),
+        ({"kind": pb.NOTIFICATION_KIND_UNSPECIFIED}, "notification.kind: is required"),
+        (
+            {"outcome": pb.NOTIFICATION_OUTCOME_FAILED},
+            "notification.error: a failed notification needs its error text",
+        ),
         ({"unit_code": "", "department": ""}, "a unit or a department"),
     ],
 )

@@ -16,10 +16,62 @@ class AskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASK_STATE_MISSING: _ClassVar[AskState]
     ASK_STATE_SUBMITTED: _ClassVar[AskState]
     ASK_STATE_LATE: _ClassVar[AskState]
+
+class NotificationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_KIND_UNSPECIFIED: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_REMINDER: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_OVERDUE: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_ESCALATION: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_REVIEW_REMINDER: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_EXTENSION_DECIDED: _ClassVar[NotificationKind]
+    NOTIFICATION_KIND_RESULTS: _ClassVar[NotificationKind]
+
+class NotificationChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_CHANNEL_UNSPECIFIED: _ClassVar[NotificationChannel]
+    NOTIFICATION_CHANNEL_LOG: _ClassVar[NotificationChannel]
+    NOTIFICATION_CHANNEL_WEBHOOK: _ClassVar[NotificationChannel]
+    NOTIFICATION_CHANNEL_EMAIL: _ClassVar[NotificationChannel]
+
+class NotificationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_OUTCOME_UNSPECIFIED: _ClassVar[NotificationOutcome]
+    NOTIFICATION_OUTCOME_SENT: _ClassVar[NotificationOutcome]
+    NOTIFICATION_OUTCOME_FAILED: _ClassVar[NotificationOutcome]
+    NOTIFICATION_OUTCOME_SKIPPED: _ClassVar[NotificationOutcome]
+
+class RecipientRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECIPIENT_ROLE_UNSPECIFIED: _ClassVar[RecipientRole]
+    RECIPIENT_ROLE_CONTACT: _ClassVar[RecipientRole]
+    RECIPIENT_ROLE_HEAD: _ClassVar[RecipientRole]
+    RECIPIENT_ROLE_OFFICE: _ClassVar[RecipientRole]
+    RECIPIENT_ROLE_ASSESSOR: _ClassVar[RecipientRole]
 ASK_STATE_UNSPECIFIED: AskState
 ASK_STATE_MISSING: AskState
 ASK_STATE_SUBMITTED: AskState
 ASK_STATE_LATE: AskState
+NOTIFICATION_KIND_UNSPECIFIED: NotificationKind
+NOTIFICATION_KIND_REMINDER: NotificationKind
+NOTIFICATION_KIND_OVERDUE: NotificationKind
+NOTIFICATION_KIND_ESCALATION: NotificationKind
+NOTIFICATION_KIND_REVIEW_REMINDER: NotificationKind
+NOTIFICATION_KIND_EXTENSION_DECIDED: NotificationKind
+NOTIFICATION_KIND_RESULTS: NotificationKind
+NOTIFICATION_CHANNEL_UNSPECIFIED: NotificationChannel
+NOTIFICATION_CHANNEL_LOG: NotificationChannel
+NOTIFICATION_CHANNEL_WEBHOOK: NotificationChannel
+NOTIFICATION_CHANNEL_EMAIL: NotificationChannel
+NOTIFICATION_OUTCOME_UNSPECIFIED: NotificationOutcome
+NOTIFICATION_OUTCOME_SENT: NotificationOutcome
+NOTIFICATION_OUTCOME_FAILED: NotificationOutcome
+NOTIFICATION_OUTCOME_SKIPPED: NotificationOutcome
+RECIPIENT_ROLE_UNSPECIFIED: RecipientRole
+RECIPIENT_ROLE_CONTACT: RecipientRole
+RECIPIENT_ROLE_HEAD: RecipientRole
+RECIPIENT_ROLE_OFFICE: RecipientRole
+RECIPIENT_ROLE_ASSESSOR: RecipientRole
 
 class UploadHeader(_message.Message):
     __slots__ = ("request_id", "cycle_code", "unit_code", "evidence_key", "file_name", "declared_format", "size_bytes", "sha256", "effective_date")
@@ -327,17 +379,17 @@ class Notification(_message.Message):
     unit_code: str
     department: str
     recipient: str
-    recipient_role: str
-    kind: str
-    channel: str
-    outcome: str
+    recipient_role: RecipientRole
+    kind: NotificationKind
+    channel: NotificationChannel
+    outcome: NotificationOutcome
     subject: str
     body: str
     evidence_keys: _containers.RepeatedScalarFieldContainer[str]
     at: _timestamp_pb2.Timestamp
     error: str
     point: str
-    def __init__(self, id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., department: _Optional[str] = ..., recipient: _Optional[str] = ..., recipient_role: _Optional[str] = ..., kind: _Optional[str] = ..., channel: _Optional[str] = ..., outcome: _Optional[str] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., evidence_keys: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., point: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., department: _Optional[str] = ..., recipient: _Optional[str] = ..., recipient_role: _Optional[_Union[RecipientRole, str]] = ..., kind: _Optional[_Union[NotificationKind, str]] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., outcome: _Optional[_Union[NotificationOutcome, str]] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., evidence_keys: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., point: _Optional[str] = ...) -> None: ...
 
 class RecordNotificationRequest(_message.Message):
     __slots__ = ("request_id", "notification")

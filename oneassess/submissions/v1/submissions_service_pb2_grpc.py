@@ -193,7 +193,8 @@ class SubmissionsServiceServicer:
 
     def RecordNotification(self, request, context):
         """Records one notification (reminder digest, escalation, assessor digest) and its outcome.
-        Idempotent by notification id.
+        With a request id, a repeat returns the original response (AIP-155); either way a
+        notification id already recorded keeps its first record.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

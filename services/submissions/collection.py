@@ -1,0 +1,167 @@
+"""Use cases of collection: a cycle's window, one unit's extension, a unit's request for more
+time. Each runs on the caller's connection inside its transaction; no proto here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from oneassess import telemetry
+from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
+from services.common import audit
+from services.common.errors import FailedPrecondition, InvalidArgument
+from services.submissions import model
+from services.submissions import repository as repo
+
+
+def window_payload(window: model.Window) -> dict[str, str]:
+    """A window as the audit log records it."""
+    return {
+        "opens_at": window.opens_at.isoformat(),
+        "deadline": window.deadline.isoformat(),
+        "closes_at": window.closes_at.isoformat(),
+    }
+
+
+async def cycle_window(conn, cycle_code: str) -> model.Window:
+    """The cycle's window; FAILED_PRECONDITION when collection was never opened."""
+    window = await repo.get_window(conn, cycle_code=cycle_code)
+    if window is None:
+        raise FailedPrecondition.of_field(
+            "cycle_code", f"collection for {cycle_code!r} was never opened", "COLLECTION_NOT_OPEN"
+        )
+    return window
+
+
+async def unit_window(conn, cycle_code: str, unit_code: str) -> model.Window | None:
+    """The window in force for one unit (its extension included), None before opening."""
+    found = await repo.unit_window(conn, cycle_code=cycle_code, unit_code=unit_code)
+    return model.unit_window(*found) if found else None
+
+
+async def require_collecting(conn, cycle_code: str, unit_code: str) -> None:
+    """Refuses an upload outside the unit's window."""
+    window = await unit_window(conn, cycle_code, unit_code)
+    model.require_collecting(cycle_code, unit_code, window, datetime.now(UTC))
+
+
+async def open_collection(
+    conn, *, cycle_code: str, window: model.Window, actor: str
+) -> model.Window:
+    await repo.put_window(conn, cycle_code=cycle_code, window=window)
+    await audit.append(
+        conn,
+        actor=actor,
+        action="collection.opened",
+        subject=cycle_code,
+        payload=window_payload(window),
+    )
+    return window
+
+
+async def close_collection(
+    conn, *, cycle_code: str, closes_at: datetime | None, actor: str
+) -> model.Window:
+    """Closes at `closes_at` (now when None); the deadline never passes the lock."""
+    cycle = await cycle_window(conn, cycle_code)
+    window = model.closed_window(cycle, closes_at or datetime.now(UTC))
+    await repo.put_window(conn, cycle_code=cycle_code, window=window)
+    await audit.append(
+        conn,
+        actor=actor,
+        action="collection.closed",
+        subject=cycle_code,
+        payload=window_payload(window),
+    )
+    return window
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One unit's deadline and lock, as an approved extension sets them."""
+
+    cycle_code: str
+    unit_code: str
+    deadline: datetime
+    closes_at: datetime
+
+
+async def extend_unit(
+    conn,
+    *,
+    cycle_code: str,
+    unit_code: str,
+    deadline: datetime,
+    closes_at: datetime | None,
+    approved_by: str,
+    reason: str,
+    actor: str,
+) -> Extension:
+    """Moves the unit's deadline; its lock moves to `closes_at`, or to the later of the new
+    deadline and the cycle's lock."""
+    cycle = await cycle_window(conn, cycle_code)
+    closes_at = closes_at or max(deadline, cycle.closes_at)
+    if closes_at < deadline:
+        raise InvalidArgument.field("closes_at", "must not be before the new deadline")
+    await repo.put_extension(
+        conn,
+        cycle_code=cycle_code,
+        unit_code=unit_code,
+        deadline=deadline,
+        closes_at=closes_at,
+        approved_by=approved_by,
+        reason=reason,
+    )
+    await audit.append(
+        conn,
+        actor=actor,
+        action="collection.unit_extended",
+        subject=f"{cycle_code}/{unit_code}",
+        payload={
+            "deadline": deadline.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    return Extension(cycle_code, unit_code, deadline, closes_at)
+
+
+async def request_extension(
+    conn, *, cycle_code: str, unit_code: str, days: int, reason: str, actor: str
+) -> ExtensionRequested:
+    """Records the request and tells the cycle workflow through the outbox."""
+    await cycle_window(conn, cycle_code)
+    requested_at = datetime.now(UTC)
+    extension_id = await repo.insert_extension_request(
+        conn,
+        cycle_code=cycle_code,
+        unit_code=unit_code,
+        days=days,
+        reason=reason,
+        requested_by=actor,
+        requested_at=requested_at,
+    )
+    signal = ExtensionRequested(
+        extension_id=extension_id,
+        cycle_code=cycle_code,
+        unit_code=unit_code,
+        days=days,
+        reason=reason,
+        requested_by=actor,
+        requested_at=requested_at.isoformat(),
+    )
+    await repo.enqueue(
+        conn,
+        trace_context=telemetry.current_trace_carrier(),
+        workflow_id=cycle_workflow_id(cycle_code),
+        signal=SIGNAL_EXTENSION_REQUESTED,
+        payload=asdict(signal),
+    )
+    await audit.append(
+        conn,
+        actor=actor,
+        action="extension.requested",
+        subject=f"{cycle_code}/{unit_code}",
+        payload=asdict(signal),
+    )
+    return signal
