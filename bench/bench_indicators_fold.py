@@ -67,7 +67,8 @@ def pure_fold(city) -> None:
         f"{k} {b.asks_before}->{b.asks_after}" for k, b in sorted(result.burden.items())
     )
     print(
-        f"city: {len(docs)} special assessments, {sum(len(d.indicators) for d in docs)} indicators, "
+        f"city: {len(docs)} special assessments, {sum(len(d.indicators) for d in docs)} "
+        "indicators, "
         f"{len(units)} units, {keys} canonical keys; asks per unit {asks}"
     )
     row("read + validate 32 files", f"{parsed * 1000:.0f} ms")

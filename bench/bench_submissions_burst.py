@@ -194,7 +194,8 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
                     lags = [
                         r["lag"]
                         for r in await pool.fetch(
-                            "SELECT EXTRACT(EPOCH FROM delivered_at - created_at)::float8 AS lag FROM outbox"
+                            "SELECT EXTRACT(EPOCH FROM delivered_at - created_at)::float8 AS "
+                            "lag FROM outbox"
                         )
                     ]
                     submissions = await pool.fetchval("SELECT count(*) FROM submissions")
@@ -207,12 +208,14 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
 
     rate = uploads / signalled_seconds
     print(
-        f"deadline-day burst: {uploads} uploads of {size_kb} KiB from {clients} concurrent clients, {len(units)} units"
+        f"deadline-day burst: {uploads} uploads of {size_kb} KiB from {clients} concurrent "
+        f"clients, {len(units)} units"
     )
     print(f"  baseline  bare grpc.aio echo        {uploads / echo_seconds:8.1f} uploads/s")
     print(f"  service   stored (responses)         {uploads / stored_seconds:8.1f} uploads/s")
     print(
-        f"  service   stored and signalled       {rate:8.1f} submissions/s end to end (target >= 100)"
+        f"  service   stored and signalled       {rate:8.1f} submissions/s end to end (target "
+        ">= 100)"
     )
     print(
         f"  outbox lag  p50 {statistics.median(lags):.2f} s  p99 {percentile(lags, 0.99):.2f} s"
@@ -221,7 +224,8 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
     cpu = {k: (cpu_after[k] - cpu_before[k]) * 1000 / uploads for k in cpu_after}
     print("  CPU ms per upload  " + "  ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     print(
-        f"  check     {submissions} submissions stored, {received} distinct signals received by the workflows"
+        f"  check     {submissions} submissions stored, {received} distinct signals received "
+        "by the workflows"
     )
     ok = rate >= 100 and percentile(lags, 0.99) < 5 and submissions == received == uploads
     print(f"  result    {'PASS' if ok else 'FAIL'}")

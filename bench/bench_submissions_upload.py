@@ -99,10 +99,12 @@ async def main(size_mb: int, runs: int) -> None:
     ratio = service_mbps / echo_mbps
     print(f"upload of {size_mb} MB in 64 KiB chunks, median of {runs} interleaved runs")
     print(
-        f"  baseline  bare grpc.aio echo        {echo_mbps:8.1f} MB/s   peak RSS {echo_rss / MB:6.1f} MB"
+        f"  baseline  bare grpc.aio echo        {echo_mbps:8.1f} MB/s   peak RSS "
+        f"{echo_rss / MB:6.1f} MB"
     )
     print(
-        f"  service   submissions Upload        {service_mbps:8.1f} MB/s   peak RSS {service_rss / MB:6.1f} MB"
+        f"  service   submissions Upload        {service_mbps:8.1f} MB/s   peak RSS "
+        f"{service_rss / MB:6.1f} MB"
         f" (before the uploads {idle_rss / MB:.1f} MB)"
     )
     print(

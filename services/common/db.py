@@ -34,7 +34,8 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     raise RuntimeError(
-        "DATABASE_URL is not set: start the services with `oneassess up`, or point DATABASE_URL at PostgreSQL"
+        "DATABASE_URL is not set: start the services with `oneassess up`, or point "
+        "DATABASE_URL at PostgreSQL"
     )
 
 

@@ -57,7 +57,8 @@ async def run_once(
             "SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}/{request_id}"
         )  # no NUL: PostgreSQL text rejects it
         row = await conn.fetchrow(
-            "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
+            "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id "
+            "= $2",
             method,
             request_id,
         )
@@ -70,7 +71,8 @@ async def run_once(
             return response_type.FromString(row["response"])
         response = await work(conn)
         await conn.execute(
-            "INSERT INTO idempotency (method, request_id, request_sha256, response) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO idempotency (method, request_id, request_sha256, response) VALUES "
+            "($1, $2, $3, $4)",
             method,
             request_id,
             fingerprint,

@@ -207,7 +207,8 @@ def _kinds(
             problems.add(
                 locate(path),
                 field,
-                f"unknown unit kind {kind!r} (known: {', '.join(known)}); the kinds of imported units are known too",
+                f"unknown unit kind {kind!r} (known: {', '.join(known)}); the kinds of "
+                "imported units are known too",
             )
     return kinds
 
@@ -408,7 +409,8 @@ def validate_units(raw_units: Any, locate: Locate, problems: Problems) -> list[U
             problems.add(
                 locate((*path, "kind")),
                 f"{label}.kind",
-                f"is required: a unit kind such as {' or '.join(UNIT_KINDS)} ({CODE_RULE}), got {kind!r}",
+                f"is required: a unit kind such as {' or '.join(UNIT_KINDS)} ({CODE_RULE}), "
+                f"got {kind!r}",
             )
         if len(problems.items) > before:
             continue

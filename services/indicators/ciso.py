@@ -78,7 +78,8 @@ def _grades(framework: dict, problems: Problems, locate: Locate) -> list[tuple[s
             problems.add(
                 locate(("max_score",)),
                 "framework.max_score",
-                f"a score range wider than {MAX_GRADES} needs scores_definition listing the scores that count",
+                f"a score range wider than {MAX_GRADES} needs scores_definition listing the "
+                "scores that count",
             )
             return None
         scores = list(range(min_score, max_score + 1))
@@ -168,7 +169,8 @@ def read_ciso_library(
             problems.add(
                 doc_locate((*node_path, "urn")),
                 f"requirement_nodes[{n}].urn",
-                f"{urn!r} does not give a valid evidence key (got {key!r}: lowercase letters, digits, "
+                f"{urn!r} does not give a valid evidence key (got {key!r}: lowercase letters, "
+                "digits, "
                 "'-', '_', '.', at most 63 characters)",
             )
             continue
@@ -273,7 +275,8 @@ def _equivalences(
                 problems.add(
                     locate(path),
                     field,
-                    "maps two requirements of other libraries; an equal mapping must name a requirement of this framework",
+                    "maps two requirements of other libraries; an equal mapping must name a "
+                    "requirement of this framework",
                 )
                 continue
             if not all(CODE.match(k) for k in pair):

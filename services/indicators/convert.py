@@ -186,3 +186,38 @@ def catalogue_pb(
         units=[unit_pb(u) for u in result.units],
         sha256=sha256,
     )
+
+
+def burden_pb(cycle_code: str, result) -> pb.BurdenReport:
+    by_kind = [
+        pb.KindBurden(
+            kind=b.kind,
+            units=b.units,
+            asks_before=b.asks_before,
+            asks_after=b.asks_after,
+            reduction_percent=b.reduction_percent,
+        )
+        for _, b in sorted(result.burden.items())
+    ]
+    units = [
+        pb.UnitBurden(
+            unit_code=u.code,
+            kind=u.kind,
+            group=u.group,
+            asks_before=result.burden[u.kind].asks_before,
+            asks_after=result.burden[u.kind].asks_after,
+            reduction_percent=result.burden[u.kind].reduction_percent,
+        )
+        for u in result.units
+    ]
+    reach = [
+        pb.AskReach(
+            kind=kind,
+            evidence_key=a.evidence_key,
+            indicators=len(a.serves),
+            special_assessments=len({s for s, _ in a.serves}),
+        )
+        for kind, asks in sorted(result.asks_by_kind.items())
+        for a in asks
+    ]
+    return pb.BurdenReport(cycle_code=cycle_code, by_kind=by_kind, units=units, asks=reach)

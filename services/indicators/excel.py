@@ -43,7 +43,8 @@ EVIDENCE = Sheet(
     "evidence",
     ("key", "name", "formats"),
     ("key", "name"),
-    "One row per evidence requirement; formats: file extensions separated by commas (pdf, docx, xlsx, ...), empty for any.",
+    "One row per evidence requirement; formats: file extensions separated by commas (pdf, "
+    "docx, xlsx, ...), empty for any.",
 )
 INDICATORS = Sheet(
     "indicators",
@@ -387,8 +388,10 @@ def special_assessment_workbook(doc: SpecialAssessmentDoc = EXAMPLE_DOC) -> byte
     _guide(
         wb,
         (EVIDENCE, INDICATORS, EQUIVALENCES),
-        "OneAssess special assessment workbook: fill special_assessment (code, name, name_en, owner, "
-        "applies_to), evidence and indicators; see docs/catalogue-format.md. This sheet is ignored on import.",
+        "OneAssess special assessment workbook: fill special_assessment (code, name, name_en, "
+        "owner, "
+        "applies_to), evidence and indicators; see docs/catalogue-format.md. This sheet is "
+        "ignored on import.",
     )
     return _save(wb)
 
@@ -404,6 +407,7 @@ def units_workbook(units: Sequence[UnitDef] = (EXAMPLE_UNIT,)) -> bytes:
     _guide(
         wb,
         (UNITS,),
-        "OneAssess unit list workbook; see docs/catalogue-format.md. This sheet is ignored on import.",
+        "OneAssess unit list workbook; see docs/catalogue-format.md. This sheet is ignored on "
+        "import.",
     )
     return _save(wb)

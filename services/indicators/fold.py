@@ -142,7 +142,8 @@ def check_unit_kinds(
             Violation(
                 "units.kind",
                 f"unit kind {kind!r} ({shown}) is not one any folded special assessment applies to "
-                f"({', '.join(sorted(served))}); fix the unit list or the special assessments' applies_to",
+                f"({', '.join(sorted(served))}); fix the unit list or the special assessments' "
+                "applies_to",
             )
         )
     return problems

@@ -191,7 +191,8 @@ def parse_plan(
                 problems.add(
                     locate(("calendar", later)),
                     f"calendar.{later}",
-                    f"must be after {earlier} ({moments[earlier].isoformat()}), got {moments[later].isoformat()}",
+                    f"must be after {earlier} ({moments[earlier].isoformat()}), got "
+                    f"{moments[later].isoformat()}",
                 )
         if "opens" in moments and before:
             for offset in before:

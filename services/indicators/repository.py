@@ -11,6 +11,9 @@ import asyncpg
 from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
 from services.indicators.model import CyclePlan, SpecialAssessmentDoc, UnitDef
 
+_VERSION_COLUMNS = "code, version, doc, sha256, imported_at, imported_by"
+_UNIT_COLUMNS = "code, name, kind, group_code, contact, head"
+
 
 @dataclass(frozen=True)
 class StoredVersion:
@@ -44,7 +47,9 @@ def _version(row: asyncpg.Record) -> StoredVersion:
 
 async def latest_version(conn, *, code: str) -> StoredVersion | None:
     row = await conn.fetchrow(
-        "SELECT * FROM special_assessments WHERE code = $1 ORDER BY version DESC LIMIT 1", code
+        f"SELECT {_VERSION_COLUMNS} FROM special_assessments"
+        " WHERE code = $1 ORDER BY version DESC LIMIT 1",
+        code,
     )
     return _version(row) if row else None
 
@@ -57,14 +62,16 @@ async def lock_code(conn, *, code: str) -> None:
 async def insert_version(
     conn, *, doc: SpecialAssessmentDoc, source_name: str, imported_by: str
 ) -> tuple[StoredVersion, bool]:
-    """Store doc as the next version of its code; identical content returns the latest unchanged."""
+    """Store doc as the next version of its code; identical content returns the latest,
+    unchanged."""
     await lock_code(conn, code=doc.code)
     latest = await latest_version(conn, code=doc.code)
     if latest is not None and latest.sha256 == doc.sha256:
         return latest, False
     row = await conn.fetchrow(
-        "INSERT INTO special_assessments (code, version, owner, doc, sha256, source_name, imported_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        "INSERT INTO special_assessments"
+        " (code, version, owner, doc, sha256, source_name, imported_by)"
+        f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_VERSION_COLUMNS}",
         doc.code,
         (latest.version + 1) if latest else 1,
         doc.owner,
@@ -81,10 +88,11 @@ async def list_versions(
 ) -> list[StoredVersion]:
     after_code, after_version = after or ("", 1 << 30)
     rows = await conn.fetch(
-        """
-        SELECT * FROM special_assessments s
+        f"""
+        SELECT {_VERSION_COLUMNS} FROM special_assessments s
         WHERE ($1 = '' OR s.code = $1)
-          AND ($2 OR s.version = (SELECT max(version) FROM special_assessments x WHERE x.code = s.code))
+          AND ($2 OR s.version = (
+              SELECT max(version) FROM special_assessments x WHERE x.code = s.code))
           AND (s.code > $3 OR (s.code = $3 AND s.version < $4))
         ORDER BY s.code, s.version DESC
         LIMIT $5
@@ -99,12 +107,14 @@ async def list_versions(
 
 
 async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
-    """Insert new units and update changed ones in one statement; returns (created, updated, unchanged)."""
+    """Insert new units and update changed ones in one statement; returns
+    (created, updated, unchanged)."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('oneassess.units'))")
     existing = {
         r["code"]: r
         for r in await conn.fetch(
-            "SELECT * FROM units WHERE code = ANY($1::text[])", [u.code for u in units]
+            f"SELECT {_UNIT_COLUMNS} FROM units WHERE code = ANY($1::text[])",
+            [u.code for u in units],
         )
     }
     created = updated = unchanged = 0
@@ -123,9 +133,11 @@ async def upsert_units(conn, *, units: list[UnitDef]) -> tuple[int, int, int]:
     if changed:
         await conn.execute(
             "INSERT INTO units (code, name, kind, group_code, contact, head)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+            " SELECT * FROM unnest("
+            "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
             " ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-            " group_code = excluded.group_code, contact = excluded.contact, head = excluded.head, updated_at = now()",
+            " group_code = excluded.group_code, contact = excluded.contact,"
+            " head = excluded.head, updated_at = now()",
             *(list(column) for column in zip(*changed, strict=True)),
         )
     return created, updated, unchanged
@@ -145,7 +157,8 @@ async def list_units(
     conn, *, kind: str = "", group: str = "", after: str = "", limit: int = 1 << 30, code: str = ""
 ) -> list[UnitDef]:
     rows = await conn.fetch(
-        "SELECT * FROM units WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR group_code = $2) AND code > $3"
+        f"SELECT {_UNIT_COLUMNS} FROM units"
+        " WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR group_code = $2) AND code > $3"
         " AND ($5 = '' OR code = $5) ORDER BY code LIMIT $4",
         kind,
         group,
@@ -165,19 +178,19 @@ async def insert_cycle(conn, *, plan: CyclePlan, created_by: str) -> None:
             created_by,
         )
     except asyncpg.UniqueViolationError as err:
-        raise AlreadyExists(
-            f"code: cycle {plan.code!r} already exists", "CYCLE_EXISTS", metadata={"field": "code"}
+        raise AlreadyExists.of_field(
+            "code", f"cycle {plan.code!r} already exists", "CYCLE_EXISTS"
         ) from err
 
 
 async def get_cycle(conn, *, code: str, for_update: bool = False) -> StoredCycle:
     row = await conn.fetchrow(
-        f"SELECT * FROM cycles WHERE code = $1{' FOR UPDATE' if for_update else ''}", code
+        "SELECT plan, state, created_at, folded_at, catalogue, catalogue_sha256 FROM cycles"
+        f" WHERE code = $1{' FOR UPDATE' if for_update else ''}",
+        code,
     )
     if row is None:
-        raise NotFound(
-            f"cycle_code: no cycle {code!r}", "CYCLE_NOT_FOUND", metadata={"field": "cycle_code"}
-        )
+        raise NotFound.of_field("cycle_code", f"no cycle {code!r}", "CYCLE_NOT_FOUND")
     versions = await conn.fetch(
         "SELECT v.sa_code, v.version, v.weight, s.sha256 FROM cycle_versions v"
         " JOIN special_assessments s ON s.code = v.sa_code AND s.version = v.version"
@@ -205,18 +218,17 @@ async def freeze_cycle(
 ) -> None:
     stored = await get_cycle(conn, code=code, for_update=True)
     if stored.state != "created":
-        raise FailedPrecondition(f"cycle_code: cycle {code!r} is already folded", "CYCLE_FOLDED")
+        raise FailedPrecondition.of_field(
+            "cycle_code", f"cycle {code!r} is already folded", "CYCLE_FOLDED"
+        )
     await conn.executemany(
         "INSERT INTO cycle_versions (cycle_code, sa_code, version, weight) VALUES ($1, $2, $3, $4)",
         [(code, sa, version, weight) for sa, version, weight in versions],
     )
     await conn.execute(
-        "UPDATE cycles SET state = 'folded', folded_at = now(), catalogue = $2, catalogue_sha256 = $3 WHERE code = $1",
+        "UPDATE cycles SET state = 'folded', folded_at = now(), catalogue = $2,"
+        " catalogue_sha256 = $3 WHERE code = $1",
         code,
         catalogue,
         catalogue_sha256,
     )
-
-
-async def folded_cycles(conn) -> list[str]:
-    return [r["code"] for r in await conn.fetch("SELECT code FROM cycles WHERE state = 'folded'")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from google.protobuf.json_format import MessageToDict, ParseDict
 
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
@@ -9,17 +11,25 @@ from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
 from services.common.auth import READERS, Role, principal
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from services.common.paging import decode_token, encode_token, page_size
+from services.common.paging import Keyset, page_size
 from services.common.server import Runtime
 from services.indicators import formats
 from services.indicators import repository as repo
-from services.indicators.convert import catalogue_pb, cycle_pb, special_assessment_pb, unit_pb
+from services.indicators.convert import (
+    burden_pb,
+    catalogue_pb,
+    cycle_pb,
+    special_assessment_pb,
+    unit_pb,
+)
 from services.indicators.fold import catalogue_hash, check_equivalences, check_unit_kinds, fold
 from services.indicators.model import UNIT_KINDS, SpecialAssessmentDoc, UnitDef
 from services.indicators.plan import parse_plan, plan_locator
 
-ALL = frozenset(Role)
-MAX_CACHED_PAGES = 10_000
+# Keyset positions of the listings (the token names its listing).
+SPECIAL_ASSESSMENTS_PAGE = Keyset("special_assessments", str, int)  # code, version
+UNITS_PAGE = Keyset("units", str)  # code
+ASKS_PAGE = Keyset("asks", str, str)  # unit kind, evidence key
 
 POLICY = {
     "ImportSpecialAssessment": frozenset({Role.ADMIN, Role.ASSESSOR}),
@@ -65,7 +75,6 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         self.pool = runtime.pool
         # Folded catalogues never change, so they are cached for the life of the process.
         self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
-        self._pages: dict[tuple[str, str, int, int], pb.ListAsksResponse] = {}
 
     # -- special assessments -------------------------------------------------------------------
 
@@ -78,7 +87,8 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             await repo.lock_code(conn, code=doc.code)
             latest = await repo.latest_version(conn, code=doc.code)
             if latest is not None:
-                # A line department may not take over another's special assessment by naming itself owner.
+                # A line department may not take over another's special assessment by
+                # naming itself its owner.
                 principal().require_department(latest.doc.owner, "code")
             stored, created = await repo.insert_version(
                 conn, doc=doc, source_name=request.file.name, imported_by=principal().subject
@@ -102,27 +112,20 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 created=created,
             )
 
-        return await idempotency.run_once(
-            self.pool,
-            method="ImportSpecialAssessment",
-            request_id=request.request_id,
-            fingerprint=idempotency.request_fingerprint(request),
-            response_type=pb.ImportSpecialAssessmentResponse,
-            work=work,
-        )
+        return await idempotency.once(self.pool, request, pb.ImportSpecialAssessmentResponse, work)
 
     async def ListSpecialAssessments(self, request, context):
         size = page_size(request.page_size, default=50, maximum=500)
-        token = decode_token(request.page_token)
-        after = (token["code"], token["version"]) if token else None
         rows = await repo.list_versions(
             self.pool,
             code=request.code,
             all_versions=request.all_versions,
-            after=after,
+            after=SPECIAL_ASSESSMENTS_PAGE.decode(request.page_token),
             limit=size + 1,
         )
-        page, more = rows[:size], len(rows) > size
+        page, next_token = SPECIAL_ASSESSMENTS_PAGE.page(
+            rows, size, lambda r: (r.doc.code, r.version)
+        )
         return pb.ListSpecialAssessmentsResponse(
             special_assessments=[
                 special_assessment_pb(
@@ -134,9 +137,7 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 )
                 for r in page
             ],
-            next_page_token=encode_token({"code": page[-1].doc.code, "version": page[-1].version})
-            if more
-            else "",
+            next_page_token=next_token,
         )
 
     # -- units ---------------------------------------------------------------------------------
@@ -155,18 +156,11 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             )
             return pb.ImportUnitsResponse(created=created, updated=updated, unchanged=unchanged)
 
-        return await idempotency.run_once(
-            self.pool,
-            method="ImportUnits",
-            request_id=request.request_id,
-            fingerprint=idempotency.request_fingerprint(request),
-            response_type=pb.ImportUnitsResponse,
-            work=work,
-        )
+        return await idempotency.once(self.pool, request, pb.ImportUnitsResponse, work)
 
     async def ListUnits(self, request, context):
         size = page_size(request.page_size, default=100, maximum=1000)
-        after = decode_token(request.page_token).get("code", "")
+        (after,) = UNITS_PAGE.decode(request.page_token) or ("",)
         caller = principal()
         only = (
             caller.unit if caller.role is Role.UNIT else ""
@@ -179,17 +173,17 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             limit=size + 1,
             code=only,
         )
-        page, more = units[:size], len(units) > size
-        return pb.ListUnitsResponse(
-            units=[unit_pb(u) for u in page],
-            next_page_token=encode_token({"code": page[-1].code}) if more else "",
-        )
+        page, next_token = UNITS_PAGE.page(units, size, lambda u: (u.code,))
+        return pb.ListUnitsResponse(units=[unit_pb(u) for u in page], next_page_token=next_token)
 
     # -- cycles --------------------------------------------------------------------------------
 
     async def CreateCycle(self, request, context):
         if not request.plan.content:
             raise InvalidArgument.field("plan.content", "is empty")
+        for name, file in (("plan", request.plan), ("tolerance", request.tolerance)):
+            if file.format not in (pb.SOURCE_FORMAT_UNSPECIFIED, pb.SOURCE_FORMAT_YAML):
+                raise InvalidArgument.field(f"{name}.format", "must be YAML (or unspecified)")
         plan_name = request.plan.name or "cycle.yaml"
         plan = parse_plan(
             request.plan.content,
@@ -208,10 +202,10 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 else:
                     docs.append(latest.doc)
             if missing:
-                raise FailedPrecondition(
-                    f"special_assessments: not imported yet: {', '.join(missing)} (oneassess catalog import)",
+                raise FailedPrecondition.of_field(
+                    "special_assessments",
+                    f"not imported yet: {', '.join(missing)} (oneassess catalog import)",
                     "SPECIAL_ASSESSMENT_MISSING",
-                    metadata={"field": "special_assessments"},
                 )
             problems = check_equivalences(plan, docs, plan_locator(request.plan.content, plan_name))
             if problems:
@@ -227,31 +221,25 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             stored = await repo.get_cycle(conn, code=plan.code)
             return pb.CreateCycleResponse(cycle=self._cycle_pb(stored))
 
-        return await idempotency.run_once(
-            self.pool,
-            method="CreateCycle",
-            request_id=request.request_id,
-            fingerprint=idempotency.request_fingerprint(request),
-            response_type=pb.CreateCycleResponse,
-            work=work,
-        )
+        return await idempotency.once(self.pool, request, pb.CreateCycleResponse, work)
 
     async def FoldCycle(self, request, context):
         async def work(conn):
             stored = await repo.get_cycle(conn, code=request.cycle_code, for_update=True)
             if stored.state == "folded":
-                raise FailedPrecondition(
-                    f"cycle_code: cycle {request.cycle_code!r} is already folded; its catalogue is frozen",
+                raise FailedPrecondition.of_field(
+                    "cycle_code",
+                    f"cycle {request.cycle_code!r} is already folded; its catalogue is frozen",
                     "CYCLE_FOLDED",
-                    metadata={"field": "cycle_code"},
                 )
             plan = stored.plan
             versions = []
             for code, weight in plan.weights:
                 latest = await repo.latest_version(conn, code=code)
                 if latest is None:
-                    raise FailedPrecondition(
-                        f"special_assessments: {code!r} is not imported",
+                    raise FailedPrecondition.of_field(
+                        "special_assessments",
+                        f"{code!r} is not imported",
                         "SPECIAL_ASSESSMENT_MISSING",
                     )
                 versions.append((latest, weight))
@@ -261,8 +249,8 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 raise InvalidArgument.many(f"cycle {plan.code} cannot be folded", problems)
             units = await repo.list_units(conn)
             if not units:
-                raise FailedPrecondition(
-                    "units: no units imported (oneassess units import)", "NO_UNITS"
+                raise FailedPrecondition.of_field(
+                    "units", "no units imported (oneassess units import)", "NO_UNITS"
                 )
             problems = check_unit_kinds(docs, units)
             if problems:
@@ -294,14 +282,7 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 cycle=self._cycle_pb(await repo.get_cycle(conn, code=plan.code))
             )
 
-        return await idempotency.run_once(
-            self.pool,
-            method="FoldCycle",
-            request_id=request.request_id,
-            fingerprint=idempotency.request_fingerprint(request),
-            response_type=pb.FoldCycleResponse,
-            work=work,
-        )
+        return await idempotency.once(self.pool, request, pb.FoldCycleResponse, work)
 
     async def GetCycle(self, request, context):
         return pb.GetCycleResponse(
@@ -327,37 +308,26 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         catalogue, _, kinds = await self._folded(request.cycle_code)
         kind = kinds.get(request.unit_code)
         if kind is None:
-            raise NotFound(
-                f"unit_code: unit {request.unit_code!r} is not assessed in cycle {request.cycle_code!r}",
+            raise NotFound.of_field(
+                "unit_code",
+                f"unit {request.unit_code!r} is not assessed in cycle {request.cycle_code!r}",
                 "UNIT_NOT_IN_CYCLE",
-                metadata={"field": "unit_code"},
             )
         size = page_size(request.page_size, default=100, maximum=1000)
-        token = decode_token(request.page_token)
-        start = token.get("offset", 0)
-        if not isinstance(start, int) or start < 0 or token.get("kind", kind) != kind:
+        position = ASKS_PAGE.decode(request.page_token)
+        if position is not None and position[0] != kind:
             raise InvalidArgument.field(
                 "page_token", "is not a token this service issued for this unit"
             )
-        # Pages are immutable (the catalogue is frozen), so each is built once and reused.
-        key = (request.cycle_code, kind, start, size)
-        page = self._pages.get(key)
-        if page is None:
-            asks = next((k.asks for k in catalogue.asks_by_kind if k.kind == kind), [])
-            more = start + size < len(asks)
-            page = pb.ListAsksResponse(
-                asks=asks[start : start + size],
-                next_page_token=encode_token({"offset": start + size, "kind": kind})
-                if more
-                else "",
-                total_size=len(asks),
-            )
-            if (
-                len(self._pages) >= MAX_CACHED_PAGES
-            ):  # odd page sizes must not grow memory without end
-                self._pages.clear()
-            self._pages[key] = page
-        return page
+        # The frozen asks are sorted by evidence key: the page starts after the token's key.
+        asks = next((k.asks for k in catalogue.asks_by_kind if k.kind == kind), [])
+        start = (
+            bisect.bisect_right(asks, position[1], key=lambda a: a.evidence_key) if position else 0
+        )
+        page, next_token = ASKS_PAGE.page(
+            asks[start : start + size + 1], size, lambda a: (kind, a.evidence_key)
+        )
+        return pb.ListAsksResponse(asks=page, next_page_token=next_token, total_size=len(asks))
 
     async def GetBurdenReport(self, request, context):
         _, burden, _ = await self._folded(request.cycle_code)
@@ -388,48 +358,13 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         if cycle_code not in self._catalogues:
             stored = await repo.get_cycle(self.pool, code=cycle_code)
             if stored.state != "folded" or stored.catalogue is None:
-                raise FailedPrecondition(
-                    f"cycle_code: cycle {cycle_code!r} is not folded yet (oneassess cycle fold {cycle_code})",
+                raise FailedPrecondition.of_field(
+                    "cycle_code",
+                    f"cycle {cycle_code!r} is not folded yet (oneassess cycle fold {cycle_code})",
                     "CYCLE_NOT_FOLDED",
-                    metadata={"field": "cycle_code"},
                 )
             catalogue = ParseDict(stored.catalogue["catalogue"], pb.Catalogue())
             burden = ParseDict(stored.catalogue["burden"], pb.BurdenReport())
             kinds = {u.code: u.kind for u in catalogue.units}
             self._catalogues[cycle_code] = (catalogue, burden, kinds)
         return self._catalogues[cycle_code]
-
-
-def burden_pb(cycle_code: str, result) -> pb.BurdenReport:
-    by_kind = [
-        pb.KindBurden(
-            kind=b.kind,
-            units=b.units,
-            asks_before=b.asks_before,
-            asks_after=b.asks_after,
-            reduction_percent=b.reduction_percent,
-        )
-        for _, b in sorted(result.burden.items())
-    ]
-    units = [
-        pb.UnitBurden(
-            unit_code=u.code,
-            kind=u.kind,
-            group=u.group,
-            asks_before=result.burden[u.kind].asks_before,
-            asks_after=result.burden[u.kind].asks_after,
-            reduction_percent=result.burden[u.kind].reduction_percent,
-        )
-        for u in result.units
-    ]
-    reach = [
-        pb.AskReach(
-            kind=kind,
-            evidence_key=a.evidence_key,
-            indicators=len(a.serves),
-            special_assessments=len({s for s, _ in a.serves}),
-        )
-        for kind, asks in sorted(result.asks_by_kind.items())
-        for a in asks
-    ]
-    return pb.BurdenReport(cycle_code=cycle_code, by_kind=by_kind, units=units, asks=reach)

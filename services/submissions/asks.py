@@ -77,7 +77,8 @@ class AskIndex:
         found = asks.get(self.canonical.get(evidence_key, evidence_key))
         if found is None:
             raise NotFound(
-                f"evidence_key: {evidence_key!r} is not an ask of unit {unit_code!r} in cycle {self.cycle_code!r}",
+                f"evidence_key: {evidence_key!r} is not an ask of unit {unit_code!r} in cycle "
+                f"{self.cycle_code!r}",
                 "ASK_NOT_FOUND",
                 metadata={"field": "evidence_key"},
             )
@@ -103,7 +104,8 @@ class AskIndex:
             unit_code, evidence_key, caller.department
         ):
             raise PermissionDenied(
-                f"evidence_key: {evidence_key!r} serves no indicator of line department {caller.department!r}",
+                f"evidence_key: {evidence_key!r} serves no indicator of line department "
+                f"{caller.department!r}",
                 "OTHER_DEPARTMENT",
                 metadata={"field": "evidence_key"},
             )

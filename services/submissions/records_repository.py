@@ -116,7 +116,8 @@ async def insert_history_export(conn, *, export: HistoryExportRow) -> tuple[Hist
         return _history_export(inserted), True
     stored = _history_export(
         await conn.fetchrow(
-            f"SELECT {_HISTORY_COLUMNS} FROM history_exports WHERE workflow_id = $1 AND run_id = $2",
+            f"SELECT {_HISTORY_COLUMNS} FROM history_exports WHERE workflow_id = $1 AND run_id "
+            "= $2",
             export.workflow_id,
             export.run_id,
         )

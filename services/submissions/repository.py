@@ -128,7 +128,8 @@ async def put_extension(
 ) -> None:
     await conn.execute(
         "INSERT INTO unit_extensions"
-        " (cycle_code, unit_code, deadline, closes_at, approved_by, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cycle_code, unit_code) DO UPDATE"
+        " (cycle_code, unit_code, deadline, closes_at, approved_by, reason) VALUES ($1, $2, "
+        "$3, $4, $5, $6) ON CONFLICT (cycle_code, unit_code) DO UPDATE"
         " SET deadline = $3, closes_at = $4, approved_by = $5, reason = $6, extended_at = now()",
         cycle_code,
         unit_code,
@@ -374,7 +375,8 @@ async def insert_extension_request(
     extension_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO extension_requests"
-        " (id, cycle_code, unit_code, days, reason, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " (id, cycle_code, unit_code, days, reason, requested_by, requested_at) VALUES ($1, "
+        "$2, $3, $4, $5, $6, $7)",
         extension_id,
         cycle_code,
         unit_code,

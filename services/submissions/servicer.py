@@ -143,7 +143,8 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         if not self.blobs.exists(stored.sha256):
             raise DataLoss.of_field(
                 "submission_id",
-                f"the bytes of {stored.id} (sha256 {stored.sha256}) are missing from the blob store",
+                f"the bytes of {stored.id} (sha256 {stored.sha256}) are missing from the blob "
+                "store",
                 "BLOB_MISSING",
             )
         yield pb.DownloadResponse(header=submission_pb(stored))

@@ -58,7 +58,8 @@ BAD_PLANS = [
         "review_due: 2027-01-20T18:00:00+08:00",
         "review_due: 2026-12-20T18:00:00+08:00",
         "review_due:",
-        "calendar.review_due: must be after collection_closes (2027-01-08T18:00:00+08:00), got 2026-12-20T18:00:00+08:00",
+        "calendar.review_due: must be after collection_closes (2027-01-08T18:00:00+08:00), got "
+        "2026-12-20T18:00:00+08:00",
     ),
     (
         "reminder offset",
@@ -93,7 +94,8 @@ BAD_PLANS = [
         "[emergency-drill-records, flood-drill-records]",
         "[emergency-drill-records, flood-drill-record]",
         "[emergency-drill-records, flood-drill-record]",
-        "equivalences[3]: evidence key 'flood-drill-record' is not declared by any folded special assessment",
+        "equivalences[3]: evidence key 'flood-drill-record' is not declared by any folded "
+        "special assessment",
     ),
 ]
 
@@ -326,8 +328,8 @@ async def test_fold_rejects_a_unit_kind_no_special_assessment_applies_to(service
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert (
-        "units.kind: unit kind 'enterprise' (port-group) is not one any folded special assessment applies to"
-        in err.details()
+        "units.kind: unit kind 'enterprise' (port-group) is not one any folded special "
+        "assessment applies to" in err.details()
     )
     assert await counts(services_stack.pool("indicators")) == before
 

@@ -77,16 +77,16 @@ def test_workbook_problems_name_sheet_and_cell():
         in found
     )
     assert (
-        "ws.xlsx:indicators!K2: indicator ws-03.evidence: names evidence key 'drill-records' that this file does not declare under evidence"
-        in found
+        "ws.xlsx:indicators!K2: indicator ws-03.evidence: names evidence key 'drill-records' "
+        "that this file does not declare under evidence" in found
     )
     assert (
-        "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension such as pdf, docx or xlsx"
-        in found
+        "ws.xlsx:evidence!C2: evidence[0].formats: 'word document' is not a file extension "
+        "such as pdf, docx or xlsx" in found
     )
     assert (
-        "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too"
-        in found
+        "ws.xlsx:special_assessment!B6: applies_to: unknown unit kind 'village' (known: "
+        "township, department); the kinds of imported units are known too" in found
     )
 
 
@@ -97,8 +97,8 @@ def test_workbook_missing_sheet_and_column_are_named():
 
     found = problems_of(lambda: read_special_assessment("ws.xlsx", _edited_template(edit)))
     assert (
-        "ws.xlsx:evidence: evidence: sheet is missing (expected sheets: special_assessment, evidence, indicators)"
-        in found
+        "ws.xlsx:evidence: evidence: sheet is missing (expected sheets: special_assessment, "
+        "evidence, indicators)" in found
     )
     assert "ws.xlsx:indicators!1: indicators.method: column is missing from the header row" in found
 
@@ -126,8 +126,10 @@ def test_unit_workbook_round_trip_and_problems():
     wb.save(out)
     found = problems_of(lambda: read_units("units.xlsx", out.getvalue()))
     assert found == [
-        "units.xlsx:units!C3: unit linhai-street.kind: is required: a unit kind such as township or department "
-        "(letters, digits, '-', '_' or '.', at most 63, starting with a letter or digit), got '镇街'"
+        "units.xlsx:units!C3: unit linhai-street.kind: is required: a unit kind such as "
+        "township or department "
+        "(letters, digits, '-', '_' or '.', at most 63, starting with a letter or digit), got "
+        "'镇街'"
     ]
 
 
@@ -294,18 +296,18 @@ def test_ciso_problems_name_the_line():
     )
     similar = next(i for i, line in enumerate(lines, 1) if "relationship: similar" in line)
     assert (
-        f"lib.yaml:{similar}: requirement_mappings[1].relationship: unknown relationship 'similar' (known: equal, subset, superset, intersect, not_related)"
-        in found
+        f"lib.yaml:{similar}: requirement_mappings[1].relationship: unknown relationship "
+        "'similar' (known: equal, subset, superset, intersect, not_related)" in found
     )
     assert (
-        f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, department); the kinds of imported units are known too"
-        in found
+        f"lib.yaml:{village}: applies_to: unknown unit kind 'village' (known: township, "
+        "department); the kinds of imported units are known too" in found
     )
     assert any(p.endswith("owner: is required (a non-empty string)") for p in found)
     # the indicator limited to `department` is now outside the kinds the library applies to
     assert any(
-        "indicator ds-1.2.applies_to: kind 'department' is not one the special assessment applies to"
-        in p
+        "indicator ds-1.2.applies_to: kind 'department' is not one the special assessment "
+        "applies to" in p
         for p in found
     )
 
@@ -318,7 +320,8 @@ def test_ciso_mapping_between_two_other_libraries_is_rejected():
     found = problems_of(lambda: read_special_assessment("lib.yaml", text.encode()))
     assert len(found) == 1
     assert found[0].endswith(
-        "requirement_mappings[0]: maps two requirements of other libraries; an equal mapping must name a requirement of this framework"
+        "requirement_mappings[0]: maps two requirements of other libraries; an equal mapping "
+        "must name a requirement of this framework"
     )
 
 
