@@ -373,7 +373,8 @@ def parse_special_assessment_yaml(
 def validated_special_assessment(
     raw: Any, locate: Locate, file_name: str, kinds: Sequence[str], problems: Problems | None = None
 ) -> SpecialAssessmentDoc:
-    """Validate or raise one InvalidArgument listing every problem (plus any found while reading)."""
+    """Validate, or raise one InvalidArgument listing every problem (and any found while
+    reading)."""
     problems = problems or Problems(file_name)
     doc = validate_special_assessment(raw, locate, problems, kinds)
     problems.raise_if_any("special assessment")

@@ -252,7 +252,8 @@ def _expected(sheet: Sheet) -> tuple[str, ...]:
 def read_special_assessment_workbook(
     content: bytes, file_name: str
 ) -> tuple[dict[str, Any], Locate, Problems]:
-    """The workbook as the raw dict the validator takes, its locator, and problems found reading it."""
+    """The workbook as the raw dict the validator takes, its locator, and the problems found
+    reading it."""
     wb = _open(content, file_name)
     problems = Problems(file_name)
     table: dict[Path_, str] = {}

@@ -73,7 +73,8 @@ async def test_whole_city_through_the_cli(stack, env, tmp_path):
     assert result.exit_code == 0, result.output
     assert "units: 24 created, 0 updated, 0 unchanged" in result.output
 
-    # The city folder: its plan, units and tolerance files are skipped, the 8 special assessments imported.
+    # The city folder: its plan, units and tolerance files are skipped, the 8 special
+    # assessments imported.
     result = await oneassess(env, "catalog", "import", str(EXAMPLE), "--json")
     assert result.exit_code == 0, result.output
     imported = json.loads(result.stdout)

@@ -179,7 +179,8 @@ async def test_burden_report_of_the_sample_city(services_stack):
     assert per_unit["baiquan-town"] == ("township", 51, 21)
     assert per_unit["finance"] == ("department", 53, 23)
     reach = {(a.kind, a.evidence_key): (a.indicators, a.special_assessments) for a in report.asks}
-    # annual-work-summary folds security- and ecology-work-summary: 10 indicators in 8 files for a department.
+    # annual-work-summary folds security- and ecology-work-summary: 10 indicators in 8 files
+    # for a department.
     assert reach[("department", "annual-work-summary")] == (10, 8)
     assert sum(1 for kind, _ in reach if kind == "township") == 21
 

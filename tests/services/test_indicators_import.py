@@ -331,8 +331,8 @@ async def test_assessor_imports_only_its_own_line_departments_special_assessment
         grpc.StatusCode.PERMISSION_DENIED,
     )
     assert (
-        err.details()
-        == f"owner: line department 'emergency-bureau' may not act on '{owner}''s special assessment"
+        err.details() == "owner: line department 'emergency-bureau' may not act on "
+        f"'{owner}''s special assessment"
     )
     assert await counts(stack.pool("indicators")) == before
 

@@ -1,4 +1,5 @@
-"""The cycle plan and tolerance parser (pure): the sample, and problems the service tests do not reach."""
+"""The cycle plan and tolerance parser (pure): the sample, and problems the service tests do
+not reach."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from services.submissions.asks import AskIndex
 from services.submissions.blobstore import LocalBlobStore
 from tests.services import submissions_support as s
 
-# -- formats ----------------------------------------------------------------------------------------
+# -- formats -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", formats.FORMATS)
@@ -78,7 +78,7 @@ def test_json_must_be_an_object_or_array():
     assert not formats.is_json(io.BytesIO(b"\xff\xfe{}"))
 
 
-# -- file names and headers --------------------------------------------------------------------------
+# -- file names and headers --------------------------------------------------------------------
 
 
 @given(st.text(max_size=300))
@@ -155,7 +155,7 @@ def test_a_chunk_over_one_mebibyte_is_refused():
     assert str(err.value).startswith("chunk:")
 
 
-# -- windows and ask states --------------------------------------------------------------------------
+# -- windows and ask states --------------------------------------------------------------------
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 CYCLE_WINDOW = model.Window(T0, T0 + timedelta(days=60), T0 + timedelta(days=70))
@@ -204,7 +204,7 @@ def test_a_window_must_be_ordered():
     assert [v.field for v in err.value.violations] == ["deadline", "closes_at"]
 
 
-# -- the ask index ------------------------------------------------------------------------------------
+# -- the ask index -----------------------------------------------------------------------------
 
 
 def _catalogue() -> ipb.Catalogue:
@@ -291,7 +291,7 @@ def test_an_assessor_reads_a_key_only_where_it_serves_its_department_for_that_un
     assert not index.serves_department("dept", "ledger", "emergency-bureau")  # not one of its asks
 
 
-# -- the local blob store ----------------------------------------------------------------------------
+# -- the local blob store ----------------------------------------------------------------------
 
 
 async def test_a_blob_is_linked_into_place_once_and_never_overwritten(tmp_path):
