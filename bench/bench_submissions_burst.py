@@ -36,7 +36,7 @@ from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, uni
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from tests.conftest import DevServer, token_for
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 @workflow.defn(name="BenchUnitWorkflow")

@@ -29,7 +29,7 @@ from oneassess.client.channels import CHANNEL_OPTIONS
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from tests.conftest import token_for
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 MB = 1024 * 1024
 

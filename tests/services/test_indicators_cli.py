@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cli import common
 from cli.main import app
 from tests.conftest import EXAMPLE, REPO, TEST_SECRET
-from tests.services.test_indicators_support import counts, indicators_stack
+from tests.support.indicators import counts
 
 COMMANDS = [
     ["catalog", "import"],
@@ -32,9 +32,8 @@ COMMANDS = [
 
 
 @pytest.fixture(scope="module")
-async def stack(postgres_base_url, tmp_path_factory):
-    async with indicators_stack(postgres_base_url, tmp_path_factory.mktemp("home")) as running:
-        yield running
+def stack(indicators_module_stack):
+    return indicators_module_stack
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from oneassess.client.errors import error_reason
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
 from tests.conftest import EXAMPLE
-from tests.services.test_indicators_support import (
+from tests.support.indicators import (
     SPECIAL_ASSESSMENTS,
     counts,
     create_cycle,

@@ -12,13 +12,12 @@ from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
 from services.indicators import excel
 from tests.conftest import EXAMPLE
-from tests.services.test_indicators_support import (
+from tests.support.indicators import (
     SPECIAL_ASSESSMENTS,
     counts,
     file_source,
     import_sample,
     import_units,
-    indicators_stack,
     rejected,
     source,
 )
@@ -28,9 +27,8 @@ DIGITAL = (EXAMPLE / "special-assessments" / "digital-reform.yaml").read_text()
 
 
 @pytest.fixture(scope="module")
-async def stack(postgres_base_url, tmp_path_factory):
-    async with indicators_stack(postgres_base_url, tmp_path_factory.mktemp("home")) as running:
-        yield running
+def stack(indicators_module_stack):
+    return indicators_module_stack
 
 
 def line_of(text: str, anchor: str) -> int:

@@ -22,7 +22,7 @@ from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common.auth import Role
 from services.common.timestamps import timestamp
 from tests.conftest import EXAMPLE, make_settings, start_stack, stop_stack, token_for
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import TEST_SECRET, start_stack, stop_stack
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 def _env(settings) -> dict[str, str]:

@@ -17,7 +17,7 @@ from services.common import db
 from services.common.auth import Role
 from services.common.timestamps import timestamp
 from tests.conftest import make_settings, start_stack, stop_stack, token_for
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 async def test_killed_mid_upload_then_retried_with_the_same_request_id(tmp_path, database_url):

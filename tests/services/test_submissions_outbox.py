@@ -27,7 +27,7 @@ from services.common.auth import Role
 from services.submissions import repository as repo
 from services.submissions.outbox import OutboxRelay, RelayOptions
 from tests.conftest import make_settings, start_stack, stop_stack
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 @workflow.defn(name="RecordingWorkflow")

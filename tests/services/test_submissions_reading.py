@@ -13,19 +13,14 @@ from oneassess.client.errors import error_reason
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.auth import Role
 from services.common.timestamps import timestamp
-from tests.conftest import start_stack, stop_stack
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 DATA_KEY = "app-inventory"  # of townships, asked by digital reform only (big-data-bureau)
 
 
 @pytest.fixture
-async def stack(settings):
-    running = await start_stack(settings, ("indicators", "submissions"))
-    await s.fold_example(running.admin)
-    await s.open_window(running.admin)
-    yield running
-    await stop_stack(running)
+def stack(collecting_stack):
+    return collecting_stack
 
 
 @pytest.fixture

@@ -15,16 +15,12 @@ from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common import audit
 from services.common.auth import Role
 from services.common.timestamps import timestamp
-from tests.conftest import start_stack, stop_stack
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 @pytest.fixture
-async def stack(settings):
-    running = await start_stack(settings, ("indicators", "submissions"))
-    await s.fold_example(running.admin)
-    yield running
-    await stop_stack(running)
+def stack(submissions_stack):
+    return submissions_stack
 
 
 async def _error(call) -> grpc.aio.AioRpcError:

@@ -16,7 +16,7 @@ from services.common import audit
 from services.common.auth import Role
 from services.common.timestamps import timestamp
 from tests.conftest import make_settings, start_stack, stop_stack
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.submissions import formats, model
 from services.submissions.asks import AskIndex
 from services.submissions.blobstore import LocalBlobStore
-from tests.services import submissions_support as s
+from tests.support import submissions as s
 
 # -- formats -----------------------------------------------------------------------------------
 
