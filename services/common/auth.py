@@ -45,8 +45,19 @@ class Principal:
             )
 
 
+# The role sets RPC policies are written with, in one place.
 # Who may call read RPCs: every signed-in role (each read then narrows to the caller's scope).
 READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.ASSESSOR, Role.UNIT})
+# Who reads the audit trail (histories, ask times): the office, auditors and services.
+AUDIT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE})
+# Who runs the calendar (open, extend, close; record notifications): the office and services.
+OFFICE = frozenset({Role.ADMIN, Role.SERVICE})
+# The assessment office alone.
+ADMIN_ONLY = frozenset({Role.ADMIN})
+# The office, or a line department acting on its own special assessments.
+ADMIN_OR_ASSESSOR = frozenset({Role.ADMIN, Role.ASSESSOR})
+# A unit acting for itself, or the office acting for it.
+UNIT_OR_ADMIN = frozenset({Role.UNIT, Role.ADMIN})
 
 
 current_principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("principal")

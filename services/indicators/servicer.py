@@ -9,7 +9,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
-from services.common.auth import READERS, Role, principal
+from services.common.auth import ADMIN_ONLY, ADMIN_OR_ASSESSOR, READERS, Role, principal
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.paging import Keyset, page_size
 from services.common.server import Runtime
@@ -32,12 +32,12 @@ UNITS_PAGE = Keyset("units", str)  # code
 ASKS_PAGE = Keyset("asks", str, str)  # unit kind, evidence key
 
 POLICY = {
-    "ImportSpecialAssessment": frozenset({Role.ADMIN, Role.ASSESSOR}),
+    "ImportSpecialAssessment": ADMIN_OR_ASSESSOR,
     "ListSpecialAssessments": READERS,
-    "ImportUnits": frozenset({Role.ADMIN}),
+    "ImportUnits": ADMIN_ONLY,
     "ListUnits": READERS,
-    "CreateCycle": frozenset({Role.ADMIN}),
-    "FoldCycle": frozenset({Role.ADMIN}),
+    "CreateCycle": ADMIN_ONLY,
+    "FoldCycle": ADMIN_ONLY,
     "GetCycle": READERS,
     "GetCatalogue": READERS,
     "ListAsks": READERS,

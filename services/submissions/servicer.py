@@ -14,7 +14,15 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common import idempotency
-from services.common.auth import READERS, Principal, Role, principal
+from services.common.auth import (
+    AUDIT_READERS,
+    OFFICE,
+    READERS,
+    UNIT_OR_ADMIN,
+    Principal,
+    Role,
+    principal,
+)
 from services.common.errors import DataLoss, InvalidArgument, PermissionDenied, from_peer
 from services.common.paging import Keyset, page_size
 from services.common.server import Runtime
@@ -36,10 +44,8 @@ from services.submissions.convert import (
 
 EARLY_CHECK_BYTES = 1024 * 1024
 
-OFFICE = frozenset({Role.ADMIN, Role.SERVICE})
-AUDIT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE})
 POLICY = {
-    "Upload": frozenset({Role.UNIT, Role.ADMIN}),
+    "Upload": UNIT_OR_ADMIN,
     "GetSubmission": READERS,
     "ListSubmissions": READERS,
     "Download": READERS,
@@ -48,9 +54,9 @@ POLICY = {
     "OpenCollection": OFFICE,
     "ExtendUnit": OFFICE,
     "CloseCollection": OFFICE,
-    "RequestExtension": frozenset({Role.UNIT, Role.ADMIN}),
+    "RequestExtension": UNIT_OR_ADMIN,
     "RecordNotification": OFFICE,
-    "ListNotifications": frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.UNIT}),
+    "ListNotifications": READERS - {Role.ASSESSOR},
     "StoreHistoryExport": OFFICE,
     "ListHistoryExports": AUDIT_READERS,
     "GetHistoryExport": AUDIT_READERS,
