@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 
 from oneassess.client.errors import error_reason
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common.auth import Role
 from tests.services.test_scoring_support import (
@@ -22,13 +23,13 @@ from tests.services.test_scoring_support import (
 )
 
 SAFETY = "emergency-bureau"
-WS02 = pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-02")
+WS02 = ind_pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-02")
 
 
 async def file(
     city,
     unit: str = "linhai-street",
-    indicator: pb.IndicatorRef = WS02,
+    indicator: ind_pb.IndicatorRef = WS02,
     reason: str = "the ledger shows 98%",
 ):
     request = pb.FileAppealRequest(
@@ -236,7 +237,7 @@ async def test_filing_rules(city):
     err = await rejected(
         file(
             city,
-            indicator=pb.IndicatorRef(
+            indicator=ind_pb.IndicatorRef(
                 special_assessment_code="work-safety", indicator_code="ws-05"
             ),
         ),
@@ -279,7 +280,7 @@ async def test_an_adjustment_changes_only_the_appealed_review_not_later_unpublis
     assert verified.matches, verified.differences
 
     # A second appeal builds on the first: both adjustments, still nothing unpublished.
-    ws03 = pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-03")
+    ws03 = ind_pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-03")
     second = await file(city, indicator=ws03, reason="training covered 95%")
     again = await decide(
         city, second.appeal_id, pb.APPEAL_DECISION_ADJUST, adjustment=pb.ReviewInput(value=0.95)

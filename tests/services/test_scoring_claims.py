@@ -9,6 +9,7 @@ import grpc
 import pytest
 
 from oneassess.client.errors import error_reason
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common.auth import Role
 from tests.services.test_scoring_support import (
@@ -27,8 +28,8 @@ SAFETY, ECOLOGY = "emergency-bureau", "ecology-bureau"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def ref(sa: str, indicator: str) -> pb.IndicatorRef:
-    return pb.IndicatorRef(special_assessment_code=sa, indicator_code=indicator)
+def ref(sa: str, indicator: str) -> ind_pb.IndicatorRef:
+    return ind_pb.IndicatorRef(special_assessment_code=sa, indicator_code=indicator)
 
 
 def filing(**overrides) -> pb.FileClaimRequest:

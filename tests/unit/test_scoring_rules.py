@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import pytest
 
-from services.scoring.rules import (
-    MICRO,
+from services.scoring.digests import inputs_digest
+from services.scoring.model import (
     Catalogue,
     CycleRules,
     IndicatorRule,
@@ -22,14 +22,10 @@ from services.scoring.rules import (
     SpecialAssessmentRule,
     Tier,
     UnitRef,
-    competition_ranks,
-    compute,
-    days_late,
-    format_e4,
-    inputs_digest,
-    rounded,
-    tier_cutoffs,
 )
+from services.scoring.numbers import MICRO, days_late, format_e4, rounded
+from services.scoring.rules import compute
+from services.scoring.tiers import competition_ranks, tier_cutoffs
 
 D0 = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)  # the cycle's evidence deadline
 RULES = CycleRules(
