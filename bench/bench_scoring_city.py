@@ -199,10 +199,12 @@ def bench_compute(inputs: Inputs, args: argparse.Namespace, repeat: int = 3) -> 
     digests.inputs_digest(inputs)
     inputs_digest_s = time.perf_counter() - start
     print(
-        f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s = {count / best / 1e6:.2f} M/s"
+        f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s ="
+        f" {count / best / 1e6:.2f} M/s"
     )
     print(
-        f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s ({digest[:12]}...)"
+        f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s"
+        f" ({digest[:12]}...)"
     )
 
     with ProcessPoolExecutor(
@@ -215,7 +217,8 @@ def bench_compute(inputs: Inputs, args: argparse.Namespace, repeat: int = 3) -> 
             total = sum(pool.map(_compute_part, [0, 1]))
             best2 = min(best2, time.perf_counter() - start)
     print(
-        f"pure computation, 2 cores: {total:,} indicator scores in {best2:.3f} s = {total / best2 / 1e6:.2f} M/s"
+        f"pure computation, 2 cores: {total:,} indicator scores in {best2:.3f} s ="
+        f" {total / best2 / 1e6:.2f} M/s"
         "  (target >= 1.00 M/s; each process scores half the units)"
     )
 
@@ -230,7 +233,8 @@ def main() -> None:
     start = time.perf_counter()
     inputs = generate_city(args.units, args.indicators, args.seed)
     print(
-        f"generated {args.units} units x {args.indicators} indicators in {time.perf_counter() - start:.1f} s"
+        f"generated {args.units} units x {args.indicators} indicators in"
+        f" {time.perf_counter() - start:.1f} s"
     )
     bench_compute(inputs, args)
     if not args.skip_db:
@@ -295,10 +299,12 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
     finally:
         await pool.close()
     print(
-        f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s = {rows / best_raw:,.0f} rows/s"
+        f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s ="
+        f" {rows / best_raw:,.0f} rows/s"
     )
     print(
-        f"persist through the repository    : {rows:,} rows in {best_mine:.3f} s = {rows / best_mine:,.0f} rows/s"
+        f"persist through the repository    : {rows:,} rows in {best_mine:.3f} s ="
+        f" {rows / best_mine:,.0f} rows/s"
         f" = {best_raw / best_mine:.0%} of raw (target >= 50%)"
     )
 

@@ -115,7 +115,8 @@ async def test_an_adjustment_recomputes_the_unit_and_its_groups_ranks(city):
     assert after["dinghai-street"][0] == after["linhai-street"][0] == 1  # now a tie
     assert after["dinghai-street"][1] == after["linhai-street"][1]
     assert await ranks(city, "town") == towns_before
-    # The unit reads its new published scorecard; the adjustment is a review revision from the appeal.
+    # The unit reads its new published scorecard; the adjustment is a review revision from the
+    # appeal.
     card = (
         await city.unit("linhai-street").GetScorecard(
             pb.GetScorecardRequest(cycle_code=CYCLE, unit_code="linhai-street")
@@ -135,7 +136,8 @@ async def test_an_adjustment_recomputes_the_unit_and_its_groups_ranks(city):
     # Detail rows are stored for the changed unit only, yet the run recomputes exactly.
     assert (
         await city.pool.fetchval(
-            "SELECT count(DISTINCT unit_code) FROM indicator_scores s JOIN score_runs r ON r.id = s.run_id WHERE r.run = $1",
+            "SELECT count(DISTINCT unit_code) FROM indicator_scores s"
+            " JOIN score_runs r ON r.id = s.run_id WHERE r.run = $1",
             run.run,
         )
         == 1

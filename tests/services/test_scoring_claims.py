@@ -1,4 +1,5 @@
-"""Tolerance claims (容错) on the scoring service: filing, deciding, and what an approval restores."""
+"""Tolerance claims (容错) on the scoring service: filing, deciding, and what an approval
+restores."""
 
 from __future__ import annotations
 

@@ -184,7 +184,10 @@ def test_the_appeal_window():
 
 # -- sheets ---------------------------------------------------------------------------------
 
-HEADER = "unit_code,special_assessment_code,indicator_code,value,grade,items_met,occurrences,claimed,failed,comment\n"
+HEADER = (
+    "unit_code,special_assessment_code,indicator_code,value,grade,items_met,occurrences,"
+    "claimed,failed,comment\n"
+)
 
 
 def test_a_csv_sheet_reads_with_sheet_row_numbers():
