@@ -13,10 +13,8 @@ from fractions import Fraction
 
 from services.scoring.numbers import E4, fraction_text, int64s, round_half_up
 
-METHODS = ("ratio", "grade", "checklist", "deduction", "bonus", "veto")
-SCORED = frozenset(
-    {"ratio", "grade", "checklist", "deduction"}
-)  # count in their special assessment
+# Methods whose indicators count in their special assessment's points (bonus and veto do not).
+SCORED = frozenset({"ratio", "grade", "checklist", "deduction"})
 
 # A review's judgement in canonical form, by method: ratio value, deduction occurrences and
 # bonus claimed in millionths (int); grade letter (str); checklist items met (int); veto

@@ -14,6 +14,5 @@ class Handlers:
     """What every handler mixin shares: the pool and the peers."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.rt = runtime
         self.pool = runtime.pool
         self.peers = Peers(runtime.peers)
