@@ -32,9 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.scoring import rules
-from services.scoring.rules import (
-    MICRO,
+from services.scoring import digests, model, rules
+from services.scoring.model import (
     Catalogue,
     CycleRules,
     IndicatorRule,
@@ -43,6 +42,7 @@ from services.scoring.rules import (
     Tier,
     UnitRef,
 )
+from services.scoring.numbers import MICRO
 
 DEADLINE = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)
 KINDS = ("township", "department")
@@ -74,7 +74,7 @@ def generate_city(
                 method = rnd.choice(methods)
             points = (
                 Decimal(rnd.choice(["1", "2", "2.5", "3", "4", "5"]))
-                if method in rules.SCORED
+                if method in model.SCORED
                 else Decimal(0)
             )
             applies = KINDS if rnd.random() < 0.8 else (rnd.choice(KINDS),)
@@ -131,11 +131,11 @@ def generate_city(
         if rnd.random() < 0.02:
             unit_deadlines[unit.code] = DEADLINE + timedelta(days=3)
 
-    reviews: dict[tuple[str, str], dict[str, tuple[int, rules.Judgement]]] = {}
+    reviews: dict[tuple[str, str], dict[str, tuple[int, model.Judgement]]] = {}
     claims: dict[tuple[str, str], dict[str, int]] = {}
     review_id = claim_id = 0
     for ind in inds:
-        by_unit: dict[str, tuple[int, rules.Judgement]] = {}
+        by_unit: dict[str, tuple[int, model.Judgement]] = {}
         for unit in unit_refs:
             if unit.kind not in ind.applies_to or rnd.random() < 0.02:
                 continue
@@ -148,7 +148,7 @@ def generate_city(
     return Inputs(catalogue, cycle_rules, DEADLINE, unit_deadlines, ask_times, reviews, claims)
 
 
-def _judgement(ind: IndicatorRule, rnd: random.Random) -> rules.Judgement:
+def _judgement(ind: IndicatorRule, rnd: random.Random) -> model.Judgement:
     m = ind.method
     if m == "ratio":
         return rnd.randrange(0, 11 * MICRO // 10, 10)
@@ -196,13 +196,15 @@ def bench_compute(inputs: Inputs, args: argparse.Namespace, repeat: int = 3) -> 
     digest = results.digest()
     digest_s = time.perf_counter() - start
     start = time.perf_counter()
-    rules.inputs_digest(inputs)
+    digests.inputs_digest(inputs)
     inputs_digest_s = time.perf_counter() - start
     print(
-        f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s = {count / best / 1e6:.2f} M/s"
+        f"pure computation, 1 core : {count:,} indicator scores in {best:.3f} s ="
+        f" {count / best / 1e6:.2f} M/s"
     )
     print(
-        f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s ({digest[:12]}...)"
+        f"  results digest {digest_s:.3f} s, inputs digest {inputs_digest_s:.3f} s"
+        f" ({digest[:12]}...)"
     )
 
     with ProcessPoolExecutor(
@@ -215,7 +217,8 @@ def bench_compute(inputs: Inputs, args: argparse.Namespace, repeat: int = 3) -> 
             total = sum(pool.map(_compute_part, [0, 1]))
             best2 = min(best2, time.perf_counter() - start)
     print(
-        f"pure computation, 2 cores: {total:,} indicator scores in {best2:.3f} s = {total / best2 / 1e6:.2f} M/s"
+        f"pure computation, 2 cores: {total:,} indicator scores in {best2:.3f} s ="
+        f" {total / best2 / 1e6:.2f} M/s"
         "  (target >= 1.00 M/s; each process scores half the units)"
     )
 
@@ -230,7 +233,8 @@ def main() -> None:
     start = time.perf_counter()
     inputs = generate_city(args.units, args.indicators, args.seed)
     print(
-        f"generated {args.units} units x {args.indicators} indicators in {time.perf_counter() - start:.1f} s"
+        f"generated {args.units} units x {args.indicators} indicators in"
+        f" {time.perf_counter() - start:.1f} s"
     )
     bench_compute(inputs, args)
     if not args.skip_db:
@@ -241,7 +245,8 @@ def main() -> None:
 async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
     """The service's repository writing a run next to a raw COPY of the very same rows."""
     from services.common import db
-    from services.scoring import repository as repo
+    from services.scoring.repository import runs as runs_repo
+    from services.scoring.repository import scores as repo
     from services.scoring.service import SPEC
 
     results = rules.compute(inputs)
@@ -277,7 +282,7 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
                 )
                 start = time.perf_counter()
                 async with conn.transaction():
-                    run = await repo.insert_run(
+                    run = await runs_repo.insert_run(
                         conn,
                         cycle_code=inputs.catalogue.cycle_code,
                         trigger="compute",
@@ -294,10 +299,12 @@ async def bench_persist(inputs: Inputs, url: str, repeat: int = 2) -> None:
     finally:
         await pool.close()
     print(
-        f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s = {rows / best_raw:,.0f} rows/s"
+        f"raw asyncpg COPY of the same rows: {rows:,} rows in {best_raw:.3f} s ="
+        f" {rows / best_raw:,.0f} rows/s"
     )
     print(
-        f"persist through the repository    : {rows:,} rows in {best_mine:.3f} s = {rows / best_mine:,.0f} rows/s"
+        f"persist through the repository    : {rows:,} rows in {best_mine:.3f} s ="
+        f" {rows / best_mine:,.0f} rows/s"
         f" = {best_raw / best_mine:.0%} of raw (target >= 50%)"
     )
 

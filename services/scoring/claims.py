@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Violation
-from services.scoring.rules import Catalogue, IndicatorKey, UnitRef
+from services.scoring.model import Catalogue, IndicatorKey, UnitRef
 
 MAX_DESCRIPTION = 4000
 MAX_REASON = 4000
@@ -92,12 +92,14 @@ def validate_filing(
         if act <= today:
             raise InvalidArgument.field(
                 "act_date",
-                f"a pre-filing must come before the act: {act.isoformat()} is not after the filing date {today.isoformat()}",
+                f"a pre-filing must come before the act: {act.isoformat()} is not after the"
+                f" filing date {today.isoformat()}",
             )
     elif act is not None and act > today:
         raise InvalidArgument.field(
             "act_date",
-            f"{act.isoformat()} is after the filing date {today.isoformat()}: file it as a pre-filing",
+            f"{act.isoformat()} is after the filing date {today.isoformat()}: file it as a"
+            " pre-filing",
         )
     owners = tuple(catalogue.special_assessment(sa).owner for sa, _ in keys)
     return ClaimFiling(unit.code, found, description, keys, owners, prefiling, act)
@@ -165,7 +167,8 @@ def decidable(
         mine = [k for k, owner in pending if department is None or owner == department]
         if not mine:
             raise FailedPrecondition(
-                f"claim_id: claim {claim_id} has no pending indicator owned by line department {department!r}",
+                f"claim_id: claim {claim_id} has no pending indicator owned by line department"
+                f" {department!r}",
                 "NOTHING_TO_DECIDE",
                 metadata={"field": "claim_id"},
             )
@@ -180,7 +183,8 @@ def decidable(
             )
         if department is not None and owners[key] != department:
             raise PermissionDenied(
-                f"indicators[{i}]: {key[0]}/{key[1]} belongs to line department {owners[key]!r}, not {department!r}",
+                f"indicators[{i}]: {key[0]}/{key[1]} belongs to line department"
+                f" {owners[key]!r}, not {department!r}",
                 "OTHER_DEPARTMENT",
                 metadata={"field": f"indicators[{i}]"},
             )

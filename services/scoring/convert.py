@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,17 +12,18 @@ from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common.timestamps import timestamp
 from services.scoring.claims import ToleranceCategory
 from services.scoring.explain import Step
-from services.scoring.rules import (
+from services.scoring.model import (
     Catalogue,
     CycleRules,
     IndicatorRule,
     SpecialAssessmentRule,
     Tier,
     UnitRef,
-    format_e4,
-    parse_fraction,
-    rounded,
 )
+from services.scoring.numbers import decimal_text, format_e4, parse_fraction, rounded
+from services.scoring.scorecards import Scorecard
+from services.scoring.tiers import GroupTiers
+from services.scoring.weights import Previewed
 
 METHODS = {
     ind_pb.SCORING_METHOD_RATIO: "ratio",
@@ -31,10 +33,12 @@ METHODS = {
     ind_pb.SCORING_METHOD_BONUS: "bonus",
     ind_pb.SCORING_METHOD_VETO: "veto",
 }
+METHOD_ENUMS = {name: value for value, name in METHODS.items()}
 
 
 def dec(value: float) -> Decimal:
-    """A catalogue number as its author wrote it: the shortest repr of the double (0.98, not 0.97999...)."""
+    """A catalogue number as its author wrote it: the shortest repr of the double (0.98, not
+    0.97999...)."""
     return Decimal(repr(float(value)))
 
 
@@ -160,18 +164,77 @@ def review_pb(row) -> pb.Review:
 
 
 def unit_score_pb(row) -> pb.UnitScore:
-    composite = parse_fraction(row["composite"])
     return pb.UnitScore(
-        unit_code=row["unit_code"],
-        group=row["group_code"],
-        composite=format_e4(row["composite_e4"]),
-        rank=row["rank"],
-        tier=row["tier"],
-        vetoed=row["vetoed"],
-        unreviewed=row["unreviewed"],
-        composite_display=rounded(composite, 2),
-        bonus=rounded(parse_fraction(row["bonus"]), 4),
-        group_size=row["group_size"],
+        unit_code=row.unit_code,
+        group=row.group_code,
+        composite=format_e4(row.composite_e4),
+        rank=row.rank,
+        tier=row.tier,
+        vetoed=row.vetoed,
+        unreviewed=row.unreviewed,
+        composite_display=rounded(parse_fraction(row.composite), 2),
+        bonus=rounded(parse_fraction(row.bonus), 4),
+        group_size=row.group_size,
+    )
+
+
+def preview_score_pb(row, previewed: Previewed) -> pb.PreviewScore:
+    """A stored unit score and the same unit under other weights."""
+    current = unit_score_pb(row)
+    preview = pb.UnitScore()
+    preview.CopyFrom(current)
+    preview.composite = format_e4(previewed.composite_e4)
+    preview.composite_display = rounded(previewed.composite, 2)
+    preview.rank = previewed.standing.rank
+    preview.tier = previewed.standing.tier
+    preview.group_size = previewed.standing.group_size
+    return pb.PreviewScore(
+        score=preview,
+        current_composite=current.composite,
+        current_rank=current.rank,
+        current_tier=current.tier,
+    )
+
+
+def group_tiers_pb(groups: Sequence[GroupTiers]) -> list[pb.GroupTiers]:
+    return [
+        pb.GroupTiers(
+            group=g.group,
+            size=g.size,
+            bands=[
+                pb.TierBand(tier=b.tier, cutoff_rank=b.cutoff_rank, units=b.units) for b in g.bands
+            ],
+        )
+        for g in groups
+    ]
+
+
+def scorecard_pb(score, card: Scorecard) -> pb.Scorecard:
+    return pb.Scorecard(
+        score=unit_score_pb(score),
+        special_assessments=[
+            pb.SpecialAssessmentScore(
+                special_assessment_code=s.code,
+                score=format_e4(s.score_e4),
+                explanation=explanation_pb(s.step),
+            )
+            for s in card.special_assessments
+        ],
+        indicators=[
+            pb.IndicatorScore(
+                special_assessment_code=i.rule.special_assessment,
+                indicator_code=i.rule.code,
+                points=decimal_text(i.rule.points),
+                score=format_e4(i.score_e4),
+                unreviewed=i.review_revision == 0,
+                steps=[explanation_pb(s) for s in i.steps],
+                method=METHOD_ENUMS[i.rule.method],
+                review_revision=i.review_revision,
+            )
+            for i in card.indicators
+        ],
+        composite=explanation_pb(card.composite),
+        ranking=explanation_pb(card.ranking),
     )
 
 
@@ -205,7 +268,7 @@ def claim_pb(row) -> pb.Claim:
         act_date=row.act_date.isoformat() if row.act_date else "",
         indicators=[
             pb.ClaimIndicator(
-                indicator=pb.IndicatorRef(
+                indicator=ind_pb.IndicatorRef(
                     special_assessment_code=i.key[0], indicator_code=i.key[1]
                 ),
                 state=DECISION_STATES[i.approved],
@@ -233,7 +296,7 @@ def appeal_pb(row) -> pb.Appeal:
         appeal_id=row.id,
         cycle_code=row.cycle_code,
         unit_code=row.unit_code,
-        indicator=pb.IndicatorRef(
+        indicator=ind_pb.IndicatorRef(
             special_assessment_code=row.sa_code, indicator_code=row.indicator_code
         ),
         reason=row.reason,
@@ -249,5 +312,5 @@ def appeal_pb(row) -> pb.Appeal:
     )
 
 
-def indicator_ref(ref: pb.IndicatorRef) -> tuple[str, str]:
+def indicator_ref(ref: ind_pb.IndicatorRef) -> tuple[str, str]:
     return (ref.special_assessment_code.strip(), ref.indicator_code.strip())

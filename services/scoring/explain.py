@@ -11,16 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from services.scoring.model import Adjustment, CycleRules, IndicatorRule, Judgement
+from services.scoring.numbers import decimal_text, format_e4
 from services.scoring.reviews import shown_value
-from services.scoring.rules import (
-    Adjustment,
-    CycleRules,
-    IndicatorRule,
-    Judgement,
-    decimal_text,
-    format_e4,
-    tier_cutoffs,
-)
+from services.scoring.tiers import tier_cutoffs
 
 
 @dataclass(frozen=True)
@@ -68,12 +62,17 @@ def indicator_steps(
             "points": points,
         }
         if adjustment.missing:
-            formula = f"{adjustment.late_key} {adjustment.days_late} started day(s) late; the indicator already scores 0"
+            formula = (
+                f"{adjustment.late_key} {adjustment.days_late} started day(s) late;"
+                " the indicator already scores 0"
+            )
             result = format_e4(0)
         else:
             formula = (
-                f"latest ask {adjustment.late_key} {adjustment.days_late} started day(s) after the deadline: "
-                f"max({_n(base_e4)} - {inputs['late_penalty']} x {points} x {adjustment.days_late}, 0) = {_n(after_late)}"
+                f"latest ask {adjustment.late_key} {adjustment.days_late} started day(s) after"
+                " the deadline: "
+                f"max({_n(base_e4)} - {inputs['late_penalty']} x {points} x"
+                f" {adjustment.days_late}, 0) = {_n(after_late)}"
             )
             result = format_e4(after_late)
         steps.append(Step("lateness", inputs, formula, result))
@@ -84,7 +83,8 @@ def indicator_steps(
         else:
             deducted = (rule.points * 10**4 - base_e4) if rule.method == "deduction" else 0
             formula = (
-                f"claim {adjustment.claim_id} approved: restores lateness {_n(adjustment.lateness_e4)}"
+                f"claim {adjustment.claim_id} approved: restores lateness"
+                f" {_n(adjustment.lateness_e4)}"
                 f" and deductions {_n(int(deducted))}, never more than {points}: "
                 f"{_n(after_late)} + {_n(adjustment.restored_e4)} = {_n(score_e4)}"
             )
@@ -149,7 +149,8 @@ def _method_step(
 def special_assessment_step(
     code: str, weight: Decimal, earned_e4: int, possible: str, score_e4: int
 ) -> Step:
-    """weight x (sum of its indicators' scores) / (sum of their points); the sum is exact, shown rounded."""
+    """weight x (sum of its indicators' scores) / (sum of their points); the sum is exact,
+    shown rounded."""
     return Step(
         "special_assessment",
         {"weight": decimal_text(weight), "earned": format_e4(earned_e4), "possible": possible},
@@ -167,7 +168,8 @@ def composite_step(
     return Step(
         "composite",
         inputs,
-        f"{terms} + bonus {_n(bonus_e4)} = {format_e4(composite_e4)} (exact sum rounded half-up; display {display})",
+        f"{terms} + bonus {_n(bonus_e4)} = {format_e4(composite_e4)} (exact sum rounded"
+        f" half-up; display {display})",
         format_e4(composite_e4),
     )
 

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from services.common.errors import InvalidArgument, PermissionDenied, Violation
+from services.scoring.model import Catalogue, IndicatorKey, IndicatorRule
+from services.scoring.numbers import decimal_text
 from services.scoring.reviews import INPUT_FIELDS, Judged, check, check_comment
-from services.scoring.rules import Catalogue, IndicatorKey, IndicatorRule, decimal_text
 
 KEY_COLUMNS = ("unit_code", "special_assessment_code", "indicator_code")
 TEMPLATE_COLUMNS = (
@@ -180,7 +181,8 @@ def validate_rows(
             problems.append(
                 Violation(
                     "indicator_code",
-                    f"no indicator {r.indicator[0]}/{r.indicator[1]} in cycle {catalogue.cycle_code!r}",
+                    f"no indicator {r.indicator[0]}/{r.indicator[1]} in cycle"
+                    f" {catalogue.cycle_code!r}",
                     where,
                 )
             )
@@ -193,7 +195,8 @@ def validate_rows(
             problems.append(
                 Violation(
                     "indicator_code",
-                    f"{rule.special_assessment}/{rule.code} does not apply to {unit.kind} units like {unit.code}",
+                    f"{rule.special_assessment}/{rule.code} does not apply to {unit.kind}"
+                    f" units like {unit.code}",
                     where,
                 )
             )
@@ -206,7 +209,8 @@ def validate_rows(
             problems.append(
                 Violation(
                     "indicator_code",
-                    f"{unit.code} {rule.special_assessment}/{rule.code} is already on row {seen[pair]}",
+                    f"{unit.code} {rule.special_assessment}/{rule.code} is already on row"
+                    f" {seen[pair]}",
                     where,
                 )
             )

@@ -17,7 +17,7 @@ from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.submissions.v1 import submissions_service_pb2 as sub_pb
 from services.common.errors import FailedPrecondition, InvalidArgument, from_peer
 from services.scoring.convert import cycle_context
-from services.scoring.rules import asks_digest
+from services.scoring.digests import asks_digest
 
 ASK_PAGE = 50_000
 
@@ -75,7 +75,8 @@ class Peers:
                 if deadline is None:
                     if not page.HasField("cycle_deadline"):
                         raise FailedPrecondition(
-                            f"cycle_code: collection of cycle {cycle_code!r} has not been opened: no evidence deadline yet",
+                            f"cycle_code: collection of cycle {cycle_code!r} has not been"
+                            " opened: no evidence deadline yet",
                             "COLLECTION_NOT_OPEN",
                             metadata={"field": "cycle_code"},
                         )

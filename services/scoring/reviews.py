@@ -8,12 +8,14 @@ appeal adjustments, so a sheet row and an RPC fail with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from services.common.errors import InvalidArgument, Violation
-from services.scoring.rules import IndicatorRule, Judgement, micro_text
+from services.scoring.model import Catalogue, IndicatorKey, IndicatorRule, Judgement
+from services.scoring.numbers import micro_text
 
 FIELD_OF = {
     "ratio": "value",
@@ -186,3 +188,95 @@ def check_comment(comment: str, field: str = "comment") -> str:
     if len(comment) > MAX_COMMENT:
         raise InvalidArgument.field(field, f"is longer than {MAX_COMMENT} characters")
     return comment
+
+
+@dataclass(frozen=True)
+class NewReview:
+    """A revision to record."""
+
+    unit: str
+    key: IndicatorKey
+    revision: int
+    method: str
+    shown: dict[str, str]
+    judgement: str
+    comment: str
+
+
+def next_revision(latest: int | None) -> int:
+    """The revision after the latest one (1 for the first)."""
+    return latest + 1 if latest else 1
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a review of one (unit, indicator) pair looked like last."""
+
+    revision: int
+    judgement: str
+    comment: str
+
+
+def revisions(
+    imported: Sequence[tuple[str, IndicatorRule, Judged, str]],
+    latest: Mapping[tuple[str, IndicatorKey], Recorded],
+) -> tuple[list[NewReview], int]:
+    """New revisions for (unit, rule, judged, comment) rows that differ from the latest
+    revision of their pair, and the number of rows equal to it."""
+    new: list[NewReview] = []
+    unchanged = 0
+    for unit, rule, judged, comment in imported:
+        previous = latest.get((unit, rule.key))
+        if previous and previous.judgement == judged.text and previous.comment == comment:
+            unchanged += 1
+            continue
+        new.append(
+            NewReview(
+                unit,
+                rule.key,
+                next_revision(previous.revision if previous else None),
+                rule.method,
+                judged.shown,
+                judged.text,
+                comment,
+            )
+        )
+    return new, unchanged
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Reviews one line department has not recorded yet."""
+
+    department: str
+    missing: int
+    total: int
+    examples: tuple[str, ...]  # "unit/special-assessment/indicator", at most MAX_EXAMPLES
+
+
+MAX_EXAMPLES = 50
+
+
+def missing_reviews(
+    catalogue: Catalogue, reviewed: AbstractSet[tuple[str, str, str]], department: str = ""
+) -> list[Missing]:
+    """Per line department (only `department` when set) with a review missing: the (unit,
+    indicator) pairs to review and those nobody reviewed, by department."""
+    owners = {s.code: s.owner for s in catalogue.special_assessments}
+    totals: dict[str, list] = {}
+    for unit in sorted(catalogue.units, key=lambda u: u.code):
+        for rule in catalogue.applicable(unit.kind):
+            owner = owners[rule.special_assessment]
+            if department and owner != department:
+                continue
+            entry = totals.setdefault(owner, [0, 0, []])
+            entry[1] += 1
+            if (unit.code, rule.special_assessment, rule.code) not in reviewed:
+                entry[0] += 1
+                if len(entry[2]) < MAX_EXAMPLES:
+                    entry[2].append(f"{unit.code}/{rule.special_assessment}/{rule.code}")
+    return [
+        Missing(owner, missing, total, tuple(examples))
+        for owner, (missing, total, examples) in sorted(totals.items())
+        if missing
+    ]

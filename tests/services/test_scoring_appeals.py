@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 
 from oneassess.client.errors import error_reason
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common.auth import Role
 from tests.services.test_scoring_support import (
@@ -22,13 +23,13 @@ from tests.services.test_scoring_support import (
 )
 
 SAFETY = "emergency-bureau"
-WS02 = pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-02")
+WS02 = ind_pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-02")
 
 
 async def file(
     city,
     unit: str = "linhai-street",
-    indicator: pb.IndicatorRef = WS02,
+    indicator: ind_pb.IndicatorRef = WS02,
     reason: str = "the ledger shows 98%",
 ):
     request = pb.FileAppealRequest(
@@ -114,7 +115,8 @@ async def test_an_adjustment_recomputes_the_unit_and_its_groups_ranks(city):
     assert after["dinghai-street"][0] == after["linhai-street"][0] == 1  # now a tie
     assert after["dinghai-street"][1] == after["linhai-street"][1]
     assert await ranks(city, "town") == towns_before
-    # The unit reads its new published scorecard; the adjustment is a review revision from the appeal.
+    # The unit reads its new published scorecard; the adjustment is a review revision from the
+    # appeal.
     card = (
         await city.unit("linhai-street").GetScorecard(
             pb.GetScorecardRequest(cycle_code=CYCLE, unit_code="linhai-street")
@@ -134,7 +136,8 @@ async def test_an_adjustment_recomputes_the_unit_and_its_groups_ranks(city):
     # Detail rows are stored for the changed unit only, yet the run recomputes exactly.
     assert (
         await city.pool.fetchval(
-            "SELECT count(DISTINCT unit_code) FROM indicator_scores s JOIN score_runs r ON r.id = s.run_id WHERE r.run = $1",
+            "SELECT count(DISTINCT unit_code) FROM indicator_scores s"
+            " JOIN score_runs r ON r.id = s.run_id WHERE r.run = $1",
             run.run,
         )
         == 1
@@ -236,7 +239,7 @@ async def test_filing_rules(city):
     err = await rejected(
         file(
             city,
-            indicator=pb.IndicatorRef(
+            indicator=ind_pb.IndicatorRef(
                 special_assessment_code="work-safety", indicator_code="ws-05"
             ),
         ),
@@ -279,7 +282,7 @@ async def test_an_adjustment_changes_only_the_appealed_review_not_later_unpublis
     assert verified.matches, verified.differences
 
     # A second appeal builds on the first: both adjustments, still nothing unpublished.
-    ws03 = pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-03")
+    ws03 = ind_pb.IndicatorRef(special_assessment_code="work-safety", indicator_code="ws-03")
     second = await file(city, indicator=ws03, reason="training covered 95%")
     again = await decide(
         city, second.appeal_id, pb.APPEAL_DECISION_ADJUST, adjustment=pb.ReviewInput(value=0.95)

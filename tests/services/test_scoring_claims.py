@@ -1,4 +1,5 @@
-"""Tolerance claims (容错) on the scoring service: filing, deciding, and what an approval restores."""
+"""Tolerance claims (容错) on the scoring service: filing, deciding, and what an approval
+restores."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import grpc
 import pytest
 
 from oneassess.client.errors import error_reason
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common.auth import Role
 from tests.services.test_scoring_support import (
@@ -27,8 +29,8 @@ SAFETY, ECOLOGY = "emergency-bureau", "ecology-bureau"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def ref(sa: str, indicator: str) -> pb.IndicatorRef:
-    return pb.IndicatorRef(special_assessment_code=sa, indicator_code=indicator)
+def ref(sa: str, indicator: str) -> ind_pb.IndicatorRef:
+    return ind_pb.IndicatorRef(special_assessment_code=sa, indicator_code=indicator)
 
 
 def filing(**overrides) -> pb.FileClaimRequest:

@@ -250,7 +250,8 @@ async def test_verify_recomputes_a_stored_run_and_finds_a_tampered_row(city):
         run.results_sha256,
     )
     await city.pool.execute(
-        "UPDATE indicator_scores SET score_e4 = 30000 WHERE unit_code = 'cengang-town' AND indicator_code = 'ws-01'"
+        "UPDATE indicator_scores SET score_e4 = 30000"
+        " WHERE unit_code = 'cengang-town' AND indicator_code = 'ws-01'"
     )
     tampered = await auditor.VerifyScores(pb.VerifyScoresRequest(cycle_code=CYCLE))
     assert not tampered.matches
@@ -338,3 +339,48 @@ async def test_an_extension_moves_the_units_deadline(city):
     extended = indicator(await scorecard(city.admin, "ganlan-town"), "ws-02")
     assert (late.score, extended.score) == ("3.6000", "4.0000")  # 4 - 0.1 x 4 x 1 day
     assert [s.rule for s in extended.steps] == ["ratio"]
+
+
+async def test_list_scores_pages_in_order_and_refuses_tokens_it_did_not_issue(city):
+    await compute(city)
+    whole = await city.admin.ListScores(pb.ListScoresRequest(cycle_code=CYCLE, page_size=5000))
+    expected = [(s.group, s.rank, s.unit_code) for s in whole.scores]
+    assert expected == sorted(expected) and len(expected) == 24 and whole.tiers
+    pages, token = [], ""
+    while True:
+        page = await city.admin.ListScores(
+            pb.ListScoresRequest(cycle_code=CYCLE, page_size=7, page_token=token)
+        )
+        pages.append(page)
+        token = page.next_page_token
+        if not token:
+            break
+    assert [len(p.scores) for p in pages] == [7, 7, 7, 3]
+    assert [(s.group, s.rank, s.unit_code) for p in pages for s in p.scores] == expected
+    assert pages[0].tiers and not any(p.tiers for p in pages[1:])  # tiers on the first page
+    # A later page reads the run its first page read, even after a new run.
+    await compute(city)
+    again = await city.admin.ListScores(
+        pb.ListScoresRequest(cycle_code=CYCLE, page_size=7, page_token=pages[0].next_page_token)
+    )
+    assert again.run.run == pages[0].run.run
+    for token in (
+        "garbage!",
+        "e30=",  # {}
+        "eyJvZmZzZXQiOi0xMH0=",  # {"offset":-10}, the old token shape
+        "eyJydW4iOjEsImFmdGVyIjpbImEiLC0xLCJiIl19",  # {"run":1,"after":["a",-1,"b"]}
+        "eyJydW4iOjEsImFmdGVyIjpbImEiLCIxIiwiYiJdfQ==",  # rank as a string
+        "x" * 5000,
+    ):
+        err = await rejected(
+            city.admin.ListScores(pb.ListScoresRequest(cycle_code=CYCLE, page_token=token)),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert "page_token" in err.details(), token
+    err = await rejected(
+        city.admin.ListScores(
+            pb.ListScoresRequest(cycle_code=CYCLE, run=2, page_token=pages[0].next_page_token)
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert "continues run 1" in err.details()

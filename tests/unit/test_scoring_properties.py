@@ -15,9 +15,8 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.scoring.rules import (
-    E4,
-    MICRO,
+from services.scoring.digests import inputs_digest
+from services.scoring.model import (
     Catalogue,
     CycleRules,
     IndicatorRule,
@@ -25,11 +24,9 @@ from services.scoring.rules import (
     SpecialAssessmentRule,
     Tier,
     UnitRef,
-    compute,
-    days_late,
-    inputs_digest,
-    round_half_up,
 )
+from services.scoring.numbers import E4, MICRO, days_late, round_half_up
+from services.scoring.rules import compute
 
 D0 = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)
 KEYS = ("k1", "k2", "k3", "k4")

@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import pytest
 
-from services.scoring.rules import (
-    MICRO,
+from services.scoring.digests import inputs_digest
+from services.scoring.model import (
     Catalogue,
     CycleRules,
     IndicatorRule,
@@ -22,14 +22,10 @@ from services.scoring.rules import (
     SpecialAssessmentRule,
     Tier,
     UnitRef,
-    competition_ranks,
-    compute,
-    days_late,
-    format_e4,
-    inputs_digest,
-    rounded,
-    tier_cutoffs,
 )
+from services.scoring.numbers import MICRO, days_late, format_e4, rounded
+from services.scoring.rules import compute
+from services.scoring.tiers import competition_ranks, tier_cutoffs
 
 D0 = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)  # the cycle's evidence deadline
 RULES = CycleRules(
@@ -153,9 +149,12 @@ def test_unit_a_late_asks_an_extension_and_an_approved_claim():
     results = compute(hand_worked_inputs())
     # ws-01 checklist: min(3 / 4, 1) x 3 = 2.25
     # ws-02 ratio: min(0.95 / 0.98, 1) x 4 = 190/49 = 3.877551...; the ledger came 2 days 1 hour
-    #       after A's extended deadline = 3 started days: - 0.1 x 4 x 3 = 1.2 -> 656/245 = 2.677551 -> 2.6776
-    # ws-04 grade B: 0.8 x 2 = 1.6 (drill records after the cycle deadline, within A's extension: on time)
-    # ws-06 deduction: max(2 - 1 x 1, 0) = 1; summary 12 hours late = 1 day: - 0.1 x 2 x 1 = 0.2 -> 0.8;
+    #       after A's extended deadline = 3 started days: - 0.1 x 4 x 3 = 1.2
+    #       -> 656/245 = 2.677551 -> 2.6776
+    # ws-04 grade B: 0.8 x 2 = 1.6 (drill records after the cycle deadline, within A's
+    # extension: on time)
+    # ws-06 deduction: max(2 - 1 x 1, 0) = 1; summary 12 hours late = 1 day:
+    #       - 0.1 x 2 x 1 = 0.2 -> 0.8;
     #       approved claim 11 restores lateness 0.2 and the deduction 1 -> 2 (never more than 2)
     # dr-01 ratio: min(0.9 / 0.9, 1) x 5 = 5; its latest ask (digital-plan) is 2 started days late:
     #       - 0.1 x 5 x 2 = 1 -> 4
@@ -170,8 +169,10 @@ def test_unit_a_late_asks_an_extension_and_an_approved_claim():
         "dr-02": "0.5000",
     }
     a = unit_result(results, "a-street")
-    # work-safety: 60 x (2.25 + 656/245 + 1.6 + 2) / 11 = 60 x (8357/980) / 11 = 25071/539 = 46.513914...
-    # digital-reform: 40 x 4 / 5 = 32; composite = 25071/539 + 32 + 0.5 bonus = 79.013914... -> 79.0139
+    # work-safety: 60 x (2.25 + 656/245 + 1.6 + 2) / 11 = 60 x (8357/980) / 11 = 25071/539
+    #       = 46.513914...
+    # digital-reform: 40 x 4 / 5 = 32; composite = 25071/539 + 32 + 0.5 bonus = 79.013914...
+    #       -> 79.0139
     sas = {s.code: s for s in a.special_assessments}
     assert sas["work-safety"].earned == Fraction(8357, 980)
     assert sas["work-safety"].score == Fraction(25071, 539)
@@ -232,7 +233,8 @@ def test_tie_at_four_decimals_shares_a_rank_and_tiers_follow_the_group_size():
     #    composite 99.99995555... which rounds half-up to 100.0000: a tie with C.
     assert c.composite == 100 and d.composite < 100
     assert format_e4(c.composite_e4) == format_e4(d.composite_e4) == "100.0000"
-    # Ranks 1, 1, 3, 4 (A is third); group of 4: 优秀 ranks <= ceil(0.3 x 4) = 2, 良好 <= ceil(3.2) = 4.
+    # Ranks 1, 1, 3, 4 (A is third); group of 4: 优秀 ranks <= ceil(0.3 x 4) = 2,
+    # 良好 <= ceil(3.2) = 4.
     standings = {r.unit.code: (r.standing.rank, r.standing.tier) for r in results.units}
     assert standings == {
         "c-street": (1, "优秀"),

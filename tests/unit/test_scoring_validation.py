@@ -15,8 +15,7 @@ from services.scoring.appeals import Window, check_open
 from services.scoring.claims import ToleranceCategory, decidable, validate_filing
 from services.scoring.explain import indicator_steps, ranking_step
 from services.scoring.imports import read_sheet, template_rows, validate_rows, write_template
-from services.scoring.reviews import check, judge, parse_judgement, shown_value
-from services.scoring.rules import (
+from services.scoring.model import (
     Adjustment,
     Catalogue,
     CycleRules,
@@ -25,6 +24,7 @@ from services.scoring.rules import (
     Tier,
     UnitRef,
 )
+from services.scoring.reviews import check, judge, parse_judgement, shown_value
 
 GRADES = (("A", Decimal(1)), ("B", Decimal("0.8")))
 RATIO = IndicatorRule(
@@ -184,7 +184,10 @@ def test_the_appeal_window():
 
 # -- sheets ---------------------------------------------------------------------------------
 
-HEADER = "unit_code,special_assessment_code,indicator_code,value,grade,items_met,occurrences,claimed,failed,comment\n"
+HEADER = (
+    "unit_code,special_assessment_code,indicator_code,value,grade,items_met,occurrences,"
+    "claimed,failed,comment\n"
+)
 
 
 def test_a_csv_sheet_reads_with_sheet_row_numbers():

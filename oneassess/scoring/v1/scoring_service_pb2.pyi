@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from oneassess.indicators.v1 import indicators_service_pb2 as _indicators_service_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -272,24 +273,24 @@ class Explanation(_message.Message):
     def __init__(self, rule: _Optional[str] = ..., inputs: _Optional[_Mapping[str, str]] = ..., formula: _Optional[str] = ..., result: _Optional[str] = ...) -> None: ...
 
 class IndicatorScore(_message.Message):
-    __slots__ = ("special_assessment_code", "indicator_code", "points", "score", "unreviewed", "steps", "method", "review_revision")
+    __slots__ = ("special_assessment_code", "indicator_code", "points", "score", "unreviewed", "steps", "review_revision", "method")
     SPECIAL_ASSESSMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     INDICATOR_CODE_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     UNREVIEWED_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
-    METHOD_FIELD_NUMBER: _ClassVar[int]
     REVIEW_REVISION_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
     special_assessment_code: str
     indicator_code: str
     points: str
     score: str
     unreviewed: bool
     steps: _containers.RepeatedCompositeFieldContainer[Explanation]
-    method: str
     review_revision: int
-    def __init__(self, special_assessment_code: _Optional[str] = ..., indicator_code: _Optional[str] = ..., points: _Optional[str] = ..., score: _Optional[str] = ..., unreviewed: _Optional[bool] = ..., steps: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ..., method: _Optional[str] = ..., review_revision: _Optional[int] = ...) -> None: ...
+    method: _indicators_service_pb2.ScoringMethod
+    def __init__(self, special_assessment_code: _Optional[str] = ..., indicator_code: _Optional[str] = ..., points: _Optional[str] = ..., score: _Optional[str] = ..., unreviewed: _Optional[bool] = ..., steps: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ..., review_revision: _Optional[int] = ..., method: _Optional[_Union[_indicators_service_pb2.ScoringMethod, str]] = ...) -> None: ...
 
 class SpecialAssessmentScore(_message.Message):
     __slots__ = ("special_assessment_code", "score", "explanation")
@@ -437,14 +438,6 @@ class ListReviewsResponse(_message.Message):
     next_page_token: str
     def __init__(self, reviews: _Optional[_Iterable[_Union[Review, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class IndicatorRef(_message.Message):
-    __slots__ = ("special_assessment_code", "indicator_code")
-    SPECIAL_ASSESSMENT_CODE_FIELD_NUMBER: _ClassVar[int]
-    INDICATOR_CODE_FIELD_NUMBER: _ClassVar[int]
-    special_assessment_code: str
-    indicator_code: str
-    def __init__(self, special_assessment_code: _Optional[str] = ..., indicator_code: _Optional[str] = ...) -> None: ...
-
 class ClaimIndicator(_message.Message):
     __slots__ = ("indicator", "state", "decided_by", "decided_at", "reason")
     INDICATOR_FIELD_NUMBER: _ClassVar[int]
@@ -452,12 +445,12 @@ class ClaimIndicator(_message.Message):
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    indicator: IndicatorRef
+    indicator: _indicators_service_pb2.IndicatorRef
     state: DecisionState
     decided_by: str
     decided_at: _timestamp_pb2.Timestamp
     reason: str
-    def __init__(self, indicator: _Optional[_Union[IndicatorRef, _Mapping]] = ..., state: _Optional[_Union[DecisionState, str]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, indicator: _Optional[_Union[_indicators_service_pb2.IndicatorRef, _Mapping]] = ..., state: _Optional[_Union[DecisionState, str]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Claim(_message.Message):
     __slots__ = ("claim_id", "cycle_code", "unit_code", "category", "category_name", "description", "prefiling", "act_date", "indicators", "filed_by", "filed_at")
@@ -500,10 +493,10 @@ class FileClaimRequest(_message.Message):
     unit_code: str
     category: str
     description: str
-    indicators: _containers.RepeatedCompositeFieldContainer[IndicatorRef]
+    indicators: _containers.RepeatedCompositeFieldContainer[_indicators_service_pb2.IndicatorRef]
     prefiling: bool
     act_date: str
-    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., indicators: _Optional[_Iterable[_Union[IndicatorRef, _Mapping]]] = ..., prefiling: _Optional[bool] = ..., act_date: _Optional[str] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., indicators: _Optional[_Iterable[_Union[_indicators_service_pb2.IndicatorRef, _Mapping]]] = ..., prefiling: _Optional[bool] = ..., act_date: _Optional[str] = ...) -> None: ...
 
 class FileClaimResponse(_message.Message):
     __slots__ = ("claim",)
@@ -524,8 +517,8 @@ class DecideClaimRequest(_message.Message):
     claim_id: int
     decision: Decision
     reason: str
-    indicators: _containers.RepeatedCompositeFieldContainer[IndicatorRef]
-    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., claim_id: _Optional[int] = ..., decision: _Optional[_Union[Decision, str]] = ..., reason: _Optional[str] = ..., indicators: _Optional[_Iterable[_Union[IndicatorRef, _Mapping]]] = ...) -> None: ...
+    indicators: _containers.RepeatedCompositeFieldContainer[_indicators_service_pb2.IndicatorRef]
+    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., claim_id: _Optional[int] = ..., decision: _Optional[_Union[Decision, str]] = ..., reason: _Optional[str] = ..., indicators: _Optional[_Iterable[_Union[_indicators_service_pb2.IndicatorRef, _Mapping]]] = ...) -> None: ...
 
 class DecideClaimResponse(_message.Message):
     __slots__ = ("claim",)
@@ -574,7 +567,7 @@ class Appeal(_message.Message):
     appeal_id: int
     cycle_code: str
     unit_code: str
-    indicator: IndicatorRef
+    indicator: _indicators_service_pb2.IndicatorRef
     reason: str
     state: AppealState
     filed_by: str
@@ -585,7 +578,7 @@ class Appeal(_message.Message):
     decision_reason: str
     score_after: str
     run: int
-    def __init__(self, appeal_id: _Optional[int] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., indicator: _Optional[_Union[IndicatorRef, _Mapping]] = ..., reason: _Optional[str] = ..., state: _Optional[_Union[AppealState, str]] = ..., filed_by: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score_before: _Optional[str] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision_reason: _Optional[str] = ..., score_after: _Optional[str] = ..., run: _Optional[int] = ...) -> None: ...
+    def __init__(self, appeal_id: _Optional[int] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., indicator: _Optional[_Union[_indicators_service_pb2.IndicatorRef, _Mapping]] = ..., reason: _Optional[str] = ..., state: _Optional[_Union[AppealState, str]] = ..., filed_by: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score_before: _Optional[str] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision_reason: _Optional[str] = ..., score_after: _Optional[str] = ..., run: _Optional[int] = ...) -> None: ...
 
 class FileAppealRequest(_message.Message):
     __slots__ = ("request_id", "cycle_code", "unit_code", "indicator", "reason")
@@ -597,9 +590,9 @@ class FileAppealRequest(_message.Message):
     request_id: str
     cycle_code: str
     unit_code: str
-    indicator: IndicatorRef
+    indicator: _indicators_service_pb2.IndicatorRef
     reason: str
-    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., indicator: _Optional[_Union[IndicatorRef, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., cycle_code: _Optional[str] = ..., unit_code: _Optional[str] = ..., indicator: _Optional[_Union[_indicators_service_pb2.IndicatorRef, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class FileAppealResponse(_message.Message):
     __slots__ = ("appeal",)
