@@ -3,9 +3,6 @@ when, the escalation ladder, extensions moving reminders and the lock, the phase
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from temporalio.worker import Worker
 
 from oneassess.contract import (
@@ -47,11 +44,6 @@ def evidence(cycle: str, unit: str, key: str, n: int = 1) -> EvidenceSubmitted:
 
 def roles(digest) -> list[str]:
     return [r.role for r in digest.recipients]
-
-
-@pytest.fixture
-def cycle_code() -> str:
-    return f"tc-{uuid.uuid4().hex[:8]}"
 
 
 async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_code):

@@ -8,28 +8,15 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import pytest
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 
 from oneassess.contract import cycle_workflow_id, export_workflow_id
-from tests.conftest import start_dev_server
 from tests.workflows.fake_services import city
+from tests.workflows.fakes import PENDING_CHILDREN_LIMIT as LIMIT
 from tests.workflows.harness import fake_stack
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.model import CycleInput
-
-LIMIT = 10
-
-
-@pytest.fixture(scope="module")
-async def limited_server(tmp_path_factory):
-    env = await start_dev_server(
-        tmp_path_factory.mktemp("limited"),
-        dynamic_config={"limit.numPendingChildExecutions.error": str(LIMIT)},
-    )
-    yield env
-    await env.shutdown()
 
 
 async def _runs(client, workflow_id: str) -> list:

@@ -15,14 +15,7 @@ from temporalio.service import RPCError
 
 from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 from tests.workflows.fake_services import city
-from tests.workflows.harness import fake_stack
 from workflows.cycle import CycleWorkflow
-
-
-@pytest.fixture
-async def stack(dev_server, tmp_path):
-    async with fake_stack(dev_server.client, tmp_path) as stack:
-        yield stack
 
 
 @pytest.mark.parametrize(
