@@ -86,7 +86,8 @@ async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_c
             SIGNAL_EVIDENCE_SUBMITTED, evidence(cycle_code, "partial-town", ASKS[0])
         )  # repeat
 
-        # Two days before the deadline the late department asks for 7 more days; the office approves.
+        # Two days before the deadline the late department asks for 7 more days; the office
+        # approves.
         await env.sleep((due - 2 * DAY) - await env.get_current_time())
         await handle.signal(
             SIGNAL_EXTENSION_REQUESTED,

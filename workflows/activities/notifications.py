@@ -91,7 +91,8 @@ class NotificationActivities:
                 else dept.department
             )
             lines = [
-                f"Line department {dept.department}: {dept.missing} of {dept.total} reviews still missing;"
+                f"Line department {dept.department}:"
+                f" {dept.missing} of {dept.total} reviews still missing;"
                 f" reviews are due {input.review_due}.",
                 *(f"  - {example}" for example in dept.examples),
             ]
