@@ -19,6 +19,7 @@ from oneassess.contract import (
 )
 from tests.workflows.fake_services import city
 from tests.workflows.harness import eventually, export_summary, fake_stack
+from workflows import control
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
 
@@ -74,6 +75,7 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
 
         summary = await export_summary(client, code)
         assert summary is not None and summary.exported == 4, summary  # 1 cycle run + 3 units
+        assert await control.history_export(client, code) == summary
 
         listed = await stack.cli("audit", "exports", code, "--json", "--as", "auditor")
         assert listed.exit_code == 0, listed.output
