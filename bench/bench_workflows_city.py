@@ -46,11 +46,12 @@ from oneassess.contract import (  # noqa: E402
     SIGNAL_EVIDENCE_SUBMITTED,
     EvidenceSubmitted,
     cycle_workflow_id,
-    export_workflow_id,
     unit_workflow_id,
 )
 from tests.workflows.fake_services import FakeServices, city, serve  # noqa: E402
-from workflows.model import CycleInput, CycleStatus  # noqa: E402
+from workflows import control  # noqa: E402
+from workflows.cycle import CycleWorkflow  # noqa: E402
+from workflows.model import CycleInput  # noqa: E402
 
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 
@@ -76,17 +77,6 @@ class RssSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-
-
-async def wait_for_export(client, code: str) -> object:
-    handle = client.get_workflow_handle(export_workflow_id(code))
-    while True:
-        try:
-            return await handle.result()
-        except Exception as err:  # not started yet: the cycle is still running
-            if "not found" not in str(err).lower():
-                raise
-            await asyncio.sleep(1)
 
 
 async def submit(
@@ -240,26 +230,26 @@ async def main(args: argparse.Namespace) -> None:
         the_city = city(code, datetime.now(UTC), args.units, asks=args.asks)
         fakes.cities[code] = the_city
         print(
-            f"city: {args.units} units, {args.asks} asks per township, calendar compressed into {args.span_minutes} min"
+            f"city: {args.units} units, {args.asks} asks per township,"
+            f" calendar compressed into {args.span_minutes} min"
         )
         print(
-            "services: FAKE (in-memory, real gRPC); worker: real process; Temporal: dev server (in memory)"
+            "services: FAKE (in-memory, real gRPC); worker: real process;"
+            " Temporal: dev server (in memory)"
         )
 
         with RssSampler(worker.pid) as rss:
             started = time.monotonic()
             started_wall = datetime.now(UTC)
             await client.start_workflow(
-                "CycleWorkflow",
+                CycleWorkflow.run,
                 CycleInput(code, span_seconds=args.span_minutes * 60),
                 id=cycle_workflow_id(code),
                 task_queue=queue,
             )
             await wait_units_started(client, code, args.units)
             children_seconds = time.monotonic() - started
-            status = await client.get_workflow_handle(cycle_workflow_id(code)).query(
-                "status", result_type=CycleStatus
-            )
+            status = await control.status(client, code)
             signalled = await submit(
                 client,
                 code,
@@ -269,7 +259,10 @@ async def main(args: argparse.Namespace) -> None:
                 0.20,
                 datetime.fromisoformat(status.calendar.evidence_due),
             )
-            summary = await wait_for_export(client, code)
+            # Closed: every workflow ended and every history stored.
+            summary = (
+                await control.wait_until_closed(client, code, within_seconds=4 * 3600)
+            ).exports
             wall = time.monotonic() - started
             city_peak = rss.peak
             cpu = cpu_split(worker.pid)
@@ -348,26 +341,21 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{'  all unit workflows started after (s)':38}{children_seconds:>16.1f}{'':>16}")
     print(f"{'  cycle workflow closed after (s)':38}{cycle_seconds:>16.1f}{'':>16}")
     print(f"{'  then every history exported (s)':38}{wall - cycle_seconds:>16.1f}{'':>16}")
-    print(
-        f"{'events per workflow: mean':38}{statistics.mean(lengths):>16.1f}{statistics.mean(bare_lengths):>16.1f}"
-    )
+    row = "events per workflow: mean"
+    print(f"{row:38}{statistics.mean(lengths):>16.1f}{statistics.mean(bare_lengths):>16.1f}")
     print(f"{'events per workflow: max':38}{max(lengths):>16}{max(bare_lengths):>16}")
-    print(
-        f"{'largest history (any run)':38}{max([*lengths, *(c.history_length for c in cycles)]):>16}{max(bare_lengths):>16}"
-    )
+    largest = max([*lengths, *(c.history_length for c in cycles)])
+    print(f"{'largest history (any run)':38}{largest:>16}{max(bare_lengths):>16}")
     print(f"{'cycle workflow runs (continue-as-new)':38}{len(cycles):>16}{'':>16}")
     print(f"{'worker peak RSS (MiB)':38}{city_peak / 2**20:>16.0f}{bare_rss.peak / 2**20:>16.0f}")
     label = "  without what its signals brought"
-    print(
-        f"{label + ': mean':38}{statistics.mean(beyond_signals):>16.1f}{statistics.mean(bare_lengths):>16.1f}"
-    )
+    row = label + ": mean"
+    print(f"{row:38}{statistics.mean(beyond_signals):>16.1f}{statistics.mean(bare_lengths):>16.1f}")
     print(f"{label + ': max':38}{max(beyond_signals):>16}{max(bare_lengths):>16}")
     print(f"{'signals (evidence submitted)':38}{sum(signalled.values()):>16}{'':>16}")
     print(f"{'notifications recorded':38}{notified:>16}{'':>16}")
     print("CPU seconds during the city cycle: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()))
-    print(
-        f"{'histories exported':38}{summary['exported'] if isinstance(summary, dict) else summary:>16}{'':>16}"
-    )
+    print(f"{'histories exported':38}{summary.exported:>16}{'':>16}")
     print()
     per_point: dict[str, int] = {}
     for note in notes:
@@ -379,10 +367,12 @@ async def main(args: argparse.Namespace) -> None:
         print(f"  {point:<12}{per_point.get(point, 0):>8}")
     if heavy:
         print(
-            f"units that submitted everything: events mean {statistics.mean(heavy):.0f} (incl. their ~{args.asks} signals)"
+            f"units that submitted everything: events mean {statistics.mean(heavy):.0f}"
+            f" (incl. their ~{args.asks} signals)"
         )
     print(
-        f"targets: wall <= 600 s; events per unit <= 60 + signals; largest history << 10,240. logs: {tmp}"
+        "targets: wall <= 600 s; events per unit <= 60 + signals; largest history << 10,240."
+        f" logs: {tmp}"
     )
 
 

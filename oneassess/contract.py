@@ -1,5 +1,6 @@
-"""What workflows, activities, the worker and the services' outbox relay share: task queue,
-workflow ids, signal/update names and their single-dataclass payloads.
+"""What workflows, activities, the worker and the services' outbox relay share: workflow ids,
+search attributes, signal/update/query names and the signals' single-dataclass payloads. The
+task queue is a setting (oneassess.config.Settings.temporal_task_queue).
 
 Payloads are dataclasses so they can grow (new fields with defaults) without breaking
 recorded histories. Times travel as ISO 8601 strings with an offset.
@@ -8,8 +9,6 @@ recorded histories. Times travel as ISO 8601 strings with an offset.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-TASK_QUEUE = "oneassess"
 
 # Search attributes (registered by `oneassess up` on the dev server).
 SA_CYCLE = "CycleCode"

@@ -62,7 +62,10 @@ def _started(attrs, workflow_type: str) -> tuple[str, str, dict]:
     if workflow_type == "CycleWorkflow" and isinstance(arg, dict):
         state = arg.get("state") or {}
         if attrs.continued_execution_run_id:
-            text = f"cycle workflow continued as new from run {attrs.continued_execution_run_id} (phase {state.get('phase')}, {state.get('units_started')} units started)"
+            text = (
+                f"cycle workflow continued as new from run {attrs.continued_execution_run_id}"
+                f" (phase {state.get('phase')}, {state.get('units_started')} units started)"
+            )
         else:
             text = f"cycle workflow started for {arg.get('cycle_code')}"
         return "started", text, {"continued_from": attrs.continued_execution_run_id}
@@ -77,12 +80,14 @@ def _signal(attrs) -> tuple[str, str, dict]:
         text = (
             f"submitted {arg.get('evidence_key')} v{arg.get('version')}"
             f"{' (' + arg['file_name'] + ')' if arg.get('file_name') else ''}"
-            f" sha256 {arg.get('sha256')} by {arg.get('submitted_by') or 'unknown'} at {arg.get('submitted_at')}"
+            f" sha256 {arg.get('sha256')} by {arg.get('submitted_by') or 'unknown'}"
+            f" at {arg.get('submitted_at')}"
         )
         return "submitted", text, arg
     if name == "deadline_extended":
         text = (
-            f"extended by {arg.get('approved_by')}: deadline {arg.get('deadline')}, lock {arg.get('closes_at')}"
+            f"extended by {arg.get('approved_by')}: deadline {arg.get('deadline')},"
+            f" lock {arg.get('closes_at')}"
             f"{' — ' + arg['reason'] if arg.get('reason') else ''}"
         )
         return "extended", text, arg
@@ -97,12 +102,16 @@ def _signal(attrs) -> tuple[str, str, dict]:
             text = "result: not scored" + (" (final)" if arg.get("final") else "")
         else:
             text = (
-                f"scored: composite {arg.get('composite')}, rank {arg.get('rank')} in {arg.get('group') or 'its group'}, "
+                f"scored: composite {arg.get('composite')}, rank {arg.get('rank')}"
+                f" in {arg.get('group') or 'its group'}, "
                 f"tier {arg.get('tier')}{' (final)' if arg.get('final') else ' (published)'}"
             )
         return "scored", text, arg
     if name == "extension_requested":
-        text = f"{arg.get('unit_code')} asked for {arg.get('days')} more day(s): {arg.get('reason')} ({arg.get('requested_by')})"
+        text = (
+            f"{arg.get('unit_code')} asked for {arg.get('days')} more day(s):"
+            f" {arg.get('reason')} ({arg.get('requested_by')})"
+        )
         return "extension_requested", text, arg
     return "signal", f"signal {name}", arg
 
@@ -120,7 +129,10 @@ def _marker(attrs) -> tuple[str, str, dict] | None:
             )
         to = ", ".join(_recipients(result.get("sent", []))) or "nobody (delivery failed)"
         missing = result.get("missing", [])
-        text = f"reminded at {result.get('point')} → {to}: {len(missing)} missing ({', '.join(missing)})"
+        text = (
+            f"reminded at {result.get('point')} → {to}:"
+            f" {len(missing)} missing ({', '.join(missing)})"
+        )
         return "reminded", text, result
     if activity_type:
         return "activity", f"local activity {activity_type}", {"result": result}
@@ -174,7 +186,8 @@ def _describe_event(event: HistoryEvent, scheduled: dict, workflow_type: str):
     if kind == EventType.EVENT_TYPE_MARKER_RECORDED:
         return _marker(event.marker_recorded_event_attributes)
     if kind == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        upserted = event.upsert_workflow_search_attributes_event_attributes
+        fields = upserted.search_attributes.indexed_fields
         if "Phase" in fields:
             phase = _convert.from_payloads([fields["Phase"]])[0]
             return "phase", f"phase → {phase}", {"phase": phase}
@@ -189,10 +202,14 @@ def _describe_event(event: HistoryEvent, scheduled: dict, workflow_type: str):
         words = ACTIVITY_WORDS.get(name, name)
         detail = arg.get("request_id") if isinstance(arg, dict) and arg.get("request_id") else ""
         if name == "extend_unit" and isinstance(arg, dict):
-            words = f"moved {arg.get('unit_code')}'s deadline to {arg.get('deadline')} (lock {arg.get('closes_at')}), approved by {arg.get('approved_by')}"
+            words = (
+                f"moved {arg.get('unit_code')}'s deadline to {arg.get('deadline')}"
+                f" (lock {arg.get('closes_at')}), approved by {arg.get('approved_by')}"
+            )
         if name == "remind_assessors" and isinstance(arg, dict):
             sent = _first(attrs.result) or []
-            words = f"assessor digests at {arg.get('point')} → {', '.join(s.split('/')[2] for s in sent) or 'nobody (no reviews missing)'}"
+            to = ", ".join(s.split("/")[2] for s in sent) or "nobody (no reviews missing)"
+            words = f"assessor digests at {arg.get('point')} → {to}"
         return (
             "activity",
             words + (f" [{detail}]" if detail else ""),

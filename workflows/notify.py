@@ -94,7 +94,8 @@ class EmailChannel:
     async def send(self, message: Message) -> None:
         if "@" not in message.recipient:
             raise Skipped(
-                f"no e-mail address for {message.recipient_role} of {message.unit_code or message.department}"
+                f"no e-mail address for {message.recipient_role}"
+                f" of {message.unit_code or message.department}"
             )
         mail = EmailMessage()
         mail["From"] = self._settings.smtp_sender
@@ -128,7 +129,10 @@ def channel_from(settings: NotifySettings) -> Channel:
 def digest_body(unit_code: str, point: str, deadline: str, missing: list[str]) -> tuple[str, str]:
     """Subject and body of one reminder digest: everything still missing, in one message."""
     overdue = point.split("/")[-1].startswith("overdue")
-    subject = f"{'OVERDUE' if overdue else 'Reminder'}: {len(missing)} evidence item(s) still missing ({unit_code})"
+    subject = (
+        f"{'OVERDUE' if overdue else 'Reminder'}:"
+        f" {len(missing)} evidence item(s) still missing ({unit_code})"
+    )
     lines = [
         f"Unit {unit_code}: deadline {deadline}.",
         f"Still missing ({len(missing)}):",

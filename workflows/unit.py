@@ -21,14 +21,17 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from oneassess.contract import (
+        QUERY_STATUS,
         SA_PHASE,
         SIGNAL_CALENDAR_CHANGED,
         SIGNAL_DEADLINE_EXTENDED,
         SIGNAL_EVIDENCE_SUBMITTED,
         SIGNAL_SCORED,
+        WORKFLOW_UNIT,
         EvidenceSubmitted,
     )
     from workflows import timeline
+    from workflows.activities.notifications import NotificationActivities
     from workflows.model import (
         UNIT_COLLECTING,
         UNIT_FINAL,
@@ -37,7 +40,6 @@ with workflow.unsafe.imports_passed_through():
         UNIT_SCORED,
         UNIT_WAITING,
         DigestInput,
-        DigestResult,
         Recipient,
         UnitCalendarChange,
         UnitExtended,
@@ -47,23 +49,22 @@ with workflow.unsafe.imports_passed_through():
     )
 
 PHASE = SearchAttributeKey.for_keyword(SA_PHASE)
-SEND_UNIT_DIGEST = "send_unit_digest"
 
 
-@workflow.defn(name="UnitWorkflow")
+@workflow.defn(name=WORKFLOW_UNIT)
 class UnitWorkflow:
     @workflow.init
     def __init__(self, input: UnitInput) -> None:
         # Initialised from the input before any signal is handled: a submission may be
         # signalled in the very first workflow task.
-        self._input: UnitInput | None = input
+        self._input = input
         self._submitted: dict[str, EvidenceSubmitted] = {}  # evidence key -> latest
         self._submission_ids: set[str] = set()
         self._extensions: list[UnitExtended] = []
         self._base_deadline, self._base_closes = input.deadline, input.closes_at
         self._calendar_revision = 0
         self._revision = 0  # bumped by anything that changes what to wait for
-        self._generation_since: datetime | None = None
+        self._generation_since = timeline.parse(input.opens)  # reminder points count from
         self._handled: list[str] = []
         self._result: UnitResult | None = None
         self._phase = ""
@@ -105,9 +106,8 @@ class UnitWorkflow:
         self._result = result
         self._revision += 1
 
-    @workflow.query(name="status")
+    @workflow.query(name=QUERY_STATUS)
     def status(self) -> UnitStatus:
-        assert self._input is not None
         return UnitStatus(
             unit_code=self._input.unit.code,
             phase=self._phase,
@@ -124,7 +124,6 @@ class UnitWorkflow:
     @workflow.run
     async def run(self, input: UnitInput) -> UnitStatus:
         opens = timeline.parse(input.opens)
-        self._generation_since = opens
         while self._result is None or not self._result.final:
             now = workflow.now()
             revision = self._revision
@@ -166,7 +165,6 @@ class UnitWorkflow:
         return False
 
     async def _remind(self, point: timeline.ReminderPoint) -> None:
-        assert self._input is not None
         self._handled.append(point.label)
         missing = self._missing()
         if not missing:
@@ -185,10 +183,9 @@ class UnitWorkflow:
             at=timeline.iso(point.at),
         )
         try:
-            await workflow.execute_local_activity(
-                SEND_UNIT_DIGEST,
+            await workflow.execute_local_activity_method(
+                NotificationActivities.send_unit_digest,
                 digest,
-                result_type=DigestResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 schedule_to_close_timeout=timedelta(minutes=30),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
@@ -200,7 +197,6 @@ class UnitWorkflow:
     # ---- derived state ----
 
     def _missing(self) -> list[str]:
-        assert self._input is not None
         return [key for key in self._input.asks if key not in self._submitted]
 
     def _deadline(self) -> datetime:
@@ -214,7 +210,6 @@ class UnitWorkflow:
         return max(moments)
 
     def _next_point(self) -> timeline.ReminderPoint | None:
-        assert self._input is not None and self._generation_since is not None
         points = timeline.reminder_points(
             deadline=self._deadline(),
             closes_at=self._closes_at(),

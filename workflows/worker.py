@@ -22,11 +22,17 @@ from oneassess import telemetry
 from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings, load
 from services.common.server import service_token
-from workflows.activities import CycleActivities
+from workflows.activities.catalogue import CatalogueActivities
+from workflows.activities.collection import CollectionActivities
+from workflows.activities.exports import ExportActivities
+from workflows.activities.notifications import NotificationActivities
+from workflows.activities.scoring import ScoringActivities
+from workflows.activities.units import UnitSignalActivities
 from workflows.config import NotifySettings, WorkerSettings
+from workflows.connect import connect
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
-from workflows.notify import channel_from
+from workflows.notify import Channel, channel_from
 from workflows.unit import UnitWorkflow
 
 log = logging.getLogger("oneassess.worker")
@@ -34,12 +40,37 @@ log = logging.getLogger("oneassess.worker")
 WORKFLOWS = [CycleWorkflow, UnitWorkflow, HistoryExportWorkflow]
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        interceptors=telemetry.temporal_interceptors(),
-    )
+def activities(
+    services: ServiceClients,
+    temporal: Client,
+    channel: Channel,
+    notify: NotifySettings,
+    *,
+    task_queue: str,
+) -> list:
+    """Every activity the workflows call, bound to its injected dependencies."""
+    catalogue = CatalogueActivities(services)
+    collection = CollectionActivities(services)
+    scoring = ScoringActivities(services)
+    notifications = NotificationActivities(services, channel, notify)
+    units = UnitSignalActivities(services, temporal)
+    exports = ExportActivities(services, temporal, task_queue=task_queue)
+    return [
+        catalogue.load_cycle,
+        collection.open_collection,
+        collection.close_collection,
+        collection.extend_unit,
+        scoring.compute_scores,
+        scoring.publish_scores,
+        scoring.finalize_scores,
+        notifications.remind_assessors,
+        notifications.send_unit_digest,
+        notifications.send_notice,
+        units.signal_units,
+        units.deliver_results,
+        exports.start_history_export,
+        exports.export_histories,
+    ]
 
 
 def build_worker(
@@ -50,14 +81,13 @@ def build_worker(
     tuning: WorkerSettings | None = None,
 ) -> Worker:
     tuning = tuning or WorkerSettings()
-    activities = CycleActivities(
-        services, client, channel_from(notify), notify, task_queue=settings.temporal_task_queue
-    )
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=activities(
+            services, client, channel_from(notify), notify, task_queue=settings.temporal_task_queue
+        ),
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
         max_cached_workflows=tuning.max_cached_workflows,
     )

@@ -7,7 +7,7 @@ nothing to services: the time-skipping tests check the workflows' decisions, not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.client import Client
@@ -36,6 +36,19 @@ from workflows.model import (
 from workflows.timeline import iso
 
 DAY = timedelta(days=1)
+
+# The fake services' cycle `act-2026` opens then (tests of the activities).
+ACTIVITIES_OPENS = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+
+# The cycle of the `running_cycle` fixture (admin updates).
+ADMIN_ASKS = ["annual-work-plan", "meeting-minutes"]
+ADMIN_UNITS = [
+    UnitRef("baiquan-town", "township", contact="c@b"),
+    UnitRef("finance", "department", contact="c@f"),
+]
+
+# The dev server of the `limited_server` fixture refuses more pending children than this.
+PENDING_CHILDREN_LIMIT = 10
 
 
 def haizhou_like_calendar(opens: datetime) -> CycleCalendar:

@@ -16,6 +16,7 @@ from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings
 from tests.conftest import TEST_SECRET, make_settings, token_for
 from tests.workflows.fake_services import FakeServices, serve
+from workflows import control
 from workflows.config import NotifySettings
 from workflows.worker import build_worker
 
@@ -83,24 +84,25 @@ async def fake_stack(
         await server.stop(0)
 
 
-async def export_summary(client: Client, cycle_code: str, wait_seconds: float = 180.0):
-    """The history export's result once the cycle has closed (its workflow starts then)."""
-    from temporalio.service import RPCError, RPCStatusCode
+# Waits in these tests are for conditions, with ceilings generous enough for a busy 2-core
+# machine: a slow run waits longer, only a stuck one fails.
+CEILING_SECONDS = 300.0
 
-    from oneassess.contract import export_workflow_id
-    from workflows.export import HistoryExportWorkflow
 
-    handle = client.get_workflow_handle_for(
-        HistoryExportWorkflow.run, export_workflow_id(cycle_code)
-    )
-    deadline = asyncio.get_running_loop().time() + wait_seconds
+async def eventually(check, *, what: str, within: float = CEILING_SECONDS, every: float = 0.1):
+    """Until `await check()` returns something truthy (which is returned); AssertionError
+    naming `what` past `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
     while True:
-        try:
-            return await handle.result()
-        except RPCError as err:
-            if (
-                err.status != RPCStatusCode.NOT_FOUND
-                or asyncio.get_running_loop().time() > deadline
-            ):
-                raise
-            await asyncio.sleep(0.2)
+        found = await check()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not within {within:.0f}s")
+        await asyncio.sleep(every)
+
+
+async def export_summary(client: Client, cycle_code: str, within: float = CEILING_SECONDS):
+    """The history export's result once the cycle has closed and its histories are stored."""
+    closed = await control.wait_until_closed(client, cycle_code, within_seconds=within)
+    return closed.exports

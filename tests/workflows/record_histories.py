@@ -3,13 +3,18 @@
 Runs one whole cycle on the time-skipping test server (windows of 2 units so the cycle
 continues as new, a unit that submits everything, one overdue to the top of the ladder, one
 extended) plus the history export workflow, and writes every run's history as JSON (what
-`temporal workflow show -o json` gives) under tests/workflows/histories/. Re-record only when
-a workflow change is meant to be incompatible, and say so in the commit.
+`temporal workflow show -o json` gives) under tests/workflows/histories/.
+
+Recorded histories are never replaced: running workflows may hold the old commands, which a
+change must keep replaying (behind `workflow.patched`). Record a new set next to the old one
+with a label (`python -m tests.workflows.record_histories after-foo-patch` writes
+`cycle-run1-after-foo-patch.json`, ...); an existing file is never overwritten.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -36,6 +41,15 @@ from workflows.timeline import iso, parse
 from workflows.unit import UnitWorkflow
 
 HERE = Path(__file__).parent / "histories"
+# What one recording writes (a cycle with more runs writes cycle-run3.json and on, too).
+FILES = [
+    "cycle-run1.json",
+    "cycle-run2.json",
+    "unit-complete-town.json",
+    "unit-overdue-town.json",
+    "unit-extended-dept.json",
+    "export.json",
+]
 CODE = "replay-2026"
 ASKS = ["annual-work-plan", "meeting-minutes"]
 
@@ -121,7 +135,13 @@ async def record(env: WorkflowEnvironment) -> dict[str, str]:
     return files
 
 
-async def main() -> None:
+async def main(label: str) -> None:
+    if not label:
+        raise SystemExit("give a label for the new histories, e.g. after-foo-patch")
+    targets = {name: HERE / f"{name.removesuffix('.json')}-{label}.json" for name in FILES}
+    existing = [str(path) for path in targets.values() if path.exists()]
+    if existing:
+        raise SystemExit(f"not overwriting recorded histories: {', '.join(existing)}")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_binary()
     )
@@ -131,9 +151,10 @@ async def main() -> None:
         await env.shutdown()
     HERE.mkdir(exist_ok=True)
     for name, text in files.items():
-        (HERE / name).write_text(text + "\n")
-        print(f"wrote {HERE / name}")
+        path = targets.get(name, HERE / f"{name.removesuffix('.json')}-{label}.json")
+        path.write_text(text + "\n")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else ""))

@@ -5,21 +5,18 @@ recorded as failed, and that the plan read from the indicators service is mapped
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from oneassess.client.channels import ServiceClients
-from tests.conftest import token_for
-from tests.workflows.fake_services import FakeServices, city, serve
-from workflows.activities import CycleActivities
+from tests.workflows.fakes import ACTIVITIES_OPENS as OPENS
+from workflows.activities.catalogue import CatalogueActivities
+from workflows.activities.notifications import NotificationActivities
 from workflows.config import NotifySettings
 from workflows.model import DigestInput, LoadCycleInput, Recipient
 from workflows.timeline import parse
-
-OPENS = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 
 
 class CountingChannel:
@@ -36,21 +33,8 @@ class CountingChannel:
         self.sent.append(message)
 
 
-@pytest.fixture
-async def services(tmp_path):
-    fakes = FakeServices(blob_dir=tmp_path / "blobs")
-    fakes.cities["act-2026"] = city("act-2026", OPENS, 2, asks=3)
-    server, address = await serve(fakes)
-    clients = ServiceClients(
-        {n: address for n in ("indicators", "submissions", "scoring")}, token_for("service")
-    )
-    yield fakes, clients
-    await clients.close()
-    await server.stop(0)
-
-
-def activities(clients, channel, **notify) -> CycleActivities:
-    return CycleActivities(clients, None, channel, NotifySettings(**notify), task_queue="q")
+def notifications(clients, channel, **notify) -> NotificationActivities:
+    return NotificationActivities(clients, channel, NotifySettings(**notify))
 
 
 def digest(point: str = "overdue:3", roles=("contact", "head", "office")) -> DigestInput:
@@ -70,7 +54,7 @@ async def test_digest_lists_what_is_still_missing_and_is_delivered_once(services
     fakes, clients = services
     fakes.submitted[("act-2026", "unit-0001")].add("evidence-001")  # the relay is behind
     channel = CountingChannel()
-    acts = activities(clients, channel, ONEASSESS_OFFICE_ADDRESS="office@city.test")
+    acts = notifications(clients, channel, ONEASSESS_OFFICE_ADDRESS="office@city.test")
     env = ActivityEnvironment()
     result = await env.run(acts.send_unit_digest, digest())
     assert result.missing == ["evidence-000", "evidence-002"]
@@ -110,7 +94,7 @@ async def test_nothing_missing_sends_and_records_nothing(services):
     )
     channel = CountingChannel()
     result = await ActivityEnvironment().run(
-        activities(clients, channel).send_unit_digest, digest()
+        notifications(clients, channel).send_unit_digest, digest()
     )
     assert result.skipped and channel.sent == [] and fakes.notifications == {}
 
@@ -118,7 +102,7 @@ async def test_nothing_missing_sends_and_records_nothing(services):
 async def test_failing_channel_is_retried_then_recorded_failed(services):
     fakes, clients = services
     channel = CountingChannel(failures=10)
-    acts = activities(clients, channel, ONEASSESS_NOTIFY_ATTEMPTS=3)
+    acts = notifications(clients, channel, ONEASSESS_NOTIFY_ATTEMPTS=3)
     env = ActivityEnvironment()
     with pytest.raises(ConnectionError):
         await env.run(acts.send_unit_digest, digest("before:1d", ("contact",)))
@@ -133,7 +117,7 @@ async def test_failing_channel_is_retried_then_recorded_failed(services):
 async def test_load_cycle_maps_the_plan(services):
     _fakes, clients = services
     plan = await ActivityEnvironment().run(
-        activities(clients, CountingChannel()).load_cycle, LoadCycleInput("act-2026")
+        CatalogueActivities(clients).load_cycle, LoadCycleInput("act-2026")
     )
     cal = plan.calendar
     assert parse(cal.opens) == OPENS and cal.opens.endswith("+08:00")  # in the cycle's time zone
@@ -152,6 +136,6 @@ async def test_load_cycle_of_an_unknown_cycle_is_not_retried(services):
     _, clients = services
     with pytest.raises(ApplicationError) as err:
         await ActivityEnvironment().run(
-            activities(clients, CountingChannel()).load_cycle, LoadCycleInput("nope")
+            CatalogueActivities(clients).load_cycle, LoadCycleInput("nope")
         )
     assert err.value.non_retryable and "no cycle 'nope'" in err.value.message

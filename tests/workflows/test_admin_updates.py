@@ -19,6 +19,8 @@ from oneassess.contract import (
     cycle_workflow_id,
     unit_workflow_id,
 )
+from tests.workflows.fakes import ADMIN_ASKS as ASKS
+from tests.workflows.fakes import ADMIN_UNITS as UNITS
 from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
@@ -28,43 +30,9 @@ from workflows.model import (
     CycleInput,
     ExtendUnitRequest,
     ExtensionDecision,
-    UnitRef,
 )
 from workflows.timeline import iso, parse
 from workflows.unit import UnitWorkflow
-
-ASKS = ["annual-work-plan", "meeting-minutes"]
-UNITS = [
-    UnitRef("baiquan-town", "township", contact="c@b"),
-    UnitRef("finance", "department", contact="c@f"),
-]
-
-
-@pytest.fixture
-async def running_cycle(workflow_env):
-    env = workflow_env
-    code = f"adm-{uuid.uuid4().hex[:8]}"
-    calendar = haizhou_like_calendar(await env.get_current_time() + DAY)
-    rec = Recorder(plan(code, calendar, UNITS, {"township": ASKS, "department": ASKS}), env.client)
-    queue = f"q-{code}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[CycleWorkflow, UnitWorkflow, HistoryExportWorkflow],
-        activities=rec.activities(),
-    ):
-        handle = await env.client.start_workflow(
-            CycleWorkflow.run,
-            CycleInput(code, calendar=calendar),
-            id=cycle_workflow_id(code),
-            task_queue=queue,
-        )
-        await env.sleep(2 * DAY)  # collecting
-        yield env, handle, rec, calendar
-        # Leave nothing running: the shared test server will not skip time past open tasks.
-        for workflow_id in [handle.id, *(unit_workflow_id(code, u.code) for u in UNITS)]:
-            with contextlib.suppress(RPCError):
-                await env.client.get_workflow_handle(workflow_id).terminate("test over")
 
 
 async def _update_events(handle) -> int:

@@ -4,7 +4,6 @@ verified events from the export, and altering one byte makes `audit verify` name
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -19,21 +18,30 @@ from oneassess.contract import (
     unit_workflow_id,
 )
 from tests.workflows.fake_services import city
-from tests.workflows.harness import export_summary, fake_stack
+from tests.workflows.harness import eventually, export_summary, fake_stack
+from workflows import control
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
 
 
-async def _wait_until_gone(client, workflow_id: str) -> None:
-    for _ in range(100):
-        try:
-            await client.get_workflow_handle(workflow_id).fetch_history()
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                return
-            raise
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{workflow_id} was not deleted")
+async def _gone(client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).fetch_history()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return True
+        raise
+    return False
+
+
+async def _exists(client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
 
 
 async def test_history_outlives_the_executions(dev_server, tmp_path):
@@ -44,12 +52,8 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
         started = await stack.cli("cycle", "start", code, "--span-minutes", "0.4")
         assert started.exit_code == 0, started.output
         unit = unit_workflow_id(code, "unit-0001")
-        for _ in range(50):  # the unit workflow starts with the cycle's first window
-            try:
-                await client.get_workflow_handle(unit).describe()
-                break
-            except RPCError:
-                await asyncio.sleep(0.1)
+        # The unit workflow starts with the cycle's first window.
+        await eventually(lambda: _exists(client, unit), what=f"{unit} started")
         await client.get_workflow_handle(unit).signal(
             SIGNAL_EVIDENCE_SUBMITTED,
             EvidenceSubmitted(
@@ -71,6 +75,7 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
 
         summary = await export_summary(client, code)
         assert summary is not None and summary.exported == 4, summary  # 1 cycle run + 3 units
+        assert await control.history_export(client, code) == summary
 
         listed = await stack.cli("audit", "exports", code, "--json", "--as", "auditor")
         assert listed.exit_code == 0, listed.output
@@ -105,7 +110,12 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
                 )
             )
         for export in exports:
-            await _wait_until_gone(client, export["workflow_id"])
+            workflow_id = export["workflow_id"]
+            await eventually(
+                lambda workflow_id=workflow_id: _gone(client, workflow_id),
+                what=f"{workflow_id} deleted",
+                every=0.2,
+            )
 
         after = await stack.cli(
             "audit", "history", code, "--unit", "unit-0001", "--json", "--as", "auditor"

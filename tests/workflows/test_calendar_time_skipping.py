@@ -3,9 +3,6 @@ when, the escalation ladder, extensions moving reminders and the lock, the phase
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from temporalio.worker import Worker
 
 from oneassess.contract import (
@@ -49,11 +46,6 @@ def roles(digest) -> list[str]:
     return [r.role for r in digest.recipients]
 
 
-@pytest.fixture
-def cycle_code() -> str:
-    return f"tc-{uuid.uuid4().hex[:8]}"
-
-
 async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_code):
     env = workflow_env
     now = await env.get_current_time()
@@ -94,7 +86,8 @@ async def test_whole_calendar_digests_ladder_and_extension(workflow_env, cycle_c
             SIGNAL_EVIDENCE_SUBMITTED, evidence(cycle_code, "partial-town", ASKS[0])
         )  # repeat
 
-        # Two days before the deadline the late department asks for 7 more days; the office approves.
+        # Two days before the deadline the late department asks for 7 more days; the office
+        # approves.
         await env.sleep((due - 2 * DAY) - await env.get_current_time())
         await handle.signal(
             SIGNAL_EXTENSION_REQUESTED,

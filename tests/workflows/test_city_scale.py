@@ -4,32 +4,18 @@ window above the server's pending-children limit is indeed refused by the server
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import pytest
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 
-from oneassess.contract import cycle_workflow_id, export_workflow_id
-from tests.conftest import start_dev_server
+from oneassess.contract import cycle_workflow_id
 from tests.workflows.fake_services import city
-from tests.workflows.harness import fake_stack
+from tests.workflows.fakes import PENDING_CHILDREN_LIMIT as LIMIT
+from tests.workflows.harness import CEILING_SECONDS, eventually, fake_stack
+from workflows import control
 from workflows.cycle import CycleWorkflow
-from workflows.export import HistoryExportWorkflow
 from workflows.model import CycleInput
-
-LIMIT = 10
-
-
-@pytest.fixture(scope="module")
-async def limited_server(tmp_path_factory):
-    env = await start_dev_server(
-        tmp_path_factory.mktemp("limited"),
-        dynamic_config={"limit.numPendingChildExecutions.error": str(LIMIT)},
-    )
-    yield env
-    await env.shutdown()
 
 
 async def _runs(client, workflow_id: str) -> list:
@@ -50,14 +36,18 @@ async def test_window_and_continue_as_new_under_a_lowered_pending_children_limit
             id=cycle_workflow_id(code),
             task_queue=stack.settings.temporal_task_queue,
         )
-        status = await handle.result()
+        closed = await control.wait_until_closed(client, code, within_seconds=CEILING_SECONDS)
+        status, summary = closed.status, closed.exports
         assert (status.phase, status.units_started, status.units_total) == ("closed", 25, 25)
-        summary = await client.get_workflow_handle_for(
-            HistoryExportWorkflow.run, export_workflow_id(code)
-        ).result()
+        assert handle.id == cycle_workflow_id(code)
 
-    runs = await _runs(client, cycle_workflow_id(code))
-    assert len(runs) == status.run >= 5  # 4 windows (8+8+8+1), then at least one for history length
+    async def every_run_listed() -> list:  # visibility may lag behind the close
+        runs = await _runs(client, cycle_workflow_id(code))
+        return runs if len(runs) >= status.run else []
+
+    runs = await eventually(every_run_listed, what="every run of the cycle listed", every=0.2)
+    # 4 windows (8+8+8+1), then at least one more for history length.
+    assert len(runs) == status.run >= 5
     lengths = []
     for r in runs:
         history = await client.get_workflow_handle(r.id, run_id=r.run_id).fetch_history()
@@ -89,17 +79,16 @@ async def test_a_window_above_the_limit_is_refused_by_the_server(limited_server,
             id=cycle_workflow_id(code),
             task_queue=stack.settings.temporal_task_queue,
         )
-        causes = []
-        for _ in range(100):
+
+        async def failed_tasks() -> list:
             history = await handle.fetch_history()
-            causes = [
+            return [
                 e.workflow_task_failed_event_attributes.cause
                 for e in history.events
                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
             ]
-            if causes:
-                break
-            await asyncio.sleep(0.2)
+
+        causes = await eventually(failed_tasks, what="a failed workflow task", every=0.2)
         await handle.terminate("test over")
         async for unit in client.list_workflows(
             f"CycleCode='{code}' AND ExecutionStatus='Running'"

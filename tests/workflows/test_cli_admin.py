@@ -3,26 +3,19 @@ change nothing, and the changes themselves."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 from tests.workflows.fake_services import city
-from tests.workflows.harness import fake_stack
+from tests.workflows.harness import CEILING_SECONDS
+from workflows import control
 from workflows.cycle import CycleWorkflow
-
-
-@pytest.fixture
-async def stack(dev_server, tmp_path):
-    async with fake_stack(dev_server.client, tmp_path) as stack:
-        yield stack
 
 
 @pytest.mark.parametrize(
@@ -50,8 +43,8 @@ async def test_start_refuses_an_unknown_cycle_and_status_says_what_to_do(stack):
     status = await stack.cli("cycle", "status", "nowhere-2026")
     assert status.exit_code == 1
     assert (
-        "no running workflow for cycle 'nowhere-2026': start it with `oneassess cycle start nowhere-2026`"
-        in status.output
+        "no running workflow for cycle 'nowhere-2026':"
+        " start it with `oneassess cycle start nowhere-2026`" in status.output
     )
 
 
@@ -65,12 +58,8 @@ async def test_office_commands_on_a_running_cycle(stack):
     assert again.exit_code == 1 and "already has a running workflow" in again.output
     handle = client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(code))
     try:
-        for _ in range(100):  # the workflow answers once it has read its plan
-            try:
-                status = await handle.query(CycleWorkflow.status)
-                break
-            except WorkflowQueryFailedError:
-                await asyncio.sleep(0.1)
+        # The workflow answers once it has read its plan.
+        status = await control.status(client, code, within_seconds=CEILING_SECONDS)
         refused = await stack.cli("extension", "decide", code, "--unit", "unit-0001", "--approve")
         assert (
             refused.exit_code == 1

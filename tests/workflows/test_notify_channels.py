@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -42,28 +40,6 @@ def message(recipient: str = "c@baiquan.test") -> Message:
         point="overdue:2",
         evidence_keys=["annual-work-plan", "会议纪要"],
     )
-
-
-@pytest.fixture
-def receiver():
-    received: list[tuple[dict, bytes]] = []
-    status = {"code": 204}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers), body))
-            self.send_response(status["code"])
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received, status
-    server.shutdown()
 
 
 async def test_webhook_posts_signed_json(receiver):

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from dataclasses import replace
@@ -22,7 +21,7 @@ from aiosmtpd.controller import Controller
 from localstack.ports import free_port
 from tests.conftest import REPO
 from tests.workflows.fake_services import city
-from tests.workflows.harness import export_summary, fake_stack
+from tests.workflows.harness import eventually, export_summary, fake_stack
 
 
 class Inbox:
@@ -46,11 +45,11 @@ def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 async def wait_ready(ready: Path, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while not ready.exists():  # noqa: ASYNC240 - a stat per 100 ms
+    async def polling() -> bool:
         assert proc.poll() is None, log.read_bytes()[-3000:]  # noqa: ASYNC240
-        assert time.monotonic() < deadline, "worker never became ready"
-        await asyncio.sleep(0.1)
+        return ready.exists()  # noqa: ASYNC240 - a stat per 100 ms
+
+    await eventually(polling, what="the worker polling")
 
 
 async def test_killed_worker_is_replaced_and_no_reminder_is_sent_twice(dev_server, tmp_path):
@@ -89,9 +88,11 @@ async def test_killed_worker_is_replaced_and_no_reminder_is_sent_twice(dev_serve
             # them may not have completed yet, so the new worker re-runs those digests and
             # must find them already delivered. (A kill between the SMTP hand-off and the
             # record, a few milliseconds, would resend once with the same Message-ID.)
-            while sum(n.outcome == "sent" for n in stack.fakes.notifications.values()) < 4:
+            async def first_round_out() -> bool:
                 assert workers[0].poll() is None, log.read_text()[-3000:]
-                await asyncio.sleep(0.05)
+                return sum(n.outcome == "sent" for n in stack.fakes.notifications.values()) >= 4
+
+            await eventually(first_round_out, what="the first digests delivered", every=0.05)
             workers[0].kill()  # no goodbye: SIGKILL mid-cycle
             workers[0].wait()
             sent_before_kill = len(inbox.messages)

@@ -1,0 +1,75 @@
+"""The cycle's state read and built without side effects: the first state from the plan,
+the status the query reports, the assessor reminder points still due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from workflows import timeline
+from workflows.model import (
+    DEFAULT_ESCALATION,
+    CycleInput,
+    CyclePlan,
+    CycleState,
+    CycleStatus,
+)
+
+
+def initial_state(input: CycleInput, plan: CyclePlan, *, now: datetime) -> CycleState:
+    """The state of a cycle's first run: the plan's calendar (or the input's), compressed onto
+    `now` when asked to; ValueError when the calendar is out of order."""
+    calendar = input.calendar or plan.calendar
+    factor = timeline.compression_factor(
+        calendar, factor=input.compress_factor, span_seconds=input.span_seconds
+    )
+    calendar, reminders = timeline.compress(calendar, plan.reminders, start=now, factor=factor)
+    problems = timeline.order_problems(calendar)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return CycleState(
+        cycle_code=input.cycle_code,
+        calendar=calendar,
+        reminders=reminders,
+        units=plan.units,
+        asks_by_kind=plan.asks_by_kind,
+        escalation=input.escalation or DEFAULT_ESCALATION,
+        compression=factor,
+    )
+
+
+def status_of(state: CycleState) -> CycleStatus:
+    return CycleStatus(
+        cycle_code=state.cycle_code,
+        phase=state.phase,
+        calendar=state.calendar,
+        units_total=len(state.units),
+        units_started=state.units_started,
+        run=state.runs,
+        extensions_pending=sum(e.status == "pending" for e in state.extensions),
+        extensions_approved=sum(e.status == "approved" for e in state.extensions),
+        extensions_rejected=sum(e.status == "rejected" for e in state.extensions),
+        score_runs=list(state.score_runs),
+        pending_extension_units=sorted(
+            {e.unit_code for e in state.extensions if e.status == "pending"}
+        ),
+    )
+
+
+def next_assessor_point(state: CycleState) -> tuple[datetime, str] | None:
+    """The next reminder of missing reviews not sent yet: the plan's `before` offsets ahead of
+    review_due, after collection closed."""
+    due = timeline.parse(state.calendar.review_due)
+    labels = state.reminders.before_labels or [
+        timeline.offset_label(s) for s in state.reminders.before_seconds
+    ]
+    points = [
+        (f"review-before:{label}", due - timedelta(seconds=seconds))
+        for seconds, label in zip(state.reminders.before_seconds, labels, strict=True)
+    ]
+    start = timeline.parse(state.calendar.collection_closes)
+    pending = sorted(
+        (at, label)
+        for label, at in points
+        if at > start and label not in state.assessor_points_sent
+    )
+    return pending[0] if pending else None
