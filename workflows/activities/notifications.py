@@ -160,10 +160,14 @@ class NotificationActivities:
                     unit_code=message.unit_code,
                     department=message.department,
                     recipient=message.recipient or message.recipient_role,
-                    recipient_role=message.recipient_role,
-                    kind=message.kind,
-                    channel=self._channel.name,
-                    outcome=outcome,
+                    recipient_role=_word(
+                        sub.RecipientRole, "RECIPIENT_ROLE_", message.recipient_role
+                    ),
+                    kind=_word(sub.NotificationKind, "NOTIFICATION_KIND_", message.kind),
+                    channel=_word(
+                        sub.NotificationChannel, "NOTIFICATION_CHANNEL_", self._channel.name
+                    ),
+                    outcome=_word(sub.NotificationOutcome, "NOTIFICATION_OUTCOME_", outcome),
                     subject=message.subject,
                     body=message.body,
                     evidence_keys=message.evidence_keys,
@@ -184,4 +188,9 @@ class NotificationActivities:
             ),
             "notifications",
         )
-        return {n.id for n in notifications if n.outcome == "sent"}
+        return {n.id for n in notifications if n.outcome == sub.NOTIFICATION_OUTCOME_SENT}
+
+
+def _word(enum_type, prefix: str, word: str) -> int:
+    """The proto enum value a workflow-side word stands for ("sent" -> *_SENT)."""
+    return enum_type.Value(prefix + word.upper())
