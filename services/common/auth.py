@@ -20,10 +20,17 @@ from services.common.errors import PermissionDenied, Unauthenticated
 class Principal:
     """Who is calling: from a verified token."""
 
-    subject: str
+    subject: str  # the person (or service) acting: the token's `sub`
     role: Role
     unit: str = ""
     department: str = ""
+    name: str = ""  # the person's display name, for the trail
+    on_behalf_of: str = ""  # the person whose authority is delegated to `subject`, if any
+
+    @property
+    def signature(self) -> str:
+        """How a decision names who took it: the person, and whom they acted for."""
+        return f"{self.subject} for {self.on_behalf_of}" if self.on_behalf_of else self.subject
 
     def require_unit(self, unit_code: str, field: str = "unit_code") -> None:
         """A unit acts only for itself; other roles pass (their RPC policy already checked them)."""
