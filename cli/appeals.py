@@ -31,7 +31,8 @@ def _print_appeal(a: pb.Appeal) -> None:
     decided = f"; {a.decided_by}: {a.decision_reason}" if a.decided_by else ""
     run_note = f" (run {a.run})" if a.run else ""
     console.print(
-        f"appeal {a.appeal_id} by {a.unit_code} on {a.indicator.special_assessment_code}/{a.indicator.indicator_code}:"
+        f"appeal {a.appeal_id} by {a.unit_code} on "
+        f"{a.indicator.special_assessment_code}/{a.indicator.indicator_code}:"
         f" {state}, score {a.score_before}{after}{run_note} — {a.reason}{decided}",
         highlight=False,
         soft_wrap=True,
@@ -50,7 +51,8 @@ def appeals_file(
 ) -> None:
     """Appeal a published indicator score within the appeal window. Units only.
 
-    Example: oneassess --as unit:linhai-street appeals file haizhou-2026 --unit linhai-street --indicator work-safety/ws-02 --reason "the ledger shows 98%"
+    Example: oneassess --as unit:linhai-street appeals file haizhou-2026 --unit linhai-street \\
+        --indicator work-safety/ws-02 --reason "the ledger shows 98%"
     """
     ref = indicator_ref(indicator)
 
@@ -88,9 +90,11 @@ def appeals_decide(
     failed: bool = FAILED,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Uphold a score or adjust the review; an adjustment recomputes the unit, its group's ranks and tiers. Assessors only.
+    """Uphold a score or adjust the review; an adjustment recomputes the unit, its group's ranks and
+    tiers. Assessors only.
 
-    Example: oneassess --as assessor:emergency-bureau appeals decide haizhou-2026 1 --adjust --value 0.98 --reason "rechecked"
+    Example: oneassess --as assessor:emergency-bureau appeals decide haizhou-2026 1 --adjust \\
+        --value 0.98 --reason "rechecked"
     """
     adjustment = review_input(value, grade, items_met, occurrences, claimed, failed)
 

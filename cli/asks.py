@@ -20,7 +20,8 @@ def asks(
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """List a unit's evidence asks in a folded cycle: one per document, each with every indicator of every special assessment it serves. A unit sees only its own.
+    """List a unit's evidence asks in a folded cycle: one per document, each with every indicator of
+    every special assessment it serves. A unit sees only its own.
 
     Example: oneassess asks haizhou-2026 --unit baiquan-town --json
     """

@@ -126,7 +126,8 @@ async def trail_of(
         data, ok = await read_export(submissions, export)
         if not ok:
             trail.problems.append(
-                f"{workflow_id} run {export.run_id}: export does not match its sha256 {export.sha256}"
+                f"{workflow_id} run {export.run_id}: export does not match its sha256 "
+                f"{export.sha256}"
             )
         history = (
             WorkflowHistory.from_json(workflow_id, data.decode("utf-8", errors="replace"))
@@ -141,7 +142,8 @@ async def trail_of(
 def _print_trail(trail: Trail) -> None:
     if trail.source == "temporal":
         console.print(
-            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace {settings().temporal_namespace})"
+            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace "
+            f"{settings().temporal_namespace})"
         )
     else:
         console.print(
@@ -164,7 +166,8 @@ def history(
     unit: str = typer.Option("", "--unit", help="a unit's workflow instead of the cycle's"),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """A workflow's history in plain words: reminded when, submitted what (sha256), extended by whom, scored.
+    """A workflow's history in plain words: reminded when, submitted what (sha256), extended by
+    whom, scored.
 
     Example: oneassess audit history haizhou-2026 --unit baiquan-town --as auditor
     """

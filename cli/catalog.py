@@ -41,7 +41,8 @@ SUFFIXES = (".yaml", ".yml", ".xlsx")
 HINTS = {
     workbooks.UNITS: "a unit list: use `oneassess units import`",
     workbooks.CYCLE_PLAN: "a cycle plan: use `oneassess cycle create`",
-    workbooks.TOLERANCE: "a tolerance catalogue: `oneassess cycle create` reads it through the plan",
+    workbooks.TOLERANCE: "a tolerance catalogue: "
+    "`oneassess cycle create` reads it through the plan",
     workbooks.OTHER: "not a special assessment (no indicators, evidence or owner; "
     "no catalogue sheets)",
 }
@@ -101,9 +102,11 @@ def catalog_import(
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Import special assessments: each file is checked whole and stored as a new version, or rejected with every problem (file, line or cell, field, reason) and nothing stored.
+    """Import special assessments: each file is checked whole and stored as a new version, or
+    rejected with every problem (file, line or cell, field, reason) and nothing stored.
 
-    Folders are searched recursively; unit lists, cycle plans and tolerance files in them are skipped. An assessor (--as assessor:DEPT) may import only its own department's files.
+    Folders are searched recursively; unit lists, cycle plans and tolerance files in them are
+    skipped. An assessor (--as assessor:DEPT) may import only its own department's files.
 
     Example: oneassess catalog import examples/haizhou-2026/special-assessments
     """

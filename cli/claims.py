@@ -50,7 +50,8 @@ def claims_file(
 ) -> None:
     """File a tolerance claim on one or more of your indicators. Units only.
 
-    Example: oneassess --as unit:baiquan-town claims file haizhou-2026 --unit baiquan-town --category T02 --indicator work-safety/ws-02 --description "typhoon"
+    Example: oneassess --as unit:baiquan-town claims file haizhou-2026 --unit baiquan-town \\
+        --category T02 --indicator work-safety/ws-02 --description "typhoon"
     """
     refs = [indicator_ref(i) for i in indicators]
 
@@ -86,7 +87,8 @@ def claims_decide(
 ) -> None:
     """Approve or reject the claimed indicators your line department owns. Assessors only.
 
-    Example: oneassess --as assessor:emergency-bureau claims decide haizhou-2026 1 --approve --reason "verified"
+    Example: oneassess --as assessor:emergency-bureau claims decide haizhou-2026 1 --approve \\
+        --reason "verified"
     """
     refs = [indicator_ref(i) for i in indicators or []]
 

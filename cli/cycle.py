@@ -67,7 +67,8 @@ def cycle_create(
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Create a cycle from its plan: weights sum to 100, calendar in order, reminder offsets, tiers, and every equivalence key declared by an imported special assessment. Admin only.
+    """Create a cycle from its plan: weights sum to 100, calendar in order, reminder offsets, tiers,
+    and every equivalence key declared by an imported special assessment. Admin only.
 
     Example: oneassess cycle create examples/haizhou-2026/cycle.yaml
     """
@@ -89,7 +90,8 @@ def cycle_create(
         print_json(cycle)
     else:
         console.print(
-            f"created cycle {cycle.code} ({cycle.name}) with {len(cycle.weights)} special assessments; "
+            f"created cycle {cycle.code} ({cycle.name}) with {len(cycle.weights)} special "
+            "assessments; "
             f"next: oneassess cycle fold {cycle.code}",
             highlight=False,
         )
@@ -99,7 +101,8 @@ def cycle_create(
 def cycle_fold(
     code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION
 ) -> None:
-    """Fold a cycle: freeze the latest version of each of its special assessments, the canonical evidence keys and every unit's asks. A folded catalogue never changes. Admin only.
+    """Fold a cycle: freeze the latest version of each of its special assessments, the canonical
+    evidence keys and every unit's asks. A folded catalogue never changes. Admin only.
 
     Example: oneassess cycle fold haizhou-2026
     """
@@ -139,7 +142,8 @@ def cycle_show(
         print_json(cycle)
         return
     console.print(
-        f"{cycle.code}  {cycle.name}  [{ind.CycleState.Name(cycle.state).removeprefix('CYCLE_STATE_').lower()}]"
+        f"{cycle.code}  {cycle.name}  "
+        f"[{ind.CycleState.Name(cycle.state).removeprefix('CYCLE_STATE_').lower()}]"
     )
     table = Table("special assessment", "weight", "folded version")
     folded = {v.code: str(v.version) for v in cycle.folded_versions}
@@ -154,7 +158,8 @@ def cycle_burden(
     per_unit: bool = typer.Option(False, "--units", help="Also list every unit."),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Burden report (减负报告): asks per unit before folding (each special assessment on its own) and after, per unit kind and per unit, and how many indicators each ask serves.
+    """Burden report (减负报告): asks per unit before folding (each special assessment on its own) and
+    after, per unit kind and per unit, and how many indicators each ask serves.
 
     Example: oneassess cycle burden haizhou-2026 --json
     """
@@ -380,7 +385,8 @@ def close_collection(cycle_code: str = typer.Argument(..., help="cycle code")) -
 
 @app.command("compute-scores")
 def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
-    """Compute every unit's scores from the frozen catalogue, the reviews, approved claims and submission times. Admin.
+    """Compute every unit's scores from the frozen catalogue, the reviews, approved claims and
+    submission times. Admin.
 
     Example: oneassess cycle compute-scores haizhou-2026
     """
@@ -424,7 +430,8 @@ def publish_scores(
     else:
         console.print(run_line(r), highlight=False, soft_wrap=True)
         console.print(
-            f"  appeals until {r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec='seconds')}",
+            "  appeals until "
+            f"{r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec='seconds')}",
             highlight=False,
             soft_wrap=True,
         )
@@ -432,7 +439,8 @@ def publish_scores(
 
 @app.command("finalize-scores")
 def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
-    """Make the published scores final once the appeal window has closed and every appeal is decided. Admin.
+    """Make the published scores final once the appeal window has closed and every appeal is
+    decided. Admin.
 
     Example: oneassess cycle finalize-scores haizhou-2026
     """
@@ -451,7 +459,8 @@ def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> 
 def verify_scores(
     cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_output: bool = JSON_OPTION
 ) -> None:
-    """Recompute a stored run from its recorded inputs and compare hashes and every stored row. Auditors and admin.
+    """Recompute a stored run from its recorded inputs and compare hashes and every stored row.
+    Auditors and admin.
 
     Example: oneassess --as auditor cycle verify-scores haizhou-2026 --run 1
     """

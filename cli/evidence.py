@@ -20,8 +20,9 @@ def _table(submissions) -> Table:
     table = Table("id", "unit", "key", "version", "current", "file", "format", "bytes", "submitted")
     for s in submissions:
         table.add_row(
-            s.id, s.unit_code, s.evidence_key, str(s.version), "yes" if s.current else "", s.file_name, s.format,
-            str(s.size_bytes), s.submitted_at.ToDatetime().isoformat(timespec="seconds"),
+            s.id, s.unit_code, s.evidence_key, str(s.version), "yes" if s.current else "",
+            s.file_name, s.format, str(s.size_bytes),
+            s.submitted_at.ToDatetime().isoformat(timespec="seconds"),
         )  # fmt: skip
     return table
 
@@ -110,7 +111,8 @@ def download(
     header, target, actual = run(go)
     if actual != header.sha256:
         fail(
-            f"checksum mismatch: recorded sha256 {header.sha256}, downloaded bytes hash to {actual}; nothing kept"
+            f"checksum mismatch: recorded sha256 {header.sha256}, downloaded bytes hash to "
+            f"{actual}; nothing kept"
         )
     console.print(
         f"[green]downloaded[/] {target} ({header.size_bytes} bytes, sha256 verified {actual})"

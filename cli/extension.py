@@ -26,7 +26,8 @@ def request_extension(
 ) -> None:
     """Ask the assessment office for more time; the cycle workflow gets the request.
 
-    Example: oneassess extension request haizhou-2026 --unit baiquan-town --days 7 --reason "typhoon" --as unit:baiquan-town
+    Example: oneassess extension request haizhou-2026 --unit baiquan-town --days 7 \\
+        --reason "typhoon" --as unit:baiquan-town
     """
 
     async def go():
@@ -55,7 +56,8 @@ def decide(
     approve: bool = typer.Option(..., "--approve/--reject", help="approve or reject"),
     days: int = typer.Option(0, "--days", help="days granted (default: what the unit asked for)"),
 ) -> None:
-    """Approve or reject a unit's extension request; approval moves its deadline, lock and reminders.
+    """Approve or reject a unit's extension request; approval moves its deadline, lock and
+    reminders.
 
     Example: oneassess extension decide haizhou-2026 --unit baiquan-town --approve
     """

@@ -45,7 +45,8 @@ def reviews_record(
 ) -> None:
     """Record one review (a new revision). Assessors, for their own line department's indicators.
 
-    Example: oneassess --as assessor:emergency-bureau reviews record haizhou-2026 --unit baiquan-town --indicator work-safety/ws-02 --value 0.97
+    Example: oneassess --as assessor:emergency-bureau reviews record haizhou-2026 \\
+        --unit baiquan-town --indicator work-safety/ws-02 --value 0.97
     """
     ref = indicator_ref(indicator)
 
@@ -82,7 +83,8 @@ def reviews_import(
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Import a review sheet: one row per unit and indicator. Atomic: any bad row rejects the sheet, every bad row named.
+    """Import a review sheet: one row per unit and indicator. Atomic: any bad row rejects the sheet,
+    every bad row named.
 
     Example: oneassess --as assessor:emergency-bureau reviews import haizhou-2026 work-safety.xlsx
     """
@@ -102,7 +104,8 @@ def reviews_import(
         print_json(response)
     else:
         console.print(
-            f"{path.name}: {response.recorded} recorded, {response.unchanged} unchanged, {response.blank} blank rows"
+            f"{path.name}: {response.recorded} recorded, {response.unchanged} unchanged, "
+            f"{response.blank} blank rows"
         )
 
 
@@ -117,9 +120,11 @@ def reviews_template(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
 ) -> None:
-    """Write the review sheet of a special assessment, pre-filled with its units and indicators (and the latest reviews).
+    """Write the review sheet of a special assessment, pre-filled with its units and indicators (and
+    the latest reviews).
 
-    Example: oneassess --as assessor:emergency-bureau reviews template haizhou-2026 --special-assessment work-safety
+    Example: oneassess --as assessor:emergency-bureau reviews template haizhou-2026 \\
+        --special-assessment work-safety
     """
     fmt = "csv" if out is not None and out.suffix.lower() == ".csv" else "xlsx"
     if out is not None and out.exists() and not force:
@@ -153,7 +158,8 @@ def reviews_history(
 ) -> None:
     """List reviews with every revision.
 
-    Example: oneassess reviews history haizhou-2026 --unit baiquan-town --indicator work-safety/ws-02
+    Example: oneassess reviews history haizhou-2026 --unit baiquan-town \\
+        --indicator work-safety/ws-02
     """
     ref = indicator_ref(indicator) if indicator else pb.IndicatorRef()
 

@@ -24,7 +24,8 @@ def scores(
     run_number: int = RUN_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Ranking by peer group: composite, rank, tier (ties share a rank; a failed veto caps the tier).
+    """Ranking by peer group: composite, rank, tier (ties share a rank; a failed veto caps the
+    tier).
 
     Example: oneassess scores haizhou-2026 --group town
     """
@@ -80,7 +81,8 @@ def explain(
     run_number: int = RUN_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """A unit's scorecard with how every number came about: each indicator's steps, each special assessment, the composite, rank and tier.
+    """A unit's scorecard with how every number came about: each indicator's steps, each special
+    assessment, the composite, rank and tier.
 
     Example: oneassess explain haizhou-2026 --unit baiquan-town
     """
@@ -99,7 +101,8 @@ def explain(
     console.print(run_line(response.run), highlight=False, soft_wrap=True)
     s = card.score
     console.print(
-        f"\n[bold]{s.unit_code}[/] ({s.group}): composite {s.composite_display}, rank {s.rank}/{s.group_size}, {s.tier}",
+        f"\n[bold]{s.unit_code}[/] ({s.group}): composite {s.composite_display}, rank "
+        f"{s.rank}/{s.group_size}, {s.tier}",
         highlight=False,
         soft_wrap=True,
     )

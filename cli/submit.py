@@ -48,7 +48,8 @@ def submit(
 ) -> None:
     """Submit one evidence file for an ask: hashed, streamed, stored once.
 
-    Example: oneassess submit haizhou-2026 --unit baiquan-town --key annual-work-plan plan.pdf --as unit:baiquan-town
+    Example: oneassess submit haizhou-2026 --unit baiquan-town --key annual-work-plan plan.pdf \\
+        --as unit:baiquan-town
     """
     header = pb.UploadHeader(
         request_id=request or request_id(),

@@ -22,7 +22,8 @@ def units_import(
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Import the unit list: new units are added, changed ones updated (by code). Checked whole: any problem rejects the file and changes nothing.
+    """Import the unit list: new units are added, changed ones updated (by code). Checked whole: any
+    problem rejects the file and changes nothing.
 
     Example: oneassess units import examples/haizhou-2026/units.yaml
     """
@@ -38,7 +39,8 @@ def units_import(
         print_json(response)
     else:
         console.print(
-            f"units: {response.created} created, {response.updated} updated, {response.unchanged} unchanged"
+            f"units: {response.created} created, {response.updated} updated, {response.unchanged} "
+            "unchanged"
         )
 
 

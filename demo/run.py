@@ -127,7 +127,8 @@ class Demo:
             )
             sa = response.special_assessment
             self.say(
-                f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} indicators)"
+                f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} "
+                "indicators)"
             )
         await admin.ImportUnits(
             ind.ImportUnitsRequest(request_id=_rid(), file=_source(example / "units.yaml"))
@@ -167,7 +168,8 @@ class Demo:
         ).report
         for k in burden.by_kind:
             self.say(
-                f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after ({k.reduction_percent:.1f}% fewer)"
+                f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after "
+                f"({k.reduction_percent:.1f}% fewer)"
             )
 
     async def _free_cycle_code(self, wanted: str) -> str:
@@ -248,7 +250,8 @@ class Demo:
             )
         )
         self.say(
-            f"  {unit} asked for {self.script.extension_days} more days (request {response.extension_id})"
+            f"  {unit} asked for {self.script.extension_days} more days (request "
+            f"{response.extension_id})"
         )
         record = await control.decide_extension(
             temporal,
@@ -302,7 +305,8 @@ class Demo:
         )
         self.claim_id = response.claim.claim_id
         self.say(
-            f"  {unit} filed tolerance claim {self.claim_id} (T02) on {target.special_assessment_code}/{target.indicator.code}"
+            f"  {unit} filed tolerance claim {self.claim_id} (T02) on "
+            f"{target.special_assessment_code}/{target.indicator.code}"
         )
 
     async def import_reviews(self) -> None:
@@ -429,7 +433,8 @@ class Demo:
             )
         )
         self.say(
-            f"  {unit} appealed {ref.special_assessment_code}/{ref.indicator_code} ({target.score} of {target.points}); "
+            f"  {unit} appealed {ref.special_assessment_code}/{ref.indicator_code} "
+            f"({target.score} of {target.points}); "
             f"{owner} adjusted it to grade {best}"
         )
 
@@ -463,7 +468,8 @@ async def _sleep_until(moment: datetime) -> None:
 
 
 async def run_demo(settings: Settings, options: DemoOptions, console: Console) -> dict:
-    """Start the stack if it is not running, play the year, write the outputs, stop what we started."""
+    """Start the stack if it is not running, play the year, write the outputs, stop what we
+    started."""
     started = not any(
         row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres"
     )

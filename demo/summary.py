@@ -47,12 +47,14 @@ def print_summary(console: Console, document: dict) -> None:
     reminders = document["reminders"]
     console.print(
         f"[bold]Reminders[/]: {reminders['total']} digests to {len(reminders['by_unit'])} units "
-        f"({reminders['units_never_reminded']} units never needed one), {reminders['escalations']} escalations; "
+        f"({reminders['units_never_reminded']} units never needed one), "
+        f"{reminders['escalations']} escalations; "
         f"channels {reminders['by_channel']}"
     )
     timeline = document["submissions_timeline"]
     console.print(
-        f"[bold]Submissions[/]: {timeline['on_time']} asks on time, {timeline['late']} late, {timeline['missing']} missing"
+        f"[bold]Submissions[/]: {timeline['on_time']} asks on time, {timeline['late']} late, "
+        f"{timeline['missing']} missing"
     )
     if document.get("web_ui"):
         console.print(f"[bold]Temporal Web UI[/]: {document['web_ui']}")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli import common
 from cli.main import app
+from localstack.ports import free_port
 from tests.conftest import EXAMPLE, REPO, TEST_SECRET
 from tests.services.test_indicators_support import counts, indicators_stack
 
@@ -41,6 +42,9 @@ async def stack(postgres_base_url, tmp_path_factory):
 def env(stack, tmp_path_factory) -> dict[str, str]:
     return {
         "INDICATORS_ADDRESS": stack.address("indicators"),
+        # Only the indicators service runs here: nobody's stack on the default ports answers.
+        "SUBMISSIONS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SCORING_ADDRESS": f"127.0.0.1:{free_port()}",
         "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
         "ONEASSESS_HOME": str(tmp_path_factory.mktemp("cli-home")),
         "ONEASSESS_TOKEN": "",
