@@ -244,6 +244,7 @@ async def exports_when_complete(
     never), saying once a poll what is still running. Refused while it still runs."""
     client = await _temporal_or_none()
     deadline = time.monotonic() + wait_seconds
+    said, said_at = "", 0.0
     while True:
         exports = await list_exports(submissions, cycle_code)
         state = await export_state(client, cycle_code)
@@ -253,7 +254,10 @@ async def exports_when_complete(
             waited = f" after waiting {wait_seconds:.0f}s" if wait_seconds else ""
             hint = "" if wait_seconds else "; use --wait to wait for it"
             raise Refused(_still_running(state, cycle_code, len(exports)) + waited + hint)
-        progress(f"waiting: {_still_running(state, cycle_code, len(exports))}")
+        line = f"waiting: {_still_running(state, cycle_code, len(exports))}"
+        if line != said or time.monotonic() - said_at > 15:  # news, or a sign of life
+            progress(line)
+            said, said_at = line, time.monotonic()
         await asyncio.sleep(poll)
 
 
