@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.table import Table
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -28,10 +27,11 @@ from cli.common import (
     print_json,
     request_id,
     run,
+    say,
     settings,
 )
 from cli.scoring import CYCLE_ARG, RUN_OPTION, run_line
-from oneassess.client import results
+from oneassess.client import results, workbooks
 from oneassess.contract import cycle_workflow_id
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
@@ -50,15 +50,6 @@ app = typer.Typer(
 )
 
 
-def _tolerance_path(plan_path: Path) -> Path | None:
-    try:
-        document = yaml.safe_load(plan_path.read_bytes())
-    except yaml.YAMLError:
-        return None  # the service reports the syntax error with its line
-    named = document.get("tolerance") if isinstance(document, dict) else None
-    return plan_path.parent / named if isinstance(named, str) and named else None
-
-
 @app.command("create")
 def cycle_create(
     plan: Path = typer.Argument(..., help="Cycle plan (cycle.yaml format)."),
@@ -74,7 +65,7 @@ def cycle_create(
     """
     if not plan.is_file():
         fail(f"file not found: {plan}")
-    tolerance = tolerance or _tolerance_path(plan)
+    tolerance = tolerance or workbooks.tolerance_named_by(plan)
     if tolerance is not None and not tolerance.is_file():
         fail(f"file not found: {tolerance} (the tolerance file the plan names)")
 
@@ -89,11 +80,10 @@ def cycle_create(
     if json_output:
         print_json(cycle)
     else:
-        console.print(
-            f"created cycle {cycle.code} ({cycle.name}) with {len(cycle.weights)} special "
-            "assessments; "
-            f"next: oneassess cycle fold {cycle.code}",
-            highlight=False,
+        weighted = len(cycle.weights)
+        say(
+            f"created cycle {cycle.code} ({cycle.name}) with {weighted} special assessments; "
+            f"next: oneassess cycle fold {cycle.code}"
         )
 
 
@@ -118,10 +108,7 @@ def cycle_fold(
         print_json(cycle)
         return
     versions = ", ".join(f"{v.code} v{v.version}" for v in cycle.folded_versions)
-    console.print(
-        f"folded {cycle.code}: {versions}\ncatalogue sha256 {cycle.catalogue_sha256}",
-        highlight=False,
-    )
+    say(f"folded {cycle.code}: {versions}\ncatalogue sha256 {cycle.catalogue_sha256}")
 
 
 @app.command("show")
@@ -398,7 +385,7 @@ def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> N
             )
 
     r = run(go).run
-    print_json(r) if json_output else console.print(run_line(r), highlight=False, soft_wrap=True)
+    print_json(r) if json_output else say(run_line(r))
 
 
 @app.command("publish-scores")
@@ -428,13 +415,9 @@ def publish_scores(
     if json_output:
         print_json(r)
     else:
-        console.print(run_line(r), highlight=False, soft_wrap=True)
-        console.print(
-            "  appeals until "
-            f"{r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec='seconds')}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(run_line(r))
+        until = r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
+        say(f"  appeals until {until}")
 
 
 @app.command("finalize-scores")
@@ -452,7 +435,7 @@ def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> 
             )
 
     r = run(go).run
-    print_json(r) if json_output else console.print(run_line(r), highlight=False, soft_wrap=True)
+    print_json(r) if json_output else say(run_line(r))
 
 
 @app.command("verify-scores")
@@ -475,11 +458,11 @@ def verify_scores(
     if json_output:
         print_json(response)
     else:
-        console.print(run_line(response.run), highlight=False, soft_wrap=True)
+        say(run_line(response.run))
         verdict = "[green]matches: recomputed exactly[/]" if response.matches else "[red]DIFFERS[/]"
         console.print(verdict)
         for d in response.differences:
-            console.print(f"  - {d}", highlight=False, soft_wrap=True)
+            say(f"  - {d}")
     if not response.matches:
         raise typer.Exit(1)
 

@@ -1,5 +1,6 @@
-"""Catalogue files on the client side: what kind a file plainly is, and the Excel workbooks
-people fill in (the import format of docs/catalogue-format.md).
+"""Catalogue files on the client side: what kind a file plainly is, the tolerance file a
+cycle plan names, and the Excel workbooks people fill in (the import format of
+docs/catalogue-format.md).
 
 Nothing here validates: a file goes to the indicators service as it is, and the service
 answers every problem at once. The client only needs to tell a unit list from a special
@@ -12,6 +13,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -136,6 +138,16 @@ def kind_of_file(file_name: str, content: bytes) -> str:
     if "tolerated" in document or "never_tolerated" in document:
         return TOLERANCE
     return OTHER
+
+
+def tolerance_named_by(plan_path: Path) -> Path | None:
+    """The tolerance catalogue a cycle plan names (`tolerance: FILE`, next to the plan)."""
+    try:
+        document = yaml.safe_load(plan_path.read_bytes())
+    except yaml.YAMLError:
+        return None  # the service reports the syntax error with its line
+    named = document.get("tolerance") if isinstance(document, dict) else None
+    return plan_path.parent / named if isinstance(named, str) and named else None
 
 
 # -- writing -------------------------------------------------------------------------------------
