@@ -7,27 +7,38 @@ words, and the output says which source it used.
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import hashlib
+import time
 from dataclasses import asdict, dataclass, field
 
 import typer
 from rich.table import Table
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from cli.common import JSON_OPTION, clients, console, fail, print_json, run, settings
+from cli import workflow
+from cli.common import (
+    JSON_OPTION,
+    Refused,
+    clients,
+    console,
+    err_console,
+    fail,
+    print_json,
+    run,
+    settings,
+    to_dict,
+)
 from oneassess.client.paging import all_pages
-from oneassess.contract import cycle_workflow_id, unit_workflow_id
+from oneassess.contract import cycle_workflow_id, export_workflow_id, unit_workflow_id
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from workflows.history import Entry, describe
 
-audit_app = typer.Typer(
+app = typer.Typer(
     help="Trace a cycle: workflow histories, their exports and hashes.", no_args_is_help=True
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(audit_app, name="audit")
 
 
 @dataclass
@@ -44,12 +55,6 @@ class Trail:
     source: str  # "temporal" or "export"
     runs: list[RunTrail] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-async def temporal_client() -> Client:
-    from workflows.worker import connect
-
-    return await connect(settings())
 
 
 def _not_found(err: RPCError) -> bool:
@@ -121,7 +126,8 @@ async def trail_of(
         data, ok = await read_export(submissions, export)
         if not ok:
             trail.problems.append(
-                f"{workflow_id} run {export.run_id}: export does not match its sha256 {export.sha256}"
+                f"{workflow_id} run {export.run_id}: export does not match its sha256 "
+                f"{export.sha256}"
             )
         history = (
             WorkflowHistory.from_json(workflow_id, data.decode("utf-8", errors="replace"))
@@ -136,7 +142,8 @@ async def trail_of(
 def _print_trail(trail: Trail) -> None:
     if trail.source == "temporal":
         console.print(
-            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace {settings().temporal_namespace})"
+            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace "
+            f"{settings().temporal_namespace})"
         )
     else:
         console.print(
@@ -153,24 +160,25 @@ def _print_trail(trail: Trail) -> None:
             console.print(f"  {entry.time}  {entry.text}", highlight=False, markup=False)
 
 
-@audit_app.command("history")
+@app.command("history")
 def history(
     cycle_code: str = typer.Argument(..., help="cycle code, e.g. haizhou-2026"),
     unit: str = typer.Option("", "--unit", help="a unit's workflow instead of the cycle's"),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """A workflow's history in plain words: reminded when, submitted what (sha256), extended by whom, scored.
+    """A workflow's history in plain words: reminded when, submitted what (sha256), extended by
+    whom, scored.
 
     Example: oneassess audit history haizhou-2026 --unit baiquan-town --as auditor
     """
 
     async def go() -> Trail:
-        client = await temporal_client()
+        client = await workflow.connect()
         workflow_id = unit_workflow_id(cycle_code, unit) if unit else cycle_workflow_id(cycle_code)
         async with clients() as svc:
             return await trail_of(client, svc.submissions, cycle_code, workflow_id, unit)
 
-    trail = run(go)
+    trail = run(go, workflow.explainer(cycle_code))
     if json_output:
         print_json(asdict(trail))
     else:
@@ -179,19 +187,107 @@ def history(
         fail("\n".join(trail.problems))
 
 
-@audit_app.command("verify")
-def verify(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
-    """Re-hash every exported history of a cycle against the sha256 recorded when it was exported.
+class ExportState(enum.Enum):
+    """Where the export of a cycle's histories stands, as Temporal tells it."""
 
-    Example: oneassess audit verify haizhou-2026 --as auditor
+    DONE = "done"
+    RUNNING = "running"
+    CYCLE_OPEN = "cycle open"  # exports start once the cycle's workflow has closed
+    UNKNOWN = "unknown"  # Temporal no longer holds (or cannot say)
+
+
+async def export_state(client: Client | None, cycle_code: str) -> ExportState:
+    """The export workflow's state; while it has not started, whether the cycle is running."""
+    if client is None:
+        return ExportState.UNKNOWN
+    for workflow_id, running in (
+        (export_workflow_id(cycle_code), ExportState.RUNNING),
+        (cycle_workflow_id(cycle_code), ExportState.CYCLE_OPEN),
+    ):
+        try:
+            found = await client.get_workflow_handle(workflow_id).describe()
+        except RPCError as err:
+            if _not_found(err):
+                continue
+            raise
+        if found.status == WorkflowExecutionStatus.RUNNING:
+            return running
+        if workflow_id == export_workflow_id(cycle_code):
+            return ExportState.DONE
+    return ExportState.UNKNOWN
+
+
+async def _temporal_or_none() -> Client | None:
+    """Temporal when reachable: an auditor far from it still verifies what was exported."""
+    try:
+        return await workflow.connect()
+    except Refused:
+        return None
+
+
+def _still_running(state: ExportState, cycle_code: str, exported: int) -> str:
+    if state is ExportState.RUNNING:
+        return (
+            f"the history export of cycle {cycle_code!r} is still running "
+            f"({exported} exported so far)"
+        )
+    return (
+        f"cycle {cycle_code!r} has not closed yet: its histories are exported when it closes "
+        f"({exported} exported so far)"
+    )
+
+
+async def exports_when_complete(
+    submissions, cycle_code: str, *, wait_seconds: float, progress, poll: float = 1.0
+) -> list[sub.HistoryExport]:
+    """The cycle's exports once its export has finished; within `wait_seconds` (0: now or
+    never), saying once a poll what is still running. Refused while it still runs."""
+    client = await _temporal_or_none()
+    deadline = time.monotonic() + wait_seconds
+    said, said_at = "", 0.0
+    while True:
+        exports = await list_exports(submissions, cycle_code)
+        state = await export_state(client, cycle_code)
+        if state in (ExportState.DONE, ExportState.UNKNOWN):
+            return exports
+        if time.monotonic() >= deadline:
+            waited = f" after waiting {wait_seconds:.0f}s" if wait_seconds else ""
+            hint = "" if wait_seconds else "; use --wait to wait for it"
+            raise Refused(_still_running(state, cycle_code, len(exports)) + waited + hint)
+        line = f"waiting: {_still_running(state, cycle_code, len(exports))}"
+        if line != said or time.monotonic() - said_at > 15:  # news, or a sign of life
+            progress(line)
+            said, said_at = line, time.monotonic()
+        await asyncio.sleep(poll)
+
+
+@app.command("verify")
+def verify(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    wait: bool = typer.Option(
+        False, "--wait", help="wait until the cycle's history export has finished"
+    ),
+    timeout_minutes: float = typer.Option(
+        10.0, "--timeout-minutes", help="with --wait: give up after this long"
+    ),
+) -> None:
+    """Re-hash every exported history of a cycle against the sha256 recorded when it was \
+exported. Right after a cycle closes its export may still run: --wait waits for it.
+
+    Example: oneassess audit verify haizhou-2026 --wait --as auditor
     """
 
     async def go() -> list[tuple[sub.HistoryExport, bool]]:
         async with clients() as svc:
-            exports = await list_exports(svc.submissions, cycle_code)
+            exports = await exports_when_complete(
+                svc.submissions,
+                cycle_code,
+                wait_seconds=timeout_minutes * 60 if wait else 0.0,
+                progress=lambda line: err_console.print(line, highlight=False),
+            )
             return [(e, (await read_export(svc.submissions, e))[1]) for e in exports]
 
-    results = run(go)
+    results = run(go, workflow.explainer(cycle_code))
     if not results:
         fail(f"no exported histories for cycle {cycle_code!r}")
     bad = [e for e, ok in results if not ok]
@@ -206,7 +302,7 @@ def verify(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
         )
 
 
-@audit_app.command("exports")
+@app.command("exports")
 def exports(
     cycle_code: str = typer.Argument(..., help="cycle code"),
     unit: str = typer.Option("", "--unit", help="only this unit's"),
@@ -223,7 +319,7 @@ def exports(
 
     found = run(go)
     if json_output:
-        print_json([_export_dict(e) for e in found])
+        print_json([to_dict(e) for e in found])
         return
     table = Table("workflow id", "run id", "closed", "events", "sha256")
     for e in found:
@@ -232,9 +328,3 @@ def exports(
         )
     console.print(table)
     console.print(f"{len(found)} exported histories")
-
-
-def _export_dict(export: sub.HistoryExport) -> dict:
-    from cli.common import to_dict
-
-    return to_dict(export)

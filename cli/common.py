@@ -1,19 +1,20 @@
-"""What every CLI command shares: settings, the acting role, service clients, output, errors.
+"""What every CLI command shares: settings, the acting role, service clients, output, errors,
+and `run`, the one way a command runs its async part.
 
-Commands are grouped by area, one module each (catalog, evidence, scores, cycle, audit...),
-and registered in oneassess/cli/main.py.
+Commands are grouped one module per command group and added to the app in cli/main.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 import typer
@@ -25,7 +26,6 @@ from oneassess.client.channels import ServiceClients
 from oneassess.client.errors import describe_rpc_error
 from oneassess.client.tokens import issue_token, parse_as, token_secret
 from oneassess.config import Settings, load
-from services.common.errors import DomainError
 
 T = TypeVar("T")
 
@@ -33,11 +33,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass
 class Acting:
-    """The role the CLI acts as: `--as admin|auditor|unit:CODE|assessor:DEPT` (admin by default)."""
+    """The role the CLI acts as: `--as admin|auditor|unit:CODE|assessor:DEPT` (admin default)."""
 
     value: str = "admin"
 
@@ -45,11 +46,12 @@ class Acting:
 acting = Acting()
 
 
+class Refused(Exception):
+    """A command stops with this one line on stderr and exit code 1."""
+
+
 def settings() -> Settings:
     return load()
-
-
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def _token(cfg: Settings) -> str:
@@ -62,19 +64,22 @@ def _token(cfg: Settings) -> str:
     ]
     if remote:
         # Only the local stack's own secret can sign tokens here; a real deployment issues them.
-        raise DomainError(
+        raise Refused(
             f"{remote[0]} is not the local stack: set ONEASSESS_TOKEN to a token issued for you "
-            "(--as only works against `oneassess up`)",
-            "TOKEN_REQUIRED",
+            "(--as only works against `oneassess up`)"
         )
-    role, unit, department = parse_as(acting.value)
-    return issue_token(
-        token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}"
-    )
+    try:
+        role, unit, department = parse_as(acting.value)
+        return issue_token(
+            token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}"
+        )
+    except ValueError as err:  # an unknown role, a unit role without its code...
+        raise Refused(str(err)) from None
 
 
 @asynccontextmanager
 async def clients():
+    """The three services' clients acting as `--as`; their channels close before the loop ends."""
     cfg = settings()
     svc = ServiceClients.from_settings(cfg, _token(cfg))
     try:
@@ -99,36 +104,74 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def fail(message: str, code: int = 1) -> None:
+def say(text: str) -> None:
+    """One line (or several) of plain output: no highlighting, wrapped by the terminal."""
+    console.print(text, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
 
-def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
-    """Run an async command; print gRPC and domain errors in plain words, exit non-zero."""
+def rpc_error_text(err: grpc.aio.AioRpcError) -> str:
+    """A received gRPC error in plain words, with every field violation."""
+    code, message, violations = describe_rpc_error(err)
+    if code == "UNAVAILABLE":
+        return (
+            f"cannot reach the service ({err.details()}). Is the stack running? "
+            "Start it with `oneassess up` (or set *_ADDRESS)."
+        )
+    detail = "\n".join(f"  - {v}" for v in violations if v not in message)
+    return f"{code}: {message}" + (f"\n{detail}" if detail else "")
+
+
+def _known(err: BaseException) -> str | None:
+    if isinstance(err, Refused):
+        return str(err)
+    if isinstance(err, grpc.aio.AioRpcError):
+        return rpc_error_text(err)
+    if isinstance(err, FileNotFoundError):
+        return f"file not found: {err.filename}"
+    return None
+
+
+@dataclass
+class _Outcome:
+    value: Any = None
+    message: str | None = None  # refused with this line
+    exit_code: int | None = None  # stopped with this code, its message already printed
+
+
+async def _settle(
+    coro_factory: Callable[[], Awaitable[Any]], explain: Callable[[BaseException], str | None]
+) -> _Outcome:
+    """Await the command inside the loop and turn every failure into plain data, so no
+    traceback keeps a gRPC channel or a Temporal client alive past the loop's end."""
     try:
-        return asyncio.run(coro_factory())
-    except grpc.aio.AioRpcError as err:
-        code, message, violations = describe_rpc_error(err)
-        if code == "UNAVAILABLE":
-            fail(
-                f"cannot reach the service ({err.details()}). Is the stack running? "
-                "Start it with `oneassess up` (or set *_ADDRESS)."
-            )
-        detail = "\n".join(f"  - {v}" for v in violations if v not in message)
-        fail(f"{code}: {message}" + (f"\n{detail}" if detail else ""))
-    except DomainError as err:
-        fail(str(err))
-    except FileNotFoundError as err:
-        fail(f"file not found: {err.filename}")
-    raise AssertionError("unreachable")
+        return _Outcome(value=await coro_factory())
+    except typer.Exit as stop:
+        return _Outcome(exit_code=stop.exit_code)
+    except Exception as err:
+        message = explain(err) or _known(err)
+        if message is None:
+            raise
+        return _Outcome(message=message)
+    finally:
+        # Objects bound to this loop (channels, the Temporal client and its bridge) are
+        # collected now, while the loop still runs, not at interpreter exit.
+        gc.collect()
 
 
-def command_group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The `name` command group, shared by every area module that adds commands to it."""
-    for group in app.registered_groups:
-        if group.name == name and group.typer_instance is not None:
-            return group.typer_instance
-    sub = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(sub, name=name)
-    return sub
+def run(
+    coro_factory: Callable[[], Awaitable[T]],
+    explain: Callable[[BaseException], str | None] = lambda err: None,
+) -> T:
+    """Run a command's async part in one event loop, then print any failure in plain words
+    and exit non-zero. `explain` words other errors (None: not one it knows)."""
+    outcome = asyncio.run(_settle(coro_factory, explain))
+    if outcome.exit_code is not None:
+        raise typer.Exit(outcome.exit_code)
+    if outcome.message is not None:
+        fail(outcome.message)
+    return outcome.value

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import grpc
 import typer
 from temporalio.client import WorkflowFailureError
 
-from cli.common import console, fail, settings
+from cli.common import console, fail, run, settings
 from localstack.stack import StackError
 from oneassess.config import REPO_ROOT
 
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+app = typer.Typer()  # its command sits at the top: `oneassess demo`
 
 
+@app.command("demo")
 def demo(
     keep: bool = typer.Option(
         False, "--keep", help="leave the stack running afterwards (explore the Web UI)"
@@ -55,15 +53,20 @@ def demo(
     )
     if span_seconds < 60:
         fail("--span-seconds must be at least 60: the office, units and assessors need time to act")
-    try:
-        asyncio.run(run_demo(cfg, options, console))
-    except StackError as err:
-        fail(str(err))
-    except grpc.aio.AioRpcError as err:
-        fail(
-            f"a service refused a demo step: {err.code().name}: {err.details()} (logs: {cfg.home / 'logs'})"
-        )
-    except (TimeoutError, WorkflowFailureError) as err:
-        fail(
-            f"the cycle did not run its course: {err} (logs: {cfg.home / 'logs'}; try a longer --span-seconds)"
-        )
+    logs = cfg.home / "logs"
+
+    def explain(err: BaseException) -> str | None:
+        if isinstance(err, StackError):
+            return str(err)
+        if isinstance(err, grpc.aio.AioRpcError):
+            return (
+                f"a service refused a demo step: {err.code().name}: {err.details()} (logs: {logs})"
+            )
+        if isinstance(err, TimeoutError | WorkflowFailureError):
+            return (
+                f"the cycle did not run its course: {err} "
+                f"(logs: {logs}; try a longer --span-seconds)"
+            )
+        return None
+
+    run(lambda: run_demo(cfg, options, console), explain)

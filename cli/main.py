@@ -1,4 +1,4 @@
-"""The `oneassess` command line: one command per thing a role does.
+"""The `oneassess` command line: one module per command group, each a typer app added here.
 
 `--as admin|auditor|unit:CODE|assessor:DEPT` (anywhere on the line) picks the acting role
 on the local stack; against any other endpoint set ONEASSESS_TOKEN.
@@ -10,14 +10,24 @@ import sys
 
 import typer
 
-from cli import audit as audit_commands
-from cli import catalog as catalog_commands
-from cli import common, cycle_admin
-from cli import demo as demo_commands
-from cli import evidence as evidence_commands
-from cli import report as report_commands
-from cli import scores as score_commands
-from cli import stack as stack_commands
+from cli import (
+    appeals,
+    asks,
+    audit,
+    catalog,
+    claims,
+    common,
+    cycle,
+    demo,
+    evidence,
+    extension,
+    report,
+    reviews,
+    scores,
+    stack,
+    submit,
+    units,
+)
 
 app = typer.Typer(
     name="oneassess",
@@ -27,18 +37,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Each area registers its commands; one module per area keeps this file short.
-for module in (
-    stack_commands,
-    catalog_commands,
-    cycle_admin,
-    evidence_commands,
-    score_commands,
-    audit_commands,
-    demo_commands,
-    report_commands,
-):
-    module.register(app)
+# `oneassess GROUP COMMAND ...`
+GROUPS = {
+    "catalog": catalog.app,
+    "units": units.app,
+    "cycle": cycle.app,
+    "evidence": evidence.app,
+    "extension": extension.app,
+    "reviews": reviews.app,
+    "claims": claims.app,
+    "appeals": appeals.app,
+    "audit": audit.app,
+}
+# `oneassess COMMAND ...`: groups whose commands sit at the top of the line.
+TOP_LEVEL = (stack.app, asks.app, submit.app, scores.app, report.app, demo.app)
+
+for name, group in GROUPS.items():
+    app.add_typer(group, name=name)
+for group in TOP_LEVEL:
+    app.add_typer(group)
 
 
 def _take_as_option(argv: list[str]) -> list[str]:

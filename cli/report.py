@@ -11,11 +11,10 @@ from cli.common import clients, console, run
 from oneassess.client import report as report_page
 from oneassess.client import results
 
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+app = typer.Typer()  # its command sits at the top: `oneassess report ...`
 
 
+@app.command("report")
 def report(
     cycle_code: str = typer.Argument(..., help="cycle code"),
     out: Path = typer.Option(..., "--out", help="the HTML file to write"),

@@ -8,32 +8,29 @@ from rich.table import Table
 from cli.common import JSON_OPTION, console, fail, print_json, run, settings
 from localstack import stack
 from oneassess.client.tokens import Role, issue_token, token_secret
-from services.common.errors import DomainError
+
+app = typer.Typer()  # its commands sit at the top: `oneassess up`, `oneassess down`...
 
 
-def register(app: typer.Typer) -> None:
-    app.command("up")(up)
-    app.command("down")(down)
-    app.command("status")(status)
-    app.command("token")(token)
+def _stack_error(err: BaseException) -> str | None:
+    return str(err) if isinstance(err, stack.StackError) else None
 
 
+@app.command("up")
 def up() -> None:
     """Start the local stack in the background: PostgreSQL, Temporal, the three services, a worker.
 
     Example: oneassess up
     """
     cfg = settings()
-    try:
-        ends = run(lambda: stack.up(cfg, progress=console.print))
-    except stack.StackError as err:
-        fail(str(err))
+    ends = run(lambda: stack.up(cfg, progress=console.print), _stack_error)
     console.print()
     for name, address in ends.items():
         console.print(f"  {name:<12} {address}")
     console.print(f"\n  data: {cfg.home}   logs: {cfg.home / 'logs'}   stop: oneassess down")
 
 
+@app.command("down")
 def down() -> None:
     """Stop exactly the processes `oneassess up` started.
 
@@ -44,6 +41,7 @@ def down() -> None:
         console.print("nothing was running")
 
 
+@app.command("status")
 def status(json_output: bool = JSON_OPTION) -> None:
     """Show each process of the local stack: state, pid, endpoint, log.
 
@@ -62,6 +60,7 @@ def status(json_output: bool = JSON_OPTION) -> None:
     console.print(table)
 
 
+@app.command("token")
 def token(
     role: Role = typer.Option(..., "--role", help="admin, assessor, unit, auditor or service"),
     unit: str = typer.Option("", "--unit", help="unit code (role unit)"),
@@ -82,5 +81,5 @@ def token(
                 ttl_seconds=int(ttl_hours * 3600),
             )
         )
-    except DomainError as err:
+    except ValueError as err:
         fail(str(err))

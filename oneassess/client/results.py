@@ -59,7 +59,8 @@ def add_collection_burden(
     submissions: list[sub_pb.Submission],
     notifications: list[sub_pb.Notification],
 ) -> None:
-    """Per unit: asks submitted, uploads made, reminder digests received (the burden that remains)."""
+    """Per unit: asks submitted, uploads made, reminder digests received (the burden that
+    remains)."""
     submitted = Counter(unit for unit, _ in {(s.unit_code, s.evidence_key) for s in submissions})
     uploads = Counter(s.unit_code for s in submissions)
     reminders = Counter(unit for unit, _ in _digest_points(notifications))
@@ -70,7 +71,8 @@ def add_collection_burden(
 
 
 async def burden(clients: ServiceClients, cycle_code: str) -> dict[str, Any]:
-    """The burden report, with each unit's submissions and reminders when the caller may see them."""
+    """The burden report, with each unit's submissions and reminders when the caller may see
+    them."""
     report = (
         await clients.indicators.GetBurdenReport(
             ind_pb.GetBurdenReportRequest(cycle_code=cycle_code)

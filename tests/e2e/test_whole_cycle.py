@@ -17,26 +17,13 @@ from rich.console import Console
 
 from demo.run import DemoOptions, run_demo
 from localstack import stack
-from localstack.ports import free_port
 from oneassess.config import Settings
-from tests.conftest import EXAMPLE, TEST_SECRET
+from tests.conftest import EXAMPLE
+from tests.e2e.conftest import stack_environment
 
 pytestmark = pytest.mark.e2e
 
 SPAN_SECONDS = 120.0
-
-
-def _environment(home: Path) -> dict[str, str]:
-    return {
-        "ONEASSESS_HOME": str(home),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "TEMPORAL_UI_PORT": str(free_port()),
-        "INDICATORS_PORT": str(free_port()),
-        "SUBMISSIONS_PORT": str(free_port()),
-        "SCORING_PORT": str(free_port()),
-        "DATABASE_URL": "",
-    }
 
 
 def _every_service_answers_buf_curl(settings: Settings) -> None:
@@ -77,7 +64,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
-    env = _environment(tmp_path / "home")
+    env = stack_environment(tmp_path / "home")
     settings = Settings(**env)
     out = tmp_path / "demo"
     console = Console(file=open(tmp_path / "demo.log", "w"), width=120)  # noqa: ASYNC230
@@ -144,8 +131,9 @@ async def test_a_whole_year_of_the_sample_city(tmp_path: Path):
             assert by_unit[row["unit"]]["rank"] == row["rank"]
             assert by_unit[row["unit"]]["tier"] == row["tier"]
 
-        # The auditor's trail: every workflow exported and verified.
-        verify = _cli(env, "audit", "verify", cycle, "--as", "auditor")
+        # The auditor's trail: every workflow exported and verified. The export starts as the
+        # cycle closes, so the auditor waits for it to finish (a condition, not a time).
+        verify = _cli(env, "audit", "verify", cycle, "--wait", "--as", "auditor")
         assert re.search(r"\b25 of 25 exported histories match", verify), (
             verify
         )  # 24 units + the cycle

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli import common
 from cli.main import app
+from localstack.ports import free_port
 from tests.conftest import EXAMPLE, REPO, TEST_SECRET
 from tests.support.indicators import counts
 
@@ -40,6 +41,9 @@ def stack(indicators_module_stack):
 def env(stack, tmp_path_factory) -> dict[str, str]:
     return {
         "INDICATORS_ADDRESS": stack.address("indicators"),
+        # Only the indicators service runs here: nobody's stack on the default ports answers.
+        "SUBMISSIONS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SCORING_ADDRESS": f"127.0.0.1:{free_port()}",
         "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
         "ONEASSESS_HOME": str(tmp_path_factory.mktemp("cli-home")),
         "ONEASSESS_TOKEN": "",

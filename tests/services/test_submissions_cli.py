@@ -63,18 +63,22 @@ async def test_submit_retries_until_the_service_is_up_and_submits_once(
     data = s.pdf(2 * 1024 * 1024)
     path.write_bytes(data)
     unit = f"unit:{s.UNIT}"
-    submitting = asyncio.create_task(
-        _cli(
-            settings, unit, "submit", s.CYCLE, str(path), "--unit", s.UNIT, "--key", s.KEY, "--json"
-        )
-    )
-    await asyncio.sleep(1.0)  # the first attempt finds nothing listening
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", "submit", s.CYCLE, str(path), "--unit", s.UNIT,
+        "--key", s.KEY, "--json", "--as", unit,
+        env={**os.environ, **_env(settings), "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    # The service starts only once the first attempt has found nothing listening.
+    said = await asyncio.wait_for(process.stderr.readline(), timeout=60)
+    assert b"retrying with the same request id" in said, said
     submissions = await start_stack(settings, ("submissions",))
     try:
         await s.open_window(submissions.admin)
-        result = await submitting
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+        result = Result(process.returncode, stdout.decode(), said.decode() + stderr.decode())
         assert result.exit_code == 0, result.output
-        assert "retrying with the same request id" in result.output
         response = json.loads(result.stdout)
         assert (
             response["submission"]["version"] == 1

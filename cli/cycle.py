@@ -1,0 +1,494 @@
+"""`oneassess cycle ...`: a cycle from its plan to its final scores. The office creates and
+folds it (indicators service), runs it on its calendar (the cycle's workflow: start, status,
+calendar, close-collection, wait) and computes, publishes and finalizes its scores (scoring
+service); auditors verify a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from google.protobuf.timestamp_pb2 import Timestamp
+from rich.table import Table
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from cli import workflow
+from cli.catalog import source_file
+from cli.common import (
+    JSON_OPTION,
+    Refused,
+    clients,
+    console,
+    fail,
+    print_json,
+    request_id,
+    run,
+    say,
+    settings,
+)
+from cli.scoring import CYCLE_ARG, RUN_OPTION, run_line
+from oneassess.client import results, workbooks
+from oneassess.contract import cycle_workflow_id
+from oneassess.indicators.v1 import indicators_service_pb2 as ind
+from oneassess.scoring.v1 import scoring_service_pb2 as sc
+from workflows import control
+from workflows.model import (
+    CYCLE_PHASES,
+    CalendarChange,
+    CloseCollectionEarly,
+    CycleCalendar,
+    CycleStatus,
+)
+from workflows.timeline import order_problems
+
+app = typer.Typer(
+    help="Cycles: create from a plan, fold, run on the calendar, score.", no_args_is_help=True
+)
+
+
+@app.command("create")
+def cycle_create(
+    plan: Path = typer.Argument(..., help="Cycle plan (cycle.yaml format)."),
+    tolerance: Path = typer.Option(
+        None, "--tolerance", help="Tolerance catalogue; by default the file the plan names."
+    ),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Create a cycle from its plan: weights sum to 100, calendar in order, reminder offsets, tiers,
+    and every equivalence key declared by an imported special assessment. Admin only.
+
+    Example: oneassess cycle create examples/haizhou-2026/cycle.yaml
+    """
+    if not plan.is_file():
+        fail(f"file not found: {plan}")
+    tolerance = tolerance or workbooks.tolerance_named_by(plan)
+    if tolerance is not None and not tolerance.is_file():
+        fail(f"file not found: {tolerance} (the tolerance file the plan names)")
+
+    async def go() -> ind.CreateCycleResponse:
+        request = ind.CreateCycleRequest(request_id=request_id(), plan=source_file(plan))
+        if tolerance is not None:
+            request.tolerance.CopyFrom(source_file(tolerance))
+        async with clients() as svc:
+            return await svc.indicators.CreateCycle(request)
+
+    cycle = run(go).cycle
+    if json_output:
+        print_json(cycle)
+    else:
+        weighted = len(cycle.weights)
+        say(
+            f"created cycle {cycle.code} ({cycle.name}) with {weighted} special assessments; "
+            f"next: oneassess cycle fold {cycle.code}"
+        )
+
+
+@app.command("fold")
+def cycle_fold(
+    code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION
+) -> None:
+    """Fold a cycle: freeze the latest version of each of its special assessments, the canonical
+    evidence keys and every unit's asks. A folded catalogue never changes. Admin only.
+
+    Example: oneassess cycle fold haizhou-2026
+    """
+
+    async def go() -> ind.FoldCycleResponse:
+        async with clients() as svc:
+            return await svc.indicators.FoldCycle(
+                ind.FoldCycleRequest(request_id=request_id(), cycle_code=code)
+            )
+
+    cycle = run(go).cycle
+    if json_output:
+        print_json(cycle)
+        return
+    versions = ", ".join(f"{v.code} v{v.version}" for v in cycle.folded_versions)
+    say(f"folded {cycle.code}: {versions}\ncatalogue sha256 {cycle.catalogue_sha256}")
+
+
+@app.command("show")
+def cycle_show(
+    code: str = typer.Argument(..., help="Cycle code."), json_output: bool = JSON_OPTION
+) -> None:
+    """Show a cycle: state, weights, calendar and the versions it folded.
+
+    Example: oneassess cycle show haizhou-2026 --json
+    """
+
+    async def go() -> ind.GetCycleResponse:
+        async with clients() as svc:
+            return await svc.indicators.GetCycle(ind.GetCycleRequest(cycle_code=code))
+
+    cycle = run(go).cycle
+    if json_output:
+        print_json(cycle)
+        return
+    console.print(
+        f"{cycle.code}  {cycle.name}  "
+        f"[{ind.CycleState.Name(cycle.state).removeprefix('CYCLE_STATE_').lower()}]"
+    )
+    table = Table("special assessment", "weight", "folded version")
+    folded = {v.code: str(v.version) for v in cycle.folded_versions}
+    for sa, weight in sorted(cycle.weights.items()):
+        table.add_row(sa, f"{weight:g}", folded.get(sa, "-"))
+    console.print(table)
+
+
+@app.command("burden")
+def cycle_burden(
+    code: str = typer.Argument(..., help="Cycle code."),
+    per_unit: bool = typer.Option(False, "--units", help="Also list every unit."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Burden report (减负报告): asks per unit before folding (each special assessment on its own) and
+    after, per unit kind and per unit, and how many indicators each ask serves.
+
+    Example: oneassess cycle burden haizhou-2026 --json
+    """
+
+    async def go() -> dict[str, Any]:
+        async with clients() as svc:
+            return await results.burden(svc, code)
+
+    document = run(go)
+    if json_output:
+        print_json(document)
+        return
+    _print_burden(document, per_unit)
+
+
+def _row(values: dict[str, Any], *fields: str) -> list[str]:
+    return [
+        f"{values[f]:.1f}%" if f == "reduction_percent" else str(values.get(f, "")) for f in fields
+    ]
+
+
+def _print_burden(document: dict[str, Any], per_unit: bool) -> None:
+    before_after = ("asks_before", "asks_after", "reduction_percent")
+    table = Table("unit kind", "units", "asks before", "asks after", "reduction")
+    table.title = f"burden of {document['cycle']}"
+    for kind, k in document["by_kind"].items():
+        table.add_row(kind, *_row(k, "units", *before_after))
+    console.print(table)
+    shared = sorted(
+        document["asks"], key=lambda a: (-a["indicators"], a["kind"], a["evidence_key"])
+    )
+    top = Table("unit kind", "ask", "indicators served", "special assessments")
+    top.title = "asks serving the most indicators"
+    for a in shared[:10]:
+        top.add_row(*_row(a, "kind", "evidence_key", "indicators", "special_assessments"))
+    console.print(top)
+    if per_unit:
+        units = Table("unit", "kind", "group", "asks before", "asks after", "reduction")
+        for column in ("submitted", "reminders"):
+            units.add_column(column)
+        for u in document["units"]:
+            fields = ("unit", "kind", "group", *before_after, "asks_submitted", "reminders")
+            units.add_row(*_row(u, *fields))
+        console.print(units)
+
+
+@app.command("start")
+def start(
+    cycle_code: str = typer.Argument(..., help="a folded cycle's code"),
+    compress: float = typer.Option(
+        0.0,
+        "--compress",
+        help="plan seconds per real second, e.g. 8640 runs 100 days in under 17 minutes",
+    ),
+    span_minutes: float = typer.Option(
+        0.0,
+        "--span-minutes",
+        help="fit the whole calendar (opens .. end of appeals) into this many minutes from now",
+    ),
+    opens: str = typer.Option(
+        "", "--opens", help="explicit calendar (ISO 8601 with offset): all six or none"
+    ),
+    evidence_due: str = typer.Option("", "--evidence-due"),
+    collection_closes: str = typer.Option("", "--collection-closes"),
+    review_due: str = typer.Option("", "--review-due"),
+    publish: str = typer.Option("", "--publish"),
+    appeal_deadline: str = typer.Option("", "--appeal-deadline"),
+    window: int = typer.Option(
+        500, "--window", help="unit workflows started per run (pending children)"
+    ),
+) -> None:
+    """Start a folded cycle's workflow on its calendar (or a compressed one, for demos and tests).
+
+    Example: oneassess cycle start haizhou-2026 --span-minutes 10
+    """
+    explicit = [opens, evidence_due, collection_closes, review_due, publish, appeal_deadline]
+    calendar = None
+    if any(explicit):
+        if not all(explicit):
+            fail(
+                "an explicit calendar needs all of --opens, --evidence-due, --collection-closes, "
+                "--review-due, --publish, --appeal-deadline"
+            )
+        calendar = CycleCalendar(*explicit)
+        try:
+            problems = order_problems(calendar)
+        except ValueError as err:
+            fail(f"calendar: {err}")
+        if problems:
+            fail("calendar: " + "; ".join(problems))
+    if compress and span_minutes:
+        fail("give --compress or --span-minutes, not both")
+    if compress and compress < 1:
+        fail(f"--compress must be at least 1, got {compress:g}")
+    if not 1 <= window <= 500:
+        fail(f"--window must be 1 to 500, got {window}")
+
+    async def go() -> str:
+        async with clients() as svc:  # a clear error now rather than a failed workflow later
+            cycle = (
+                await svc.indicators.GetCycle(ind.GetCycleRequest(cycle_code=cycle_code))
+            ).cycle
+        if cycle.state != ind.CYCLE_STATE_FOLDED:
+            fail(f"cycle {cycle_code!r} is not folded yet: fold it first")
+        client = await workflow.connect()
+        try:
+            handle = await control.start_cycle(
+                client,
+                settings(),
+                cycle_code,
+                compress_factor=compress,
+                span_seconds=span_minutes * 60,
+                calendar=calendar,
+                window=window,
+            )
+        except WorkflowAlreadyStartedError:
+            fail(
+                f"cycle {cycle_code!r} already has a running workflow: "
+                f"see `oneassess cycle status {cycle_code}`"
+            )
+        return handle.result_run_id or ""
+
+    run_id = run(go, workflow.explainer(cycle_code))
+    console.print(f"started workflow {cycle_workflow_id(cycle_code)} (run {run_id})")
+
+
+@app.command("status")
+def status(
+    cycle_code: str = typer.Argument(..., help="cycle code"), json_output: bool = JSON_OPTION
+) -> None:
+    """Where a cycle is: phase, calendar, units started, extensions, score runs.
+
+    Example: oneassess cycle status haizhou-2026
+    """
+
+    async def go() -> CycleStatus:
+        return await control.status(await workflow.connect(), cycle_code)
+
+    found = run(go, workflow.explainer(cycle_code))
+    if json_output:
+        print_json(asdict(found))
+        return
+    console.print(
+        f"[bold]{found.cycle_code}[/]  phase [bold]{found.phase}[/]  (workflow run {found.run})"
+    )
+    table = Table("milestone", "time")
+    for name in CycleCalendar.MILESTONES:
+        table.add_row(name, getattr(found.calendar, name))
+    console.print(table)
+    console.print(
+        f"units: {found.units_started} of {found.units_total} started; extensions: "
+        f"{found.extensions_pending} pending, {found.extensions_approved} approved, "
+        f"{found.extensions_rejected} rejected; score runs: {found.score_runs or 'none yet'}"
+    )
+
+
+@app.command("calendar")
+def calendar(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    evidence_due: str = typer.Option("", "--evidence-due", help="ISO 8601 with offset"),
+    collection_closes: str = typer.Option("", "--collection-closes"),
+    review_due: str = typer.Option("", "--review-due"),
+    publish: str = typer.Option("", "--publish"),
+    appeal_deadline: str = typer.Option("", "--appeal-deadline"),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Move milestones of a running cycle (the order must hold; a passed milestone cannot move).
+
+    Example: oneassess cycle calendar haizhou-2026 --evidence-due 2027-01-05T18:00:00+08:00
+    """
+    change = CalendarChange(
+        evidence_due, collection_closes, review_due, publish, appeal_deadline, workflow.who()
+    )
+    changed = run(lambda: workflow.update(cycle_code, "change_calendar", change, CycleCalendar))
+    if json_output:
+        print_json(asdict(changed))
+        return
+    for name in CycleCalendar.MILESTONES:
+        console.print(f"  {name:<18} {getattr(changed, name)}")
+
+
+@app.command("wait")
+def wait(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    phase: str = typer.Option(
+        ..., "--phase", help="collecting, reviewing, scoring, published, final or closed"
+    ),
+    timeout_minutes: float = typer.Option(
+        60.0, "--timeout-minutes", help="give up after this long"
+    ),
+) -> None:
+    """Wait until a cycle reaches a phase (or a later one): for scripts and walkthroughs.
+
+    Example: oneassess cycle wait haizhou-2026 --phase published
+    """
+    if phase not in CYCLE_PHASES:
+        fail(f"--phase: unknown phase {phase!r}; use one of {', '.join(CYCLE_PHASES)}")
+
+    async def go() -> None:
+        try:
+            await control.wait_for_phase(
+                await workflow.connect(), cycle_code, phase, within_seconds=timeout_minutes * 60
+            )
+        except TimeoutError as err:
+            raise Refused(str(err)) from None
+
+    run(go, workflow.explainer(cycle_code))
+    console.print(f"cycle {cycle_code} has reached {phase}")
+
+
+@app.command("close-collection")
+def close_collection(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
+    """Close collection now: asks lock (except extended units') and review starts.
+
+    Example: oneassess cycle close-collection haizhou-2026
+    """
+    change = CloseCollectionEarly(workflow.who())
+    changed = run(
+        lambda: workflow.update(cycle_code, "close_collection_early", change, CycleCalendar)
+    )
+    console.print(f"collection closed at {changed.collection_closes}")
+
+
+@app.command("compute-scores")
+def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
+    """Compute every unit's scores from the frozen catalogue, the reviews, approved claims and
+    submission times. Admin.
+
+    Example: oneassess cycle compute-scores haizhou-2026
+    """
+
+    async def go() -> sc.ComputeScoresResponse:
+        async with clients() as svc:
+            return await svc.scoring.ComputeScores(
+                sc.ComputeScoresRequest(request_id=request_id(), cycle_code=cycle)
+            )
+
+    r = run(go).run
+    print_json(r) if json_output else say(run_line(r))
+
+
+@app.command("publish-scores")
+def publish_scores(
+    cycle: str = CYCLE_ARG,
+    appeal_days: float = typer.Option(
+        7, "--appeal-days", help="Length of the appeal window from now, in days."
+    ),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Publish the latest computed scores and open the appeal window. Admin.
+
+    Example: oneassess cycle publish-scores haizhou-2026 --appeal-days 7
+    """
+    deadline = Timestamp()
+    deadline.FromDatetime(datetime.now(UTC) + timedelta(days=appeal_days))
+
+    async def go() -> sc.PublishScoresResponse:
+        async with clients() as svc:
+            return await svc.scoring.PublishScores(
+                sc.PublishScoresRequest(
+                    request_id=request_id(), cycle_code=cycle, appeal_deadline=deadline
+                )
+            )
+
+    r = run(go).run
+    if json_output:
+        print_json(r)
+    else:
+        say(run_line(r))
+        until = r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
+        say(f"  appeals until {until}")
+
+
+@app.command("finalize-scores")
+def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
+    """Make the published scores final once the appeal window has closed and every appeal is
+    decided. Admin.
+
+    Example: oneassess cycle finalize-scores haizhou-2026
+    """
+
+    async def go() -> sc.FinalizeScoresResponse:
+        async with clients() as svc:
+            return await svc.scoring.FinalizeScores(
+                sc.FinalizeScoresRequest(request_id=request_id(), cycle_code=cycle)
+            )
+
+    r = run(go).run
+    print_json(r) if json_output else say(run_line(r))
+
+
+@app.command("verify-scores")
+def verify_scores(
+    cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_output: bool = JSON_OPTION
+) -> None:
+    """Recompute a stored run from its recorded inputs and compare hashes and every stored row.
+    Auditors and admin.
+
+    Example: oneassess --as auditor cycle verify-scores haizhou-2026 --run 1
+    """
+
+    async def go() -> sc.VerifyScoresResponse:
+        async with clients() as svc:
+            return await svc.scoring.VerifyScores(
+                sc.VerifyScoresRequest(cycle_code=cycle, run=run_number)
+            )
+
+    response = run(go)
+    if json_output:
+        print_json(response)
+    else:
+        say(run_line(response.run))
+        verdict = "[green]matches: recomputed exactly[/]" if response.matches else "[red]DIFFERS[/]"
+        console.print(verdict)
+        for d in response.differences:
+            say(f"  - {d}")
+    if not response.matches:
+        raise typer.Exit(1)
+
+
+@app.command("missing-reviews")
+def missing_reviews(
+    cycle: str = CYCLE_ARG,
+    department: str = typer.Option("", "--department", help="Only this line department."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Reviews still missing per line department.
+
+    Example: oneassess cycle missing-reviews haizhou-2026
+    """
+
+    async def go() -> sc.ListMissingReviewsResponse:
+        async with clients() as svc:
+            return await svc.scoring.ListMissingReviews(
+                sc.ListMissingReviewsRequest(cycle_code=cycle, department=department)
+            )
+
+    response = run(go)
+    if json_output:
+        print_json(response)
+        return
+    table = Table("line department", "missing", "of", "e.g.")
+    for d in response.departments:
+        table.add_row(d.department, str(d.missing), str(d.total), ", ".join(d.examples[:3]))
+    console.print(table)

@@ -1,0 +1,64 @@
+"""The cycle's workflow as the CLI drives it (cycle, extension and audit commands): a Temporal
+client for the command, the office's updates, and Temporal's errors in plain words.
+
+For now this goes to Temporal directly through workflows.control; once cycle control is
+behind the services' RPCs it goes through the client package like every other command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from cli.common import Refused, acting, settings
+from workflows import control
+
+
+async def connect() -> Client:
+    try:
+        return await control.connect(settings())
+    except RuntimeError as err:  # the bridge's "Failed client connect: ..."
+        raise Refused(
+            f"cannot reach Temporal at {settings().temporal_address} ({err}): "
+            "is the stack running (`oneassess up`)?"
+        ) from None
+
+
+def who() -> str:
+    return f"cli:{acting.value}"
+
+
+def explain(err: BaseException, cycle_code: str = "") -> str | None:
+    """Temporal's refusals in plain words (None for anything else)."""
+    if isinstance(err, WorkflowUpdateFailedError):
+        cause = err.cause
+        return f"refused: {getattr(cause, 'message', None) or cause}"
+    if not isinstance(err, RPCError):
+        return None
+    if err.status == RPCStatusCode.NOT_FOUND and cycle_code:
+        return (
+            f"no running workflow for cycle {cycle_code!r}: "
+            f"start it with `oneassess cycle start {cycle_code}`"
+        )
+    if err.status == RPCStatusCode.UNAVAILABLE:
+        return (
+            f"cannot reach Temporal at {settings().temporal_address}: "
+            "is the stack running (`oneassess up`)?"
+        )
+    return f"{err.status.name if err.status else 'error'}: {err.message}"
+
+
+def explainer(cycle_code: str):
+    """`explain` for one cycle, as `common.run` takes it."""
+    return lambda err: explain(err, cycle_code)
+
+
+async def update(cycle_code: str, name: str, argument: Any, result_type: type) -> Any:
+    """Send one of the office's updates; the workflow's validator refuses a bad one."""
+    client = await connect()
+    try:
+        return await control.update(client, cycle_code, name, argument, result_type)
+    except (WorkflowUpdateFailedError, RPCError) as err:
+        raise Refused(explain(err, cycle_code)) from None
