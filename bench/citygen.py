@@ -1,7 +1,8 @@
 """A generated city for benchmarks, in the same files a real city sends (seeded, reproducible).
 
     from bench.citygen import generate_city
-    city = generate_city(Path("/tmp/city"), seed=2026)   # 30 special assessments, 600 indicators, 2,000 units
+    # 30 special assessments, 600 indicators, 2,000 units
+    city = generate_city(Path("/tmp/city"), seed=2026)
 
 writes `special-assessments/*.yaml`, `units.yaml`, `cycle.yaml` and `tolerance.yaml` in the
 formats of examples/haizhou-2026 (docs/catalogue-format.md), shaped like DESIGN.md's city:
@@ -202,7 +203,8 @@ def main() -> None:
     args = parser.parse_args()
     city = generate_city(args.out, seed=args.seed, units=args.units)
     print(
-        f"wrote {len(city.special_assessments)} special assessments, {len(city.unit_codes)} units, plan {city.plan}"
+        f"wrote {len(city.special_assessments)} special assessments, "
+        f"{len(city.unit_codes)} units, plan {city.plan}"
     )
 
 

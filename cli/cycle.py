@@ -145,8 +145,8 @@ def cycle_burden(
     per_unit: bool = typer.Option(False, "--units", help="Also list every unit."),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Burden report (减负报告): asks per unit before folding (each special assessment on its own) and
-    after, per unit kind and per unit, and how many indicators each ask serves.
+    """Burden report (减负报告): asks per unit before folding (each special assessment on its own)
+    and after, per unit kind and per unit, and how many indicators each ask serves.
 
     Example: oneassess cycle burden haizhou-2026 --json
     """

@@ -22,6 +22,7 @@ from cli.scoring import (
     shown,
 )
 from oneassess.client.paging import all_pages
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 
 app = typer.Typer(
@@ -161,7 +162,7 @@ def reviews_history(
     Example: oneassess reviews history haizhou-2026 --unit baiquan-town \\
         --indicator work-safety/ws-02
     """
-    ref = indicator_ref(indicator) if indicator else pb.IndicatorRef()
+    ref = indicator_ref(indicator) if indicator else ind_pb.IndicatorRef()
 
     async def go() -> list[pb.Review]:
         async with clients() as svc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from cli.common import fail
+from oneassess.indicators.v1 import indicators_service_pb2 as ind_pb
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 
 CYCLE_ARG = typer.Argument(..., help="Cycle code, e.g. haizhou-2026.")
@@ -20,14 +21,14 @@ CLAIMED = typer.Option(None, "--claimed", help="Points claimed (bonus).")
 FAILED = typer.Option(None, "--failed/--not-failed", help="Veto failed or not (veto).")
 
 
-def indicator_ref(text: str) -> pb.IndicatorRef:
+def indicator_ref(text: str) -> ind_pb.IndicatorRef:
     sa, slash, code = text.partition("/")
     if not slash or not sa or not code:
         fail(
             f"--indicator {text!r}: write it as SPECIAL_ASSESSMENT/INDICATOR, "
             "e.g. work-safety/ws-02"
         )
-    return pb.IndicatorRef(special_assessment_code=sa, indicator_code=code)
+    return ind_pb.IndicatorRef(special_assessment_code=sa, indicator_code=code)
 
 
 def review_input(

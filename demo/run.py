@@ -296,7 +296,7 @@ class Demo:
                 category="T02",
                 description="台风期间停电导致台账延迟归档 (typhoon power cut delayed the ledger)",
                 indicators=[
-                    sc.IndicatorRef(
+                    ind.IndicatorRef(
                         special_assessment_code=target.special_assessment_code,
                         indicator_code=target.indicator.code,
                     )
@@ -404,7 +404,7 @@ class Demo:
             self.say(f"  {unit} has nothing to appeal")
             return
         self.script.appeal_indicator = (target.special_assessment_code, target.indicator_code)
-        ref = sc.IndicatorRef(
+        ref = ind.IndicatorRef(
             special_assessment_code=target.special_assessment_code,
             indicator_code=target.indicator_code,
         )

@@ -136,29 +136,33 @@ def timeline_document(
     }
 
 
+# A unit's reminder digests: before the deadline, after it, and escalated up the ladder.
+DIGEST_KINDS = (
+    sub_pb.NOTIFICATION_KIND_REMINDER,
+    sub_pb.NOTIFICATION_KIND_OVERDUE,
+    sub_pb.NOTIFICATION_KIND_ESCALATION,
+)
+ESCALATED_TO = (sub_pb.RECIPIENT_ROLE_HEAD, sub_pb.RECIPIENT_ROLE_OFFICE)
+
+
+def _word(enum_type, value: int) -> str:
+    """An enum value as the lower-case word the results document uses (SENT -> "sent")."""
+    return enum_type.Name(value).rsplit("_", 1)[-1].lower()
+
+
 def _digest_points(notifications: list[sub_pb.Notification]) -> set[tuple[str, str]]:
     """(unit, reminder point) of every reminder digest: one digest per unit per point."""
-    return {
-        (n.unit_code, n.point)
-        for n in notifications
-        if n.unit_code and n.kind in ("reminder", "overdue", "escalation")
-    }
+    return {(n.unit_code, n.point) for n in notifications if n.unit_code and n.kind in DIGEST_KINDS}
 
 
 def reminders_document(
     notifications: list[sub_pb.Notification], units: list[str]
 ) -> dict[str, Any]:
-    digests = {
-        n.id: n
-        for n in notifications
-        if n.unit_code and n.kind in ("reminder", "overdue", "escalation")
-    }
+    digests = {n.id: n for n in notifications if n.unit_code and n.kind in DIGEST_KINDS}
     reminders = Counter(unit for unit, _ in _digest_points(notifications))
-    escalations = Counter(
-        n.unit_code for n in digests.values() if n.recipient_role in ("head", "office")
-    )
-    by_channel = Counter(n.channel for n in digests.values())
-    outcomes = Counter(n.outcome for n in digests.values())
+    escalations = Counter(n.unit_code for n in digests.values() if n.recipient_role in ESCALATED_TO)
+    by_channel = Counter(_word(sub_pb.NotificationChannel, n.channel) for n in digests.values())
+    outcomes = Counter(_word(sub_pb.NotificationOutcome, n.outcome) for n in digests.values())
     return {
         "total": sum(reminders.values()),
         "escalations": sum(escalations.values()),
