@@ -11,6 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from tests.workflows.fakes import ACTIVITIES_OPENS as OPENS
 from workflows.activities.catalogue import CatalogueActivities
 from workflows.activities.notifications import NotificationActivities
@@ -76,8 +77,8 @@ async def test_digest_lists_what_is_still_missing_and_is_delivered_once(services
         list(note.evidence_keys),
     ) == (
         "head@unit-0001.test",
-        "head",
-        "sent",
+        sub.RECIPIENT_ROLE_HEAD,
+        sub.NOTIFICATION_OUTCOME_SENT,
         "overdue:3",
         ["evidence-000", "evidence-002"],
     )
@@ -111,7 +112,10 @@ async def test_failing_channel_is_retried_then_recorded_failed(services):
     result = await env.run(acts.send_unit_digest, digest("before:1d", ("contact",)))
     assert result.sent == [] and result.failed == ["act-2026/unit-0001/before:1d/contact"]
     note = fakes.notifications["act-2026/unit-0001/before:1d/contact"]
-    assert (note.outcome, note.error) == ("failed", "ConnectionError: smtp down")
+    assert (note.outcome, note.error) == (
+        sub.NOTIFICATION_OUTCOME_FAILED,
+        "ConnectionError: smtp down",
+    )
 
 
 async def test_load_cycle_maps_the_plan(services):

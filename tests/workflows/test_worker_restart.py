@@ -19,6 +19,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from localstack.ports import free_port
+from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from tests.conftest import REPO
 from tests.workflows.fake_services import city
 from tests.workflows.harness import eventually, export_summary, fake_stack
@@ -90,7 +91,13 @@ async def test_killed_worker_is_replaced_and_no_reminder_is_sent_twice(dev_serve
             # record, a few milliseconds, would resend once with the same Message-ID.)
             async def first_round_out() -> bool:
                 assert workers[0].poll() is None, log.read_text()[-3000:]
-                return sum(n.outcome == "sent" for n in stack.fakes.notifications.values()) >= 4
+                return (
+                    sum(
+                        n.outcome == sub.NOTIFICATION_OUTCOME_SENT
+                        for n in stack.fakes.notifications.values()
+                    )
+                    >= 4
+                )
 
             await eventually(first_round_out, what="the first digests delivered", every=0.05)
             workers[0].kill()  # no goodbye: SIGKILL mid-cycle
@@ -122,7 +129,7 @@ async def test_killed_worker_is_replaced_and_no_reminder_is_sent_twice(dev_serve
     assert len(ids) == 4 * 9 + 2
     per_unit = Counter(i.split("/")[1] for i in ids if "/assessors/" not in i)
     assert set(per_unit.values()) == {9}
-    assert {n.id for n in records if n.outcome == "sent"} == set(ids)
+    assert {n.id for n in records if n.outcome == sub.NOTIFICATION_OUTCOME_SENT} == set(ids)
     escalated = sorted(
         m["To"]
         for m in inbox.messages
