@@ -2,8 +2,8 @@
 
 UNAUTHENTICATED for a missing, expired, not-yet-valid or forged token (or one from another
 issuer or for another audience); PERMISSION_DENIED for a role the RPC's policy does not admit
-or a token without the scope its role needs; a DomainError becomes its status with ErrorInfo; anything else
-is logged and answered INTERNAL without taking the server down.
+or a token without the scope its role needs; a DomainError becomes its status with
+ErrorInfo; anything else is logged and answered INTERNAL without taking the server down.
 """
 
 from __future__ import annotations
