@@ -105,8 +105,9 @@ def _start_issuer() -> TestIssuer:
     import uvicorn
     import yaml
 
+    from localstack.clients import SERVICE_CLIENTS
     from services.issuer.app import Issuer, IssuerConfig, create_app
-    from services.issuer.directory import SERVICE_CLIENTS, load_clients, load_people, sha256_hex
+    from services.issuer.directory import load_clients, load_people, sha256_hex
     from services.issuer.keys import load_or_create
 
     directory = Path(tempfile.mkdtemp(prefix="oneassess-issuer-"))

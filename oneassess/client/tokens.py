@@ -131,6 +131,37 @@ def password_login(
     return _token_from(reply, username)
 
 
+@dataclass(frozen=True)
+class SamplePerson:
+    sub: str
+    name: str
+    role: str
+    password: str
+
+
+def sample_person(people_file: Path, as_value: str) -> SamplePerson:
+    """The local stack's sample person for `--as admin|auditor|unit:CODE|assessor:DEPT`: the
+    first person of that role and scope in the people file (for admin: the office head)."""
+    import yaml
+
+    role, unit, department = parse_as(as_value)
+    try:
+        doc = yaml.safe_load(people_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ValueError(f"--as: cannot read the sample people ({people_file}): {err}") from err
+    for entry in doc.get("people") or []:
+        if not isinstance(entry, dict) or entry.get("role") != role.value:
+            continue
+        if role is Role.UNIT and entry.get("unit") != unit:
+            continue
+        if role is Role.ASSESSOR and entry.get("department") != department:
+            continue
+        return SamplePerson(
+            str(entry["sub"]), str(entry.get("name", "")), role.value, str(entry["password"])
+        )
+    raise ValueError(f"--as {as_value}: no sample person with that role and scope in {people_file}")
+
+
 class ClientCredentials:
     """A token source for a service or the worker: `await source()` gives a valid token,
     asked of the issuer with this client's id and secret only when the cached one runs out."""

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
-from oneassess.client.tokens import write_private
 
 ROLES = ("admin", "assessor", "unit", "auditor")
 GRANTS = ("authorization_code", "client_credentials", "password")
@@ -137,31 +134,3 @@ def _read(path: Path) -> dict:
 
 def sha256_hex(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-# The clients of the local stack: one per service and the worker (client_credentials, each
-# with its own secret), the CLI (password grant: `oneassess login`), the portal (code + PKCE).
-SERVICE_CLIENTS = ("indicators", "submissions", "scoring", "worker")
-CLI_CLIENT = "cli"
-PORTAL_CLIENT = "portal"
-
-
-def local_clients(path: Path, portal_redirect_uris: list[str]) -> dict[str, str]:
-    """Write the local stack's clients file with fresh secrets (0600); return each confidential
-    client's secret, to hand to that process only."""
-    issued = {name: secrets.token_urlsafe(32) for name in (*SERVICE_CLIENTS, PORTAL_CLIENT)}
-    entries = [
-        {"id": name, "grants": ["client_credentials"], "secret_sha256": sha256_hex(issued[name])}
-        for name in SERVICE_CLIENTS
-    ]
-    entries.append({"id": CLI_CLIENT, "grants": ["password"]})
-    entries.append(
-        {
-            "id": PORTAL_CLIENT,
-            "grants": ["authorization_code"],
-            "redirect_uris": list(portal_redirect_uris),
-            "secret_sha256": sha256_hex(issued[PORTAL_CLIENT]),
-        }
-    )
-    write_private(path, yaml.safe_dump({"clients": entries}, sort_keys=False))
-    return issued
