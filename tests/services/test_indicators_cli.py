@@ -1,5 +1,5 @@
 """The catalogue CLI against the indicators service on a free port, configured only through the
-environment (INDICATORS_ADDRESS, ONEASSESS_TOKEN_SECRET, ONEASSESS_HOME), as a city would run it."""
+environment (INDICATORS_ADDRESS, ONEASSESS_ISSUER_URL, ONEASSESS_HOME), as a city would run it."""
 
 from __future__ import annotations
 
