@@ -78,8 +78,9 @@ def thumbprint(jwk: dict[str, str]) -> str:
 
 def load_or_create(path: Path) -> SigningKey:
     """The key at `path`; a new ES256 key written there first when there is none. The file is
-    created with mode 0600 (never wider, not even for a moment); an existing file readable by
-    group or others is refused."""
+    created with mode 0600 (never wider, not even for a moment). An existing file that others
+    can read, or its group can write, is refused (group read is allowed: a Kubernetes Secret
+    mounted with an fsGroup reads 0440)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         key = SigningKey.generate()
@@ -92,7 +93,7 @@ def load_or_create(path: Path) -> SigningKey:
                 out.write(key.pem())
             return key
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
+    if mode & 0o037:
         raise KeyFileError(
             f"{path}: the signing key is readable by others (mode {mode:o}); chmod 600 it"
         )
