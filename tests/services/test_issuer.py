@@ -78,6 +78,7 @@ def test_the_code_flow_with_pkce_signs_in_a_sample_person(http):
     params = _authorize(http, verifier)
     page = http.get("/authorize", params=params)
     assert page.status_code == 200 and 'name="password"' in page.text
+    assert page.headers["x-frame-options"] == "DENY"
     wrong = http.post("/authorize", data={**params, "username": HEAD["sub"], "password": "x"})
     assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
     back = http.post(
