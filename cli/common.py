@@ -81,7 +81,7 @@ def _token(cfg: Settings) -> str:
 async def clients():
     """The three services' clients acting as `--as`; their channels close before the loop ends."""
     cfg = settings()
-    svc = ServiceClients.from_settings(cfg, _token(cfg))
+    svc = ServiceClients.from_settings(cfg, _token(cfg), on_behalf_of=cfg.on_behalf_of)
     try:
         yield svc
     finally:

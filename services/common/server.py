@@ -26,6 +26,7 @@ from oneassess.client.tokens import issue_token, token_secret
 from oneassess.config import Settings
 from services.common import db
 from services.common.auth import Role
+from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class ServiceSpec:
     # entered after the pool opens and before `register` (which finds what it yielded in
     # `runtime.resources`), exited after the server has drained and before the pool closes.
     lifespan: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
+    # How the interceptor checks a delegation (x-oneassess-on-behalf-of); by default it asks
+    # the indicators service (CheckDelegation), which records them, caching its answers.
+    delegations: Callable[[Runtime], DelegationCheck] | None = None
 
 
 @dataclass
@@ -86,6 +90,19 @@ def service_token(settings: Settings, name: str) -> Callable[[], str]:
     """A fresh short-lived service token whenever a peer call is made."""
     secret = token_secret(settings)
     return lambda: issue_token(secret, Role.SERVICE, subject=f"service:{name}", ttl_seconds=300)
+
+
+def _ask_indicators(runtime: Runtime) -> DelegationCheck:
+    """Delegations as the indicators service (which records them) answers, cached."""
+    from oneassess.indicators.v1 import delegation_service_pb2 as dpb
+
+    async def ask(delegate: str, delegator: str, role: str) -> bool:
+        reply = await runtime.peers.delegations.CheckDelegation(
+            dpb.CheckDelegationRequest(delegate=delegate, delegator=delegator, role=role)
+        )
+        return reply.active
+
+    return CachedCheck(ask)
 
 
 async def start(
@@ -124,7 +141,11 @@ async def _serve(
     server = grpc.aio.server(
         interceptors=[
             *telemetry.server_interceptors(),
-            RequestContextInterceptor(token_secret(settings), spec.policy),
+            RequestContextInterceptor(
+                token_secret(settings),
+                spec.policy,
+                (spec.delegations or _ask_indicators)(runtime),
+            ),
         ],
         options=CHANNEL_OPTIONS,
     )
