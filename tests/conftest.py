@@ -106,9 +106,22 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 def token_for(
-    role: Role | str, *, unit: str = "", department: str = "", ttl_seconds: int = 3600
+    role: Role | str,
+    *,
+    unit: str = "",
+    department: str = "",
+    ttl_seconds: int = 3600,
+    subject: str = "",
 ) -> str:
-    return issue_token(TEST_SECRET, role, unit=unit, department=department, ttl_seconds=ttl_seconds)
+    """A test token for `role` (and scope); `subject` names the person (default: the role)."""
+    return issue_token(
+        TEST_SECRET,
+        role,
+        unit=unit,
+        department=department,
+        ttl_seconds=ttl_seconds,
+        subject=subject,
+    )
 
 
 @dataclass

@@ -44,15 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ExtensionRequested,
         unit_workflow_id,
     )
-    from workflows import cycle_actions as act
-    from workflows import extensions, timeline
-    from workflows.cycle_state import (
-        initial_state,
-        next_assessor_point,
-        pending_assessor_points,
-        status_of,
-    )
-    from workflows.model import (
+    from oneassess.contract.cycle import (
         CLOSED,
         COLLECTING,
         FINAL,
@@ -69,14 +61,20 @@ with workflow.unsafe.imports_passed_through():
         CycleInput,
         CycleState,
         CycleStatus,
-        ExtendUnitInput,
         ExtendUnitRequest,
         ExtensionDecision,
         ExtensionRecord,
-        UnitExtended,
-        UnitInput,
         UnitRef,
     )
+    from workflows import cycle_actions as act
+    from workflows import extensions, timeline
+    from workflows.cycle_state import (
+        initial_state,
+        next_assessor_point,
+        pending_assessor_points,
+        status_of,
+    )
+    from workflows.model import ExtendUnitInput, UnitExtended, UnitInput
 
 CYCLE = SearchAttributeKey.for_keyword(SA_CYCLE)
 UNIT = SearchAttributeKey.for_keyword(SA_UNIT)
