@@ -6,12 +6,10 @@ PostgreSQL) drives a real dev server whose worker is wired to fake services."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
-import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.enums.v1 import EventType
 from typer.testing import CliRunner
@@ -21,58 +19,11 @@ from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, c
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.indicators.v1 import delegation_service_pb2 as dpb
 from services.common.auth import Role
-from tests.conftest import EXAMPLE, make_settings, start_stack, stop_stack, token_for
-from tests.support.submissions import fold_example
-from tests.workflows.fake_services import city
+from tests.conftest import token_for
 from tests.workflows.harness import CEILING_SECONDS, eventually
 
 HEAD = "zhang.wei"  # head of the assessment office
 CLERK = "li.na"  # an office clerk who acts for the head
-
-
-@pytest.fixture
-async def control(stack, database_url, tmp_path):
-    """The real indicators service on the dev server and the fake harness's task queue, a
-    folded cycle of a code of its own (the dev server is shared), and a CLI runner."""
-    code = f"ctl-{uuid.uuid4().hex[:6]}"
-    example = tmp_path / "example"
-    shutil.copytree(EXAMPLE, example)
-    plan = example / "cycle.yaml"
-    plan.write_text(plan.read_text().replace("code: haizhou-2026", f"code: {code}", 1))
-    settings = make_settings(
-        tmp_path / "svc-home",
-        database_url,
-        TEMPORAL_ADDRESS=stack.env["TEMPORAL_ADDRESS"],
-        TEMPORAL_NAMESPACE=stack.env["TEMPORAL_NAMESPACE"],
-        TEMPORAL_TASK_QUEUE=stack.settings.temporal_task_queue,
-        SUBMISSIONS_ADDRESS=stack.address,
-        SCORING_ADDRESS=stack.address,
-    )
-    running = await start_stack(settings, ("indicators",))
-    clients = running.as_(Role.ADMIN)
-    assert await fold_example(clients, example) == code
-    stack.fakes.cities[code] = city(code, datetime.now(UTC), 2, asks=1)
-    env = {
-        **stack.env,
-        "INDICATORS_ADDRESS": running.address("indicators"),
-        "ONEASSESS_TOKEN": "",
-    }
-    try:
-        yield code, running, env
-    finally:
-        handle = stack.client.get_workflow_handle(cycle_workflow_id(code))
-        try:
-            await handle.terminate("test over")
-        except Exception:
-            pass
-        async for unit in stack.client.list_workflows(
-            f"CycleCode='{code}' AND ExecutionStatus='Running'"
-        ):
-            try:
-                await stack.client.get_workflow_handle(unit.id).terminate("test over")
-            except Exception:
-                pass
-        await stop_stack(running)
 
 
 async def cli(env: dict, *args: str, token: str = "", on_behalf_of: str = ""):
