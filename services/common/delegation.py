@@ -8,7 +8,7 @@ is signed "delegate for delegator" (Principal.signature). Without an active dele
 call is PERMISSION_DENIED and runs nothing.
 
 The indicators service answers from its own database; every other service asks it through the
-CheckDelegation peer RPC and caches answers briefly (a revocation takes effect within
+CheckDelegation peer RPC and caches what it allows briefly (a revocation takes effect within
 CACHE_SECONDS there).
 """
 
@@ -48,7 +48,9 @@ async def acting_for(
 
 
 class CachedCheck:
-    """A DelegationCheck in front of a slower one (a peer RPC), caching each answer."""
+    """A DelegationCheck in front of a slower one (a peer RPC), caching what it allows for
+    `ttl` seconds (a revocation reaches this service within that time). A refusal is not
+    cached: a delegation granted a moment ago works at once."""
 
     def __init__(self, ask: DelegationCheck, ttl: float = CACHE_SECONDS) -> None:
         self._ask = ask
@@ -62,7 +64,8 @@ class CachedCheck:
         if cached and cached[0] > now:
             return cached[1]
         answer = await self._ask(delegate, delegator, role)
-        if len(self._answers) > 10_000:
-            self._answers.clear()
-        self._answers[key] = (now + self._ttl, answer)
+        if answer:
+            if len(self._answers) > 10_000:
+                self._answers.clear()
+            self._answers[key] = (now + self._ttl, answer)
         return answer
