@@ -7,7 +7,9 @@ is appended to the audit log in the same transaction as its idempotency record.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict
+from datetime import datetime
 
 from oneassess.contract import (
     UPDATE_CHANGE_CALENDAR,
@@ -124,6 +126,7 @@ class CycleControlServicer(pb_grpc.CycleControlServiceServicer):
             given = {k: _short(f"calendar.{k}", v) for k, v in asdict_pb(request.calendar).items()}
             if not all(given.values()):
                 raise InvalidArgument.field("calendar", "an explicit calendar needs all six")
+            _check_order(given)
             calendar = CycleCalendar(**given)
 
         async def work(conn):
@@ -373,6 +376,26 @@ def _entries(history) -> list[pb.TimelineEntry]:
         pb.TimelineEntry(time=e.time, event_id=e.event_id, kind=e.kind, text=e.text)
         for e in describe(history)
     ]
+
+
+# Milestones that may fall at the same moment (as the workflow's calendar rules allow).
+MAY_COINCIDE = {("evidence_due", "collection_closes"), ("review_due", "publish")}
+
+
+def _check_order(given: dict[str, str]) -> None:
+    """An explicit calendar: ISO 8601 times with an offset, each after the one before."""
+    moments = []
+    for name, value in given.items():
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidArgument.field(f"calendar.{name}", "is not an ISO 8601 time") from None
+        if moment.tzinfo is None:
+            raise InvalidArgument.field(f"calendar.{name}", "needs a UTC offset")
+        moments.append((name, moment))
+    for (earlier, a), (later, b) in itertools.pairwise(moments):
+        if not (a < b or (a == b and (earlier, later) in MAY_COINCIDE)):
+            raise InvalidArgument.field(f"calendar.{later}", f"must be after {earlier}")
 
 
 def asdict_pb(milestones: pb.CycleMilestones) -> dict[str, str]:
