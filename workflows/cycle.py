@@ -264,6 +264,8 @@ class CycleWorkflow:
             state.calendar = _refused_unless(
                 lambda: timeline.apply_change(before, change, now=workflow.now())
             )
+            if change.publish and change.changed_by:
+                state.publish_ordered_by = change.changed_by
             await self._calendar_moved(before)
             return state.calendar
 
@@ -304,6 +306,7 @@ class CycleWorkflow:
                 lambda: timeline.close_reviewing(before, now=workflow.now())
             )
             state.assessor_points_sent.extend(pending_assessor_points(state))
+            state.publish_ordered_by = request.closed_by
             state.calendar_revision += 1
             self._revision += 1  # wakes the phase loop: review_due has come
             workflow.logger.info("review closed early at %s by %s", now, request.closed_by)

@@ -34,6 +34,7 @@ def initial_state(input: CycleInput, plan: CyclePlan, *, now: datetime) -> Cycle
         asks_by_kind=plan.asks_by_kind,
         escalation=input.escalation or DEFAULT_ESCALATION,
         compression=factor,
+        publish_ordered_by=input.started_by,
     )
 
 

@@ -155,6 +155,9 @@ class ScoresInput:
     request_id: str
     cycle_code: str
     appeal_deadline: str = ""
+    # The person the scheduled call is made for (the worker acts on their order): sent as
+    # x-oneassess-on-behalf-of, so the scoring service records them.
+    on_behalf_of: str = ""
 
 
 @dataclass

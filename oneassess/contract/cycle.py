@@ -116,6 +116,9 @@ class CycleState:
     unit_deadlines: dict[str, list[str]] = field(default_factory=dict)  # unit -> [deadline, closes]
     score_runs: list[int] = field(default_factory=list)
     assessor_points_sent: list[str] = field(default_factory=list)
+    # Who set the time scores are published (the starter, then whoever moved `publish` or
+    # closed review): the publication is done in their name.
+    publish_ordered_by: str = ""
 
 
 @dataclass
@@ -132,6 +135,7 @@ class CycleInput:
     window: int = 500  # most children started (and so pending) per run
     max_history_events: int = 4000  # continue-as-new past this, long before 10,240
     state: CycleState | None = None
+    started_by: str = ""  # the person who started it (and whom they acted for)
 
 
 @dataclass

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.errors import InvalidArgument, PermissionDenied
 
 HEADER = "x-oneassess-on-behalf-of"
@@ -38,6 +38,10 @@ async def acting_for(
         return caller
     if len(delegator) > MAX_SUBJECT or delegator == caller.subject:
         raise InvalidArgument.field(HEADER, "must name another person's subject")
+    if caller.role is Role.SERVICE:
+        # The worker acts on an order a person gave through an authorising service (a
+        # publication at the time the office set): it names them, no delegation needed.
+        return replace(caller, on_behalf_of=delegator)
     if check is None or not await check(caller.subject, delegator, caller.role.value):
         raise PermissionDenied(
             f"{caller.subject} holds no active delegation to act for {delegator}",

@@ -141,6 +141,7 @@ class CycleControlServicer(pb_grpc.CycleControlServiceServicer):
                     compress_factor=request.compress_factor,
                     span_seconds=request.span_seconds,
                     calendar=calendar,
+                    started_by=principal().signature,
                     window=request.window or MAX_WINDOW,
                 )
             )

@@ -83,6 +83,8 @@ async def test_close_early_move_review_and_publish_then_close_review_and_publish
     assert status.score_runs == [1]
     [published] = rec.of("publish_scores")
     assert published.appeal_deadline == calendar.appeal_deadline
+    # The publication is made in the name of the person who ordered it (who closed review).
+    assert published.on_behalf_of == "office-head"
     # No assessor reminder went out for a review that is over.
     assert len(rec.of("remind_assessors")) == reminded
     # The close is in the history with the person who closed it.
