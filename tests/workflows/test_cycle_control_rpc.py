@@ -28,7 +28,10 @@ CLERK = "li.na"  # an office clerk who acts for the head
 
 async def cli(env: dict, *args: str, token: str = "", on_behalf_of: str = ""):
     """The CLI as a person runs it: `--as ROLE` in args, or a person's token."""
+    from cli import common
     from cli.main import _take_as_option, app
+
+    common.acting.value = "admin"  # each command starts as a fresh process would
 
     env = {**env, "ONEASSESS_TOKEN": token, "ONEASSESS_ON_BEHALF_OF": on_behalf_of}
     argv = _take_as_option(list(args))
