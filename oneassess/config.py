@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
+    # The portal (services/portal): its port, the cycle it shows, its session cookie, sign-in.
+    portal_port: int = Field(default=8080, alias="PORTAL_PORT")
+    portal_cycle: str = Field(default="haizhou-2026", alias="PORTAL_CYCLE")
+    portal_session_secret: str = Field(default="", alias="PORTAL_SESSION_SECRET")
+    # Secure cookies: set when the portal is served behind TLS (a proxy terminating https).
+    portal_secure_cookie: bool = Field(default=False, alias="PORTAL_SECURE_COOKIE")
+    # Local sign-in (embedded stack): the sample people of this example and their password.
+    portal_people_dir: Path = Field(
+        default=REPO_ROOT / "examples" / "haizhou-2026", alias="PORTAL_PEOPLE_DIR"
+    )
+    portal_local_password: str = Field(default="haizhou-2026", alias="PORTAL_LOCAL_PASSWORD")
 
     @cached_property
     def home(self) -> Path:
