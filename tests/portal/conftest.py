@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -48,9 +49,18 @@ class Portal:
 
 
 @pytest_asyncio.fixture
-async def portal(services_stack: Stack) -> AsyncIterator[Portal]:
+async def portal(services_stack: Stack, request) -> AsyncIterator[Portal]:
+    """The portal on the sample city; `@pytest.mark.deadline_days(n)` moves the evidence
+    deadline n days from now (default 1: nobody is overdue yet)."""
+    marker = request.node.get_closest_marker("deadline_days")
+    days = marker.args[0] if marker else 1
     await fold_example(services_stack.admin)
-    await open_window(services_stack.admin)
+    await open_window(
+        services_stack.admin,
+        opens=timedelta(days=min(days, 0) - 2),
+        deadline=timedelta(days=days),
+        closes=timedelta(days=max(days, 0) + 3),
+    )
     app = create_app(services_stack.settings)
     port = free_port()
     server = uvicorn.Server(

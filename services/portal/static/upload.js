@@ -11,6 +11,7 @@
   function message(id) { return document.getElementById(id).innerHTML; }
   function show(percent) {
     bar.value = percent;
+    bar.setAttribute("data-percent", String(percent));
     bar.textContent = percent + "%";
     text.textContent = percent + "%";
   }
