@@ -74,6 +74,7 @@ def _env(settings: Settings, database_url: str) -> dict[str, str]:
             "SUBMISSIONS_PORT": str(settings.submissions_port),
             "SCORING_PORT": str(settings.scoring_port),
             "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+            "PORTAL_PORT": str(settings.portal_port),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -106,6 +107,7 @@ def processes(settings: Settings) -> list[Process]:
             Process(name, [sys.executable, "-m", f"services.{name}"], settings.port_of(name))
         )
     procs.append(Process("worker", [sys.executable, "-m", "workflows.worker"], None))
+    procs.append(Process("portal", [sys.executable, "-m", "services.portal"], settings.portal_port))
     return procs
 
 
@@ -160,6 +162,16 @@ async def _serving(settings: Settings, port: int) -> bool:
         return False
 
 
+async def _http_ready(url: str) -> bool:
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 async def _temporal_ready(settings: Settings) -> bool:
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
     from temporalio.client import Client
@@ -190,6 +202,8 @@ async def _wait_ready(
             ready = await _temporal_ready(settings)
         elif proc.name == "worker":
             ready = paths.worker_ready.exists()
+        elif proc.name == "portal":
+            ready = await _http_ready(f"http://127.0.0.1:{proc.port}/healthz")
         else:
             ready = await _serving(settings, proc.port)
         if ready:
@@ -204,6 +218,7 @@ async def _wait_ready(
 def endpoints(settings: Settings) -> dict[str, str]:
     out = {name: f"127.0.0.1:{settings.port_of(name)}" for name in SERVICES}
     out["temporal"] = settings.temporal_address
+    out["portal"] = f"http://127.0.0.1:{settings.portal_port}/"
     if not settings.external_temporal:
         out["web_ui"] = (
             f"http://127.0.0.1:{settings.temporal_ui_port}"
