@@ -126,8 +126,13 @@ async def test_an_auditor_opens_a_units_explanation_and_timeline(
 ):
     unit = portal.stack.as_("unit", unit=UNIT)
     sent = await upload(unit, pdf(8192), key="annual-work-plan")
-    await upload(unit, ooxml("xlsx"), key="hidden-danger-rectification-ledger", fmt="xlsx",
-                 file_name="台账.xlsx")
+    await upload(
+        unit,
+        ooxml("xlsx"),
+        key="hidden-danger-rectification-ledger",
+        fmt="xlsx",
+        file_name="台账.xlsx",
+    )
     assessor = portal.stack.as_("assessor", department="emergency-bureau")
     await assessor.scoring.ImportReviews(
         spb.ImportReviewsRequest(
