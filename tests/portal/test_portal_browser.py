@@ -3,6 +3,7 @@ services; each test leaves a screenshot of its last page in its tmp_path."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -20,8 +21,13 @@ TWENTY_MB = 20 * 1024 * 1024
 
 
 async def shot(page, tmp_path: Path, name: str) -> Path:
+    """The whole last page under the test's tmp_path; with PORTAL_SCREENSHOTS_DIR set, also the
+    first screenful there (how docs/portal/*.png are made)."""
     path = tmp_path / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
+    docs = os.environ.get("PORTAL_SCREENSHOTS_DIR")
+    if docs:
+        await page.screenshot(path=str(Path(docs) / f"{name}.png"))
     return path
 
 
@@ -161,4 +167,11 @@ async def test_an_auditor_opens_a_units_explanation_and_timeline(
     timeline = await page.locator("#timeline").inner_text()
     assert "报送材料" in timeline and "评审" in timeline
     assert await page.locator("form[method=post]:not([action='/signout'])").count() == 0
+    printed = tmp_path / "auditor.pdf"
+    await page.emulate_media(media="print")
+    await page.pdf(path=str(printed), format="A4", print_background=True)
+    pdf_bytes = printed.read_bytes()  # A4: 595 x 842 points
+    assert pdf_bytes.startswith(b"%PDF")
+    assert re.search(rb"/MediaBox \[0 0 59[45][.\d]* 84[12][.\d]*\]", pdf_bytes)
+    await page.emulate_media(media="screen")
     await shot(page, tmp_path, "auditor")
