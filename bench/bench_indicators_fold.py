@@ -31,7 +31,6 @@ from bench.citygen import generate_city
 from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres
 from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
-from oneassess.client.tokens import issue_token
 from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common import server
@@ -40,8 +39,7 @@ from services.indicators.fold import fold
 from services.indicators.formats import read_special_assessment, read_units
 from services.indicators.plan import parse_plan
 from services.indicators.service import SPEC
-
-SECRET = "bench-secret-not-for-production-0123456789"
+from tests.conftest import issuer_environment, token_for
 
 
 def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:
@@ -107,16 +105,14 @@ async def over_grpc(city, calls: int, seed: int, work: Path) -> None:
     settings = Settings(
         ONEASSESS_HOME=str(work / "home"),
         DATABASE_URL=postgres.url,
-        ONEASSESS_TOKEN_SECRET=SECRET,
+        **issuer_environment(),
         INDICATORS_PORT=str(free_port()),
         ONEASSESS_SHUTDOWN_GRACE="1",
     )
     running = await server.start(SPEC, settings)
     address = f"127.0.0.1:{running.port}"
-    admin = ServiceClients({"indicators": address}, issue_token(SECRET, Role.ADMIN))
-    reader = ServiceClients(
-        {"indicators": address}, issue_token(SECRET, Role.SERVICE, subject="service:bench")
-    )
+    admin = ServiceClients({"indicators": address}, token_for(Role.ADMIN))
+    reader = ServiceClients({"indicators": address}, token_for(Role.SERVICE, subject="bench"))
     bare = grpc.aio.server(options=CHANNEL_OPTIONS)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, bare)

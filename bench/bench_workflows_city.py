@@ -48,12 +48,11 @@ from oneassess.contract import (  # noqa: E402
     cycle_workflow_id,
     unit_workflow_id,
 )
+from tests.conftest import issuer_environment  # noqa: E402
 from tests.workflows.fake_services import FakeServices, city, serve  # noqa: E402
 from workflows import control  # noqa: E402
 from workflows.cycle import CycleWorkflow  # noqa: E402
 from workflows.model import CycleInput  # noqa: E402
-
-SECRET = "bench-secret-0123456789-0123456789-0123456789"
 
 
 class RssSampler:
@@ -202,7 +201,7 @@ async def main(args: argparse.Namespace) -> None:
     worker_env = {
         **os.environ,
         "ONEASSESS_HOME": str(tmp / "home"),
-        "ONEASSESS_TOKEN_SECRET": SECRET,
+        **issuer_environment(),
         "TEMPORAL_ADDRESS": client.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": "oneassess",
         "TEMPORAL_TASK_QUEUE": queue,

@@ -24,7 +24,12 @@ from rich.console import Console
 
 from oneassess.client.channels import ServiceClients
 from oneassess.client.errors import describe_rpc_error
-from oneassess.client.tokens import issue_token, parse_as, token_secret
+from oneassess.client.tokens import (
+    TokenCache,
+    TokenError,
+    password_login,
+    sample_person,
+)
 from oneassess.config import Settings, load
 
 T = TypeVar("T")
@@ -38,9 +43,12 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 @dataclass
 class Acting:
-    """The role the CLI acts as: `--as admin|auditor|unit:CODE|assessor:DEPT` (admin default)."""
+    """Who the CLI acts as. `--as admin|auditor|unit:CODE|assessor:DEPT` (explicit) signs in
+    as that sample person on the local stack; without it, the person of `oneassess login`,
+    else the office head (admin) on the local stack."""
 
     value: str = "admin"
+    explicit: bool = False
 
 
 acting = Acting()
@@ -54,34 +62,53 @@ def settings() -> Settings:
     return load()
 
 
-def _token(cfg: Settings) -> str:
+def bearer_token(cfg: Settings) -> str:
     if cfg.token:
         return cfg.token
+    cache = TokenCache(cfg.home)
+    current = cache.current()
+    if current and not acting.explicit:
+        token = cache.get(current)
+        if token is None:
+            raise Refused(f"the sign-in of {current} has expired: oneassess login {current}")
+        return token.access_token
     remote = [
         cfg.address_of(name)
         for name in ("indicators", "submissions", "scoring")
         if cfg.address_of(name).rsplit(":", 1)[0] not in LOCAL_HOSTS
     ]
     if remote:
-        # Only the local stack's own secret can sign tokens here; a real deployment issues them.
+        # The sample people exist on the local stack only; a city's people sign in for real.
         raise Refused(
-            f"{remote[0]} is not the local stack: set ONEASSESS_TOKEN to a token issued for you "
-            "(--as only works against `oneassess up`)"
+            f"{remote[0]} is not the local stack: sign in with `oneassess login` or set "
+            "ONEASSESS_TOKEN to a token issued for you (--as only works against `oneassess up`)"
         )
     try:
-        role, unit, department = parse_as(acting.value)
-        return issue_token(
-            token_secret(cfg), role, unit=unit, department=department, subject=f"cli:{acting.value}"
-        )
+        return login_as(cfg, acting.value, current=False).access_token
     except ValueError as err:  # an unknown role, a unit role without its code...
         raise Refused(str(err)) from None
+
+
+def login_as(cfg: Settings, as_value: str, *, current: bool):
+    """Sign in at the local issuer as the sample person of `--as` (a cached token while it is
+    fresh); the token is kept in ONEASSESS_HOME/tokens (0600)."""
+    person = sample_person(cfg.people_file, as_value)
+    cache = TokenCache(cfg.home)
+    token = cache.get(person.sub)
+    if token is None:
+        try:
+            token = password_login(cfg, person.sub, person.password)
+        except TokenError as err:
+            raise Refused(f"{err} (is the stack running? `oneassess up`)") from None
+    cache.put(token, current=current)
+    return token
 
 
 @asynccontextmanager
 async def clients():
     """The three services' clients acting as `--as`; their channels close before the loop ends."""
     cfg = settings()
-    svc = ServiceClients.from_settings(cfg, _token(cfg))
+    svc = ServiceClients.from_settings(cfg, bearer_token(cfg))
     try:
         yield svc
     finally:

@@ -1,7 +1,9 @@
 """The `oneassess` command line: one module per command group, each a typer app added here.
 
-`--as admin|auditor|unit:CODE|assessor:DEPT` (anywhere on the line) picks the acting role
-on the local stack; against any other endpoint set ONEASSESS_TOKEN.
+People sign in with `oneassess login` (the token is kept in ONEASSESS_HOME/tokens).
+`--as admin|auditor|unit:CODE|assessor:DEPT` (anywhere on the line) is the local stack's
+shortcut: it signs in as the sample person of that role and scope. Against any other
+endpoint, sign in or set ONEASSESS_TOKEN.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cli import (
     demo,
     evidence,
     extension,
+    login,
     report,
     reviews,
     scores,
@@ -50,7 +53,7 @@ GROUPS = {
     "audit": audit.app,
 }
 # `oneassess COMMAND ...`: groups whose commands sit at the top of the line.
-TOP_LEVEL = (stack.app, asks.app, submit.app, scores.app, report.app, demo.app)
+TOP_LEVEL = (stack.app, login.app, asks.app, submit.app, scores.app, report.app, demo.app)
 
 for name, group in GROUPS.items():
     app.add_typer(group, name=name)
@@ -66,10 +69,12 @@ def _take_as_option(argv: list[str]) -> list[str]:
         arg = argv[i]
         if arg == "--as" and i + 1 < len(argv):
             common.acting.value = argv[i + 1]
+            common.acting.explicit = True
             i += 2
             continue
         if arg.startswith("--as="):
             common.acting.value = arg.split("=", 1)[1]
+            common.acting.explicit = True
         else:
             rest.append(arg)
         i += 1

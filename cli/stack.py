@@ -1,13 +1,12 @@
-"""`oneassess up / down / status / token`: the local stack and its tokens."""
+"""`oneassess up / down / status / token`: the local stack and the token commands send."""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
-from cli.common import JSON_OPTION, console, fail, print_json, run, settings
+from cli.common import JSON_OPTION, Refused, bearer_token, console, fail, print_json, run, settings
 from localstack import stack
-from oneassess.client.tokens import Role, issue_token, token_secret
 
 app = typer.Typer()  # its commands sit at the top: `oneassess up`, `oneassess down`...
 
@@ -61,25 +60,13 @@ def status(json_output: bool = JSON_OPTION) -> None:
 
 
 @app.command("token")
-def token(
-    role: Role = typer.Option(..., "--role", help="admin, assessor, unit, auditor or service"),
-    unit: str = typer.Option("", "--unit", help="unit code (role unit)"),
-    department: str = typer.Option("", "--department", help="line department (role assessor)"),
-    ttl_hours: float = typer.Option(12.0, "--ttl-hours", help="hours until it expires"),
-) -> None:
-    """Issue a bearer token for the local stack (signed with its secret).
+def token() -> None:
+    """Print the bearer token later commands send: the signed-in person's (`oneassess login`),
+    or, with --as on the local stack, that sample person's (for grpcurl, buf curl, scripts).
 
-    Example: oneassess token --role unit --unit baiquan-town
+    Example: oneassess token --as unit:baiquan-town
     """
     try:
-        print(
-            issue_token(
-                token_secret(settings()),
-                role,
-                unit=unit,
-                department=department,
-                ttl_seconds=int(ttl_hours * 3600),
-            )
-        )
-    except ValueError as err:
+        print(bearer_token(settings()))
+    except Refused as err:
         fail(str(err))

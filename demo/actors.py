@@ -1,47 +1,45 @@
-"""The demo's cast: service clients acting as each role, with tokens signed by the local
-stack's secret."""
+"""The demo's cast: service clients acting as the sample city's people, each signed in at the
+local stack's issuer (examples/haizhou-2026/people.yaml)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from oneassess.client.channels import ServiceClients
-from oneassess.client.tokens import Role, issue_token, token_secret
+from oneassess.client.tokens import password_login, sample_person
 from oneassess.config import Settings
 
 
 @dataclass
 class Actors:
-    """Clients acting as each role, tokens signed with the local stack's secret."""
+    """Clients acting as the sample person of each role and scope."""
 
     settings: Settings
     _clients: dict[str, ServiceClients] = field(default_factory=dict)
 
-    def _make(self, key: str, role: Role, unit: str = "", department: str = "") -> ServiceClients:
-        if key not in self._clients:
-            token = issue_token(
-                token_secret(self.settings),
-                role,
-                unit=unit,
-                department=department,
-                subject=f"demo:{key}",
+    def _make(self, as_value: str) -> ServiceClients:
+        """Clients of the sample person `--as as_value` would sign in as."""
+        if as_value not in self._clients:
+            person = sample_person(self.settings.people_file, as_value)
+            token = password_login(self.settings, person.sub, person.password)
+            self._clients[as_value] = ServiceClients.from_settings(
+                self.settings, token.access_token
             )
-            self._clients[key] = ServiceClients.from_settings(self.settings, token)
-        return self._clients[key]
+        return self._clients[as_value]
 
     @property
     def admin(self) -> ServiceClients:
-        return self._make("admin", Role.ADMIN)
+        return self._make("admin")
 
     @property
     def auditor(self) -> ServiceClients:
-        return self._make("auditor", Role.AUDITOR)
+        return self._make("auditor")
 
     def unit(self, code: str) -> ServiceClients:
-        return self._make(f"unit:{code}", Role.UNIT, unit=code)
+        return self._make(f"unit:{code}")
 
     def assessor(self, department: str) -> ServiceClients:
-        return self._make(f"assessor:{department}", Role.ASSESSOR, department=department)
+        return self._make(f"assessor:{department}")
 
     async def close(self) -> None:
         for clients in self._clients.values():

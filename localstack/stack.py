@@ -11,13 +11,15 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+import httpx
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from localstack.clients import local_clients
 from localstack.ports import port_in_use
 from localstack.postgres import EmbeddedPostgres
 from localstack.temporal import dev_server_command, set_retention
@@ -37,6 +39,7 @@ class Process:
     name: str
     command: list[str]
     port: int | None  # the port it must own, checked before start
+    env: dict[str, str] = field(default_factory=dict)  # this process's own additions
 
 
 @dataclass
@@ -74,13 +77,24 @@ def _env(settings: Settings, database_url: str) -> dict[str, str]:
             "SUBMISSIONS_PORT": str(settings.submissions_port),
             "SCORING_PORT": str(settings.scoring_port),
             "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+            "ISSUER_PORT": str(settings.issuer_port),
+            "ONEASSESS_ISSUER_URL": settings.issuer,
+            "ONEASSESS_AUDIENCE": settings.audience,
             "PORTAL_PORT": str(settings.portal_port),
             "PYTHONUNBUFFERED": "1",
         }
     )
-    if settings.token_secret:
-        env["ONEASSESS_TOKEN_SECRET"] = settings.token_secret
+    # Each process gets its own client secret (below), never another's.
+    env.pop("ONEASSESS_CLIENT_ID", None)
+    env.pop("ONEASSESS_CLIENT_SECRET", None)
     return env
+
+
+def _local_issuer(settings: Settings) -> bool:
+    """`oneassess up` runs the issuer unless ONEASSESS_ISSUER_URL names another provider."""
+    return not settings.issuer_url or settings.issuer_url.rstrip("/") == (
+        f"http://127.0.0.1:{settings.issuer_port}"
+    )
 
 
 def _temporal_port(settings: Settings) -> int:
@@ -89,6 +103,10 @@ def _temporal_port(settings: Settings) -> int:
 
 def processes(settings: Settings) -> list[Process]:
     procs: list[Process] = []
+    if _local_issuer(settings):  # first: every other process trusts its keys
+        procs.append(
+            Process("issuer", [sys.executable, "-m", "services.issuer"], settings.issuer_port)
+        )
     if not settings.external_temporal:
         procs.append(
             Process(
@@ -163,13 +181,15 @@ async def _serving(settings: Settings, port: int) -> bool:
 
 
 async def _http_ready(url: str) -> bool:
-    import httpx
-
     try:
-        async with httpx.AsyncClient(timeout=2) as client:
+        async with httpx.AsyncClient(timeout=2.0) as client:
             return (await client.get(url)).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+async def _issuer_ready(settings: Settings) -> bool:
+    return await _http_ready(settings.discovery_url)
 
 
 async def _temporal_ready(settings: Settings) -> bool:
@@ -200,6 +220,8 @@ async def _wait_ready(
             )
         if proc.name == "temporal":
             ready = await _temporal_ready(settings)
+        elif proc.name == "issuer":
+            ready = await _issuer_ready(settings)
         elif proc.name == "worker":
             ready = paths.worker_ready.exists()
         elif proc.name == "portal":
@@ -218,6 +240,7 @@ async def _wait_ready(
 def endpoints(settings: Settings) -> dict[str, str]:
     out = {name: f"127.0.0.1:{settings.port_of(name)}" for name in SERVICES}
     out["temporal"] = settings.temporal_address
+    out["issuer"] = settings.issuer
     out["portal"] = f"http://127.0.0.1:{settings.portal_port}/"
     if not settings.external_temporal:
         out["web_ui"] = (
@@ -255,10 +278,24 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
         progress(f"postgres    {database_url}")
 
     env = _env(settings, database_url)
+    secrets = {}
+    if _local_issuer(settings):
+        # Fresh client secrets at every start: the issuer keeps their hashes, each process
+        # gets its own secret in its environment.
+        secrets = local_clients(
+            settings.issuer_clients_path,
+            [*settings.portal_redirect_uris.split(","), settings.portal_callback_url],
+        )
     paths.worker_ready.unlink(missing_ok=True)
     try:
         for proc in procs:
-            child = _spawn(paths, proc, env)
+            own = dict(proc.env)
+            if proc.name in secrets:
+                own |= {
+                    "ONEASSESS_CLIENT_ID": proc.name,
+                    "ONEASSESS_CLIENT_SECRET": secrets[proc.name],
+                }
+            child = _spawn(paths, proc, {**env, **own})
             await _wait_ready(paths, settings, proc, child)
             if proc.name == "temporal":
                 set_retention(

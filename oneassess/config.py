@@ -33,7 +33,26 @@ class Settings(BaseSettings):
     indicators_address: str = Field(default="", alias="INDICATORS_ADDRESS")
     submissions_address: str = Field(default="", alias="SUBMISSIONS_ADDRESS")
     scoring_address: str = Field(default="", alias="SCORING_ADDRESS")
-    token_secret: str = Field(default="", alias="ONEASSESS_TOKEN_SECRET")
+    # Identity (OIDC). Services verify tokens against the issuer's keys (found through its
+    # discovery document); the worker and the services get their own tokens from it with their
+    # client id and secret (client_credentials). `oneassess up` runs a local issuer.
+    issuer_url: str = Field(default="", alias="ONEASSESS_ISSUER_URL")
+    issuer_port: int = Field(default=8790, alias="ISSUER_PORT")
+    oidc_discovery_url: str = Field(default="", alias="ONEASSESS_OIDC_DISCOVERY_URL")
+    audience: str = Field(default="oneassess", alias="ONEASSESS_AUDIENCE")
+    client_id: str = Field(default="", alias="ONEASSESS_CLIENT_ID")
+    client_secret: str = Field(default="", alias="ONEASSESS_CLIENT_SECRET")
+    # The local issuer's own files: its signing key (generated 0600 when missing), its clients
+    # and the people who may sign in (the sample city's, by default).
+    issuer_key: Path | None = Field(default=None, alias="ONEASSESS_ISSUER_KEY")
+    issuer_clients: Path | None = Field(default=None, alias="ONEASSESS_ISSUER_CLIENTS")
+    people_file: Path = Field(
+        default=REPO_ROOT / "examples" / "haizhou-2026" / "people.yaml", alias="ONEASSESS_PEOPLE"
+    )
+    token_ttl_seconds: int = Field(default=8 * 3600, alias="ONEASSESS_TOKEN_TTL")
+    portal_redirect_uris: str = Field(
+        default="http://127.0.0.1:8080/auth/callback", alias="ONEASSESS_PORTAL_REDIRECT_URIS"
+    )
     token: str = Field(default="", alias="ONEASSESS_TOKEN")
     # TLS: the services serve it when given a certificate and key; clients (CLI, worker, peers)
     # use it when given the CA to trust. Plaintext otherwise (loopback, or a mesh doing mTLS).
@@ -50,11 +69,9 @@ class Settings(BaseSettings):
     portal_session_secret: str = Field(default="", alias="PORTAL_SESSION_SECRET")
     # Secure cookies: set when the portal is served behind TLS (a proxy terminating https).
     portal_secure_cookie: bool = Field(default=False, alias="PORTAL_SECURE_COOKIE")
-    # Local sign-in (embedded stack): the sample people of this example and their password.
-    portal_people_dir: Path = Field(
-        default=REPO_ROOT / "examples" / "haizhou-2026", alias="PORTAL_PEOPLE_DIR"
-    )
-    portal_local_password: str = Field(default="haizhou-2026", alias="PORTAL_LOCAL_PASSWORD")
+    # Where browsers reach the portal (its OIDC redirect URI is this + /auth/callback);
+    # http://127.0.0.1:PORTAL_PORT when empty.
+    portal_public_url: str = Field(default="", alias="PORTAL_PUBLIC_URL")
 
     @cached_property
     def home(self) -> Path:
@@ -67,6 +84,29 @@ class Settings(BaseSettings):
         if explicit:
             return explicit
         return f"127.0.0.1:{getattr(self, f'{service}_port')}"
+
+    @property
+    def issuer(self) -> str:
+        """The OIDC issuer: ONEASSESS_ISSUER_URL, else the local issuer on ISSUER_PORT."""
+        return (self.issuer_url or f"http://127.0.0.1:{self.issuer_port}").rstrip("/")
+
+    @property
+    def portal_callback_url(self) -> str:
+        """The portal's OIDC redirect URI, registered with the issuer by `oneassess up`."""
+        base = self.portal_public_url or f"http://127.0.0.1:{self.portal_port}"
+        return f"{base.rstrip('/')}/auth/callback"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.oidc_discovery_url or f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def issuer_key_path(self) -> Path:
+        return self.issuer_key or self.home / "issuer" / "signing-key.pem"
+
+    @property
+    def issuer_clients_path(self) -> Path:
+        return self.issuer_clients or self.home / "issuer" / "clients.yaml"
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

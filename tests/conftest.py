@@ -5,6 +5,10 @@
 - Services: started in-process on free ports by `services_stack` (all three, wired as peers).
 - Temporal: the time-skipping test server (`workflow_env`) and the dev server (`dev_server`),
   both from the wheels, never downloaded.
+- Identity: one OIDC issuer for the session (`test_issuer()`, services/issuer's own app on a
+  real port in a thread of this process); every service started here verifies tokens against
+  its JWKS, gets its service token from it (client_credentials, TEST_CLIENT_SECRET), and
+  `token_for` signs with its key, as it would for a person who signed in.
 - Nothing here touches the developer's .oneassess/: every test gets its own ONEASSESS_HOME.
 """
 
@@ -15,6 +19,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,11 +35,13 @@ from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres
 from localstack.temporal import dev_server_command
 from oneassess.client.channels import ServiceClients
-from oneassess.client.tokens import issue_token
 from oneassess.config import Settings
 from services.common.auth import Role
 
-TEST_SECRET = "test-secret-not-for-production-0123456789"
+# Every service client of the test issuer (indicators, submissions, scoring, worker, and any
+# other name a test registers) has this client_credentials secret.
+TEST_CLIENT_SECRET = "test-client-secret-not-for-production-0123456789"
+TEST_AUDIENCE = "oneassess"
 
 
 def pytest_configure(config) -> None:
@@ -46,6 +54,8 @@ def pytest_configure(config) -> None:
 
 
 def pytest_unconfigure(config) -> None:
+    if _ISSUER is not None:
+        _ISSUER.stop()
     basetemp = getattr(config, "_oneassess_basetemp", None)
     if basetemp:
         shutil.rmtree(basetemp, ignore_errors=True)
@@ -53,6 +63,101 @@ def pytest_unconfigure(config) -> None:
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "haizhou-2026"
+
+
+@dataclass
+class TestIssuer:
+    """The session's OIDC issuer: services/issuer's app (the sample people, the services'
+    clients) served by uvicorn on a real port from a thread of the test process."""
+
+    __test__ = False
+    url: str
+    issuer: object  # services.issuer.app.Issuer
+    server: object  # uvicorn.Server
+    thread: threading.Thread
+    directory: Path
+
+    def sign(self, claims: dict) -> str:
+        return self.issuer.key.sign(claims)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+_ISSUER: TestIssuer | None = None
+_ISSUER_LOCK = threading.Lock()
+
+
+def test_issuer() -> TestIssuer:
+    """The session's issuer, started on first use (then shared)."""
+    global _ISSUER
+    with _ISSUER_LOCK:
+        if _ISSUER is None:
+            _ISSUER = _start_issuer()
+        return _ISSUER
+
+
+test_issuer.__test__ = False  # a helper, not a test
+
+
+def _start_issuer() -> TestIssuer:
+    import uvicorn
+    import yaml
+
+    from localstack.clients import SERVICE_CLIENTS
+    from services.issuer.app import Issuer, IssuerConfig, create_app
+    from services.issuer.directory import load_clients, load_people, sha256_hex
+    from services.issuer.keys import load_or_create
+
+    directory = Path(tempfile.mkdtemp(prefix="oneassess-issuer-"))
+    clients = directory / "clients.yaml"
+    secret = sha256_hex(TEST_CLIENT_SECRET)
+    entries = [
+        {"id": name, "grants": ["client_credentials"], "secret_sha256": secret}
+        for name in (*SERVICE_CLIENTS, "bench", "test")
+    ]
+    entries.append({"id": "cli", "grants": ["password"]})
+    entries.append(
+        {
+            "id": "portal",
+            "grants": ["authorization_code"],
+            "redirect_uris": ["http://127.0.0.1:8080/auth/callback"],
+            "secret_sha256": secret,
+        }
+    )
+    clients.write_text(yaml.safe_dump({"clients": entries}))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    issuer = Issuer(
+        IssuerConfig(issuer=url, audience=TEST_AUDIENCE),
+        load_or_create(directory / "signing-key.pem"),
+        load_people(EXAMPLE / "people.yaml"),
+        load_clients(clients),
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(issuer), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, name="test-issuer", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test issuer did not start")
+        time.sleep(0.02)
+    return TestIssuer(url, issuer, server, thread, directory)
+
+
+def issuer_environment() -> dict[str, str]:
+    """What a process needs to trust the test issuer and get service tokens from it."""
+    issuer = test_issuer()
+    return {
+        "ONEASSESS_ISSUER_URL": issuer.url,
+        "ONEASSESS_AUDIENCE": TEST_AUDIENCE,
+        "ONEASSESS_CLIENT_SECRET": TEST_CLIENT_SECRET,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +194,7 @@ def make_settings(home: Path, database_url: str, **overrides: str) -> Settings:
     values = {
         "ONEASSESS_HOME": str(home),
         "DATABASE_URL": database_url,
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "INDICATORS_PORT": str(free_port()),
         "SUBMISSIONS_PORT": str(free_port()),
         "SCORING_PORT": str(free_port()),
@@ -106,9 +211,35 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 def token_for(
-    role: Role | str, *, unit: str = "", department: str = "", ttl_seconds: int = 3600
+    role: Role | str,
+    *,
+    unit: str = "",
+    department: str = "",
+    ttl_seconds: int = 3600,
+    subject: str = "",
+    **extra,
 ) -> str:
-    return issue_token(TEST_SECRET, role, unit=unit, department=department, ttl_seconds=ttl_seconds)
+    """A token of the test issuer for `role` and its scope, as the issuer signs for a person
+    who signed in (or a service); `extra` claims override (a test's expired or foreign token)."""
+    role = Role(role)
+    now = int(time.time())
+    scope = unit or department
+    claims = {
+        "iss": test_issuer().url,
+        "aud": TEST_AUDIENCE,
+        "sub": subject or (f"{role.value}:{scope}" if scope else f"test-{role.value}"),
+        "name": f"测试 {role.value}",
+        "role": role.value,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+    }
+    if unit:
+        claims["unit"] = unit
+    if department:
+        claims["department"] = department
+    claims.update(extra)
+    return test_issuer().sign({k: v for k, v in claims.items() if v is not None})
 
 
 @dataclass

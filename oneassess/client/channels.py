@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 
 import grpc
 
@@ -21,17 +22,23 @@ CHANNEL_OPTIONS = [
 ]
 
 
-def _with_token(token_source: Callable[[], str]):
-    def add(client_call_details):
+TokenSource = Callable[[], str | Awaitable[str]]
+
+
+def _with_token(token_source: TokenSource):
+    async def add(client_call_details):
+        token = token_source()
+        if inspect.isawaitable(token):
+            token = await token
         metadata = list(client_call_details.metadata or [])
-        metadata.append(("authorization", f"Bearer {token_source()}"))
+        metadata.append(("authorization", f"Bearer {token}"))
         return client_call_details._replace(metadata=metadata)
 
     return add
 
 
 class _Bearer:
-    def __init__(self, token_source: Callable[[], str]) -> None:
+    def __init__(self, token_source: TokenSource) -> None:
         self._add = _with_token(token_source)
 
 
@@ -39,25 +46,25 @@ class _Bearer:
 # (unary/streaming requests and responses) needs an interceptor of its own.
 class _BearerUnaryUnary(_Bearer, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, details, request):
-        return await continuation(self._add(details), request)
+        return await continuation(await self._add(details), request)
 
 
 class _BearerUnaryStream(_Bearer, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, details, request):
-        return await continuation(self._add(details), request)
+        return await continuation(await self._add(details), request)
 
 
 class _BearerStreamUnary(_Bearer, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, details, request_iterator):
-        return await continuation(self._add(details), request_iterator)
+        return await continuation(await self._add(details), request_iterator)
 
 
 class _BearerStreamStream(_Bearer, grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(self, continuation, details, request_iterator):
-        return await continuation(self._add(details), request_iterator)
+        return await continuation(await self._add(details), request_iterator)
 
 
-def _bearer(token_source: Callable[[], str]) -> list[_Bearer]:
+def _bearer(token_source: TokenSource) -> list[_Bearer]:
     return [
         kind(token_source)
         for kind in (_BearerUnaryUnary, _BearerUnaryStream, _BearerStreamUnary, _BearerStreamStream)
@@ -65,7 +72,7 @@ def _bearer(token_source: Callable[[], str]) -> list[_Bearer]:
 
 
 def channel(
-    address: str, token: str | Callable[[], str] | None, *, tls_root: bytes | None = None
+    address: str, token: str | TokenSource | None, *, tls_root: bytes | None = None
 ) -> grpc.aio.Channel:
     """A channel sending the bearer token on every call; TLS when given the CA to trust."""
     interceptors = list(telemetry.client_interceptors())
@@ -85,7 +92,7 @@ class ServiceClients:
     def __init__(
         self,
         addresses: dict[str, str],
-        token: str | Callable[[], str] | None,
+        token: str | TokenSource | None,
         *,
         tls_root: bytes | None = None,
     ) -> None:
@@ -95,7 +102,7 @@ class ServiceClients:
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     @classmethod
-    def from_settings(cls, settings, token: str | Callable[[], str] | None) -> ServiceClients:
+    def from_settings(cls, settings, token: str | TokenSource | None) -> ServiceClients:
         """Clients of the three services at their configured addresses (TLS when configured)."""
         return cls(
             {name: settings.address_of(name) for name in SERVICES},

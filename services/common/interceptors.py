@@ -1,8 +1,9 @@
 """The server interceptor every service runs: authenticate, authorise, map domain errors.
 
-UNAUTHENTICATED for a missing, expired or forged token; PERMISSION_DENIED for a role the
-RPC's policy does not admit; a DomainError becomes its status with ErrorInfo; anything else
-is logged and answered INTERNAL without taking the server down.
+UNAUTHENTICATED for a missing, expired, not-yet-valid or forged token (or one from another
+issuer or for another audience); PERMISSION_DENIED for a role the RPC's policy does not admit
+or a token without the scope its role needs; a DomainError becomes its status with
+ErrorInfo; anything else is logged and answered INTERNAL without taking the server down.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import grpc
 
-from services.common.auth import Principal, Role, current_principal, verify_token
+from services.common.auth import Principal, Role, Verifier, current_principal
 from services.common.errors import DomainError, PermissionDenied, Unauthenticated, to_status
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,8 @@ Policy = Mapping[str, frozenset[Role]]
 
 
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, secret: str, policy: Policy) -> None:
-        self._secret = secret
+    def __init__(self, verifier: Verifier, policy: Policy) -> None:
+        self._verifier = verifier
         self._policy = policy
 
     async def intercept_service(self, continuation, handler_call_details):
@@ -34,21 +35,22 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or method.startswith(PUBLIC_PREFIXES):
             return handler
         try:
-            caller = self._authorise(method, dict(handler_call_details.invocation_metadata or ()))
+            caller = await self._authorise(
+                method, dict(handler_call_details.invocation_metadata or ())
+            )
         except DomainError as error:
             return _wrap(handler, _rejecting(error))
         return _wrap(handler, _with_principal(caller))
 
-    def _authorise(self, method: str, metadata: Mapping[str, str]) -> Principal:
+    async def _authorise(self, method: str, metadata: Mapping[str, str]) -> Principal:
         header = metadata.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated(
-                "missing bearer token: send 'authorization: Bearer <token>' "
-                "(oneassess token --role ...)",
+                "missing bearer token: send 'authorization: Bearer <token>' (oneassess login)",
                 "TOKEN_MISSING",
             )
-        caller = verify_token(self._secret, token.strip())
+        caller = await self._verifier.verify(token.strip())
         allowed = self._policy.get(method.rsplit("/", 1)[-1])
         if allowed is None or caller.role not in allowed:
             raise PermissionDenied(

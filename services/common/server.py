@@ -22,10 +22,10 @@ from grpc_reflection.v1alpha import reflection
 
 from oneassess import telemetry
 from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
-from oneassess.client.tokens import issue_token, token_secret
+from oneassess.client.tokens import ClientCredentials
 from oneassess.config import Settings
 from services.common import db
-from services.common.auth import Role
+from services.common.auth import Verifier
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,11 @@ class RunningService:
         await self.runtime.pool.close()
 
 
-def service_token(settings: Settings, name: str) -> Callable[[], str]:
-    """A fresh short-lived service token whenever a peer call is made."""
-    secret = token_secret(settings)
-    return lambda: issue_token(secret, Role.SERVICE, subject=f"service:{name}", ttl_seconds=300)
+def service_token(settings: Settings, name: str) -> Callable[[], Awaitable[str]]:
+    """This process's service token for peer calls: a client_credentials token from the
+    issuer (client ONEASSESS_CLIENT_ID, else `name`, with ONEASSESS_CLIENT_SECRET), cached
+    until shortly before it expires."""
+    return ClientCredentials(settings, settings.client_id or name, settings.client_secret)
 
 
 async def start(
@@ -124,7 +125,7 @@ async def _serve(
     server = grpc.aio.server(
         interceptors=[
             *telemetry.server_interceptors(),
-            RequestContextInterceptor(token_secret(settings), spec.policy),
+            RequestContextInterceptor(Verifier.from_settings(settings), spec.policy),
         ],
         options=CHANNEL_OPTIONS,
     )

@@ -22,7 +22,7 @@ from services.portal.pages import Context, audit, office, review, unit
 from services.portal.render import page, rpc_failed
 from services.portal.rpc import Catalogues, clients_for, current_token
 from services.portal.security import CsrfMiddleware, csrf_token, person_of
-from services.portal.signin import SESSION_TTL_SECONDS, LocalSignIn, SignIn
+from services.portal.signin import SESSION_TTL_SECONDS, OidcSignIn, SignIn, SignInFailed
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "oneassess_portal"
@@ -45,6 +45,11 @@ def session_secret(settings: Settings) -> str:
         finally:
             tmp.unlink(missing_ok=True)
     return path.read_text().strip()
+
+
+def safe_next(target: str) -> str:
+    """Only a path of this site: never an open redirect."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 class RequestContext:
@@ -75,10 +80,10 @@ class RequestContext:
 
 
 def create_app(settings: Settings, *, signin: SignIn | None = None) -> Starlette:
-    signin = signin or LocalSignIn(settings)
+    signin = signin or OidcSignIn(settings)
     clients = clients_for(settings)
     catalogues = Catalogues(clients)
-    ctx = Context(settings=settings, clients=clients, catalogues=catalogues, signin=signin)
+    ctx = Context(settings=settings, clients=clients, catalogues=catalogues)
 
     async def home(request: Request):
         person = person_of(request)
@@ -87,28 +92,24 @@ def create_app(settings: Settings, *, signin: SignIn | None = None) -> Starlette
         return RedirectResponse(HOME_OF_ROLE.get(person.role, "/signin"), status_code=303)
 
     async def signin_page(request: Request):
-        if request.method == "POST":
-            form = await request.form()
-            person = signin.authenticate(
-                str(form.get("subject", "")), str(form.get("password", ""))
-            )
-            if person is None:
-                return page(request, "signin.html", 401, people=signin.people(), failed=True)
-            request.session.clear()
-            request.session["person"] = person.to_session()
-            request.session["token"] = signin.token_for(person)
-            csrf_token(request.session)
-            target = str(form.get("next", "")) or HOME_OF_ROLE[person.role]
-            if not target.startswith("/") or target.startswith("//"):
-                target = HOME_OF_ROLE[person.role]
-            return RedirectResponse(target, status_code=303)
-        return page(
-            request,
-            "signin.html",
-            people=signin.people(),
-            failed=False,
-            next=request.query_params.get("next", ""),
-        )
+        """One button: sign in at the city's identity provider (the local issuer here)."""
+        return page(request, "signin.html", next=safe_next(request.query_params.get("next", "")))
+
+    async def login(request: Request):
+        request.session["next"] = safe_next(request.query_params.get("next", ""))
+        return await signin.begin(request)
+
+    async def callback(request: Request):
+        try:
+            person, token = await signin.finish(request)
+        except SignInFailed:
+            return page(request, "signin.html", 401, next="", failed=True)
+        target = request.session.get("next") or HOME_OF_ROLE[person.role]
+        request.session.clear()  # a new session for the signed-in person
+        request.session["person"] = person.to_session()
+        request.session["token"] = token
+        csrf_token(request.session)
+        return RedirectResponse(target, status_code=303)
 
     async def signout(request: Request):
         request.session.clear()
@@ -119,11 +120,16 @@ def create_app(settings: Settings, *, signin: SignIn | None = None) -> Starlette
 
     async def on_rpc_error(request: Request, err: Exception):
         assert isinstance(err, grpc.RpcError)
+        if err.code() == grpc.StatusCode.UNAUTHENTICATED:  # the token expired: sign in again
+            request.session.clear()
+            return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
         return rpc_failed(request, err)
 
     routes = [
         Route("/", home),
-        Route("/signin", signin_page, methods=["GET", "POST"]),
+        Route("/signin", signin_page),
+        Route("/auth/login", login),
+        Route("/auth/callback", callback),
         Route("/signout", signout, methods=["POST"]),
         Route("/healthz", healthz),
         *unit.routes(ctx),

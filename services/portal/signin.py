@@ -1,23 +1,24 @@
-"""Who may sign in, and the token the portal then calls the services with.
+"""Signing people in: the authorization-code flow with PKCE against the OIDC issuer (the
+local stack's services/issuer, or the city's provider), through authlib's Starlette client —
+it reads the discovery document, keeps state, nonce and the PKCE verifier in the session, and
+checks the ID token against the issuer's keys. The portal is the confidential client
+`portal`; the person's access token is what it then calls the services with, so every RPC is
+authorised as that person.
 
-`SignIn` is the seam: `LocalSignIn` serves the embedded stack (the sample city's people, one
-password, tokens minted with the stack's local signing secret by oneassess.client.tokens);
-an OIDC sign-in (authorization-code flow with PKCE against the city's issuer) replaces it
-without touching the pages, which only see a `Person` and a bearer token.
+`SignIn` is the seam the pages see: a `Person` and a bearer token, nothing of the protocol.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Protocol
 
-import yaml
+from starlette.requests import Request
+from starlette.responses import Response
 
-from oneassess.client.tokens import DEFAULT_TTL_SECONDS, Role, issue_token, token_secret
 from oneassess.config import Settings
 
+ROLES = frozenset({"admin", "assessor", "unit", "auditor"})
 SESSION_TTL_SECONDS = 8 * 3600
 
 
@@ -44,87 +45,62 @@ class Person:
             )
         except (KeyError, TypeError):
             return None
-        return person if person.role in {r.value for r in Role} - {"service"} else None
+        return person if person.role in ROLES else None
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> Person | None:
+        """The person an ID token names; None for anyone without a portal role (a service)."""
+        person = cls(
+            subject=str(claims.get("sub", "")),
+            name=str(claims.get("name", "") or claims.get("sub", "")),
+            role=str(claims.get("role", "")),
+            unit=str(claims.get("unit", "") or ""),
+            department=str(claims.get("department", "") or ""),
+        )
+        if not person.subject or person.role not in ROLES:
+            return None
+        if (person.role == "unit" and not person.unit) or (
+            person.role == "assessor" and not person.department
+        ):
+            return None  # a missing scope denies, never widens
+        return person
+
+
+class SignInFailed(Exception):
+    """The issuer refused, or its answer did not check out."""
 
 
 class SignIn(Protocol):
-    def people(self) -> list[Person]: ...
-    def authenticate(self, subject: str, password: str) -> Person | None: ...
-    def token_for(self, person: Person) -> str: ...
+    async def begin(self, request: Request) -> Response: ...
+    async def finish(self, request: Request) -> tuple[Person, str]: ...
 
 
-class LocalSignIn:
-    """The embedded stack's sample people: the office, the auditor, an assessor per line
-    department (from the special assessments' owners) and a contact per unit."""
+class OidcSignIn:
+    def __init__(self, settings: Settings) -> None:
+        from authlib.integrations.starlette_client import OAuth
 
-    def __init__(self, settings: Settings, people: list[Person] | None = None) -> None:
-        self._settings = settings
-        self._password = settings.portal_local_password
-        self._people = people if people is not None else sample_people(settings.portal_people_dir)
-        self._by_subject = {p.subject: p for p in self._people}
-
-    def people(self) -> list[Person]:
-        return list(self._people)
-
-    def authenticate(self, subject: str, password: str) -> Person | None:
-        person = self._by_subject.get(subject)
-        ok = hmac.compare_digest(password.encode(), self._password.encode())
-        return person if person is not None and ok and self._password else None
-
-    def token_for(self, person: Person) -> str:
-        return issue_token(
-            token_secret(self._settings),
-            person.role,
-            unit=person.unit,
-            department=person.department,
-            subject=person.subject,
-            ttl_seconds=min(SESSION_TTL_SECONDS, DEFAULT_TTL_SECONDS),
+        self._oauth = OAuth()
+        self._oauth.register(
+            "issuer",
+            client_id=settings.client_id or "portal",
+            client_secret=settings.client_secret,
+            server_metadata_url=settings.discovery_url,
+            client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"},
         )
+        self.redirect_uri = settings.portal_callback_url
 
+    async def begin(self, request: Request) -> Response:
+        """Off to the issuer's login page; it comes back to /auth/callback with a code."""
+        return await self._oauth.issuer.authorize_redirect(request, self.redirect_uri)
 
-def sample_people(example: Path) -> list[Person]:
-    """The people of an example city folder: people.yaml when it ships one, else one person
-    per role derived from its units and special assessments."""
-    people_file = example / "people.yaml"
-    if people_file.exists():
-        data = yaml.safe_load(people_file.read_text(encoding="utf-8")) or {}
-        out = []
-        for entry in data.get("people", []):
-            role = entry.get("role", "")
-            role = "admin" if role in {"office", "admin"} else role
-            out.append(
-                Person(
-                    subject=str(entry.get("sub") or entry.get("subject") or entry.get("id")),
-                    name=str(entry.get("name", "")),
-                    role=role,
-                    unit=str(entry.get("unit", "") or ""),
-                    department=str(entry.get("department", "") or ""),
-                )
-            )
-        if out:
-            return out
-    people = [
-        Person("office-head", "考核办 主任", Role.ADMIN.value),
-        Person("auditor", "审计 纪检", Role.AUDITOR.value),
-    ]
-    for path in sorted((example / "special-assessments").glob("*.yaml")):
-        sa = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        owner = str(sa.get("owner", ""))
-        if owner and all(p.department != owner for p in people):
-            people.append(
-                Person(
-                    f"assessor-{owner}",
-                    str(sa.get("name", owner)),
-                    Role.ASSESSOR.value,
-                    department=owner,
-                )
-            )
-    units_file = example / "units.yaml"
-    if units_file.exists():
-        for unit in (yaml.safe_load(units_file.read_text(encoding="utf-8")) or {}).get("units", []):
-            people.append(
-                Person(
-                    f"contact-{unit['code']}", str(unit["name"]), Role.UNIT.value, unit=unit["code"]
-                )
-            )
-    return people
+    async def finish(self, request: Request) -> tuple[Person, str]:
+        from authlib.integrations.base_client.errors import OAuthError
+
+        try:
+            token = await self._oauth.issuer.authorize_access_token(request)
+        except OAuthError as err:
+            raise SignInFailed(err.description or err.error) from err
+        person = Person.from_claims(dict(token.get("userinfo") or {}))
+        if person is None or not token.get("access_token"):
+            raise SignInFailed("no portal role")
+        return person, token["access_token"]

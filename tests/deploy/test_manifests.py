@@ -79,3 +79,52 @@ def test_compose_file_runs_every_process_from_one_image():
     for name in SERVICES:
         assert commands[name] == f"python -m services.{name}"
     assert commands["worker"] == "python -m workflows.worker"
+
+
+def _pods(docs: dict) -> dict[str, dict]:
+    return {
+        name: doc["spec"]["template"]["spec"]
+        for (kind, name), doc in docs.items()
+        if kind in ("Deployment", "StatefulSet")
+    }
+
+
+def _secret_names(pod: dict) -> set[str]:
+    """Every Secret a pod can read: volumes, env and envFrom."""
+    names = {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    for container in pod["containers"]:
+        for env in container.get("env", []):
+            ref = env.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                names.add(ref["name"])
+        for source in container.get("envFrom", []):
+            if "secretRef" in source:
+                names.add(source["secretRef"]["name"])
+    return names
+
+
+@pytest.mark.parametrize("target", ["base", "overlays/trial", "overlays/city"])
+def test_only_the_issuer_holds_a_signing_key(target):
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in build(target)}
+    pods = _pods(docs)
+    assert "oneassess-issuer-key" in _secret_names(pods["issuer"])
+    for name, pod in pods.items():
+        env_names = {e["name"] for c in pod["containers"] for e in c.get("env", [])}
+        assert not any("TOKEN_SECRET" in n for n in env_names), name
+        if name != "issuer":
+            assert not {"oneassess-issuer-key", "oneassess-issuer-directory"} & _secret_names(pod)
+    # Each service and the worker has a client secret of its own, and nobody else's.
+    for name in (*SERVICES, "worker"):
+        assert _secret_names(pods[name]) - {"oneassess-database"} == {f"oneassess-client-{name}"}
+
+
+def test_services_find_the_issuer_through_the_config():
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in build("base")}
+    config = docs[("ConfigMap", "oneassess-config")]["data"]
+    host, port = config["ONEASSESS_ISSUER_URL"].removeprefix("http://").split(":")
+    assert ("Service", host) in docs
+    assert docs[("Service", host)]["spec"]["ports"][0]["port"] == int(port)
+    assert config["ONEASSESS_AUDIENCE"]
+    issuer = docs[("Deployment", "issuer")]["spec"]
+    assert issuer["replicas"] == 1  # authorization codes live in its memory
+    assert issuer["template"]["spec"]["containers"][0]["command"][-1] == "services.issuer"

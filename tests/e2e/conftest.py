@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from localstack.ports import free_port
-from tests.conftest import TEST_SECRET
 
 
 def stack_environment(home: Path) -> dict[str, str]:
     """Everything `oneassess up` and the CLI read: free ports, this data directory."""
     return {
         "ONEASSESS_HOME": str(home),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        "ISSUER_PORT": str(free_port()),
         "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "TEMPORAL_UI_PORT": str(free_port()),
         "INDICATORS_PORT": str(free_port()),

@@ -12,13 +12,12 @@ import pytest
 from localstack import stack
 from localstack.ports import free_port
 from oneassess.config import Settings
-from tests.conftest import TEST_SECRET
 
 
 def _settings(home: Path, **extra: str) -> Settings:
     return Settings(
         ONEASSESS_HOME=str(home),
-        ONEASSESS_TOKEN_SECRET=TEST_SECRET,
+        ISSUER_PORT=str(free_port()),
         TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
         TEMPORAL_UI_PORT=str(free_port()),
         INDICATORS_PORT=str(free_port()),

@@ -44,10 +44,12 @@ def test_the_walkthroughs_work_as_written(tmp_path: Path):
         "SUBMISSIONS_PORT": str(free_port()),
         "SCORING_PORT": str(free_port()),
         "PORTAL_PORT": str(free_port()),
+        "ISSUER_PORT": str(free_port()),
         "COLUMNS": "200",
     }
     env.pop("DATABASE_URL", None)
-    env.pop("ONEASSESS_TOKEN_SECRET", None)
+    for name in ("ONEASSESS_ISSUER_URL", "ONEASSESS_CLIENT_SECRET", "ONEASSESS_TOKEN"):
+        env.pop(name, None)
     # One shell, sections in order, as a newcomer pastes them; markers split the output.
     script = "\n".join(
         f"echo '=== walkthrough: {role}'\n{body}" for role, body in walkthroughs().items()

@@ -6,21 +6,23 @@ the machine's Chromium through Playwright."""
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+import yaml
 
 from localstack.ports import free_port
 from oneassess.client.channels import ServiceClients
 from services.portal.app import create_app
-from tests.conftest import Stack
+from tests.conftest import EXAMPLE, Stack, test_issuer
 from tests.support.submissions import fold_example, open_window
 
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -33,9 +35,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
-PASSWORD = "haizhou-2026"
 UNIT = "baiquan-town"
 OTHER_UNIT = "ganlan-town"
+# The sample city's people (examples/haizhou-2026/people.yaml) the tests sign in as.
+UNIT_CONTACT = "guo.jie"  # 白泉镇联络员
+OTHER_CONTACT = "he.juan"  # 干览镇联络员
+ASSESSOR = "zhang.jianguo"  # 应急管理局考核员 (work safety)
+OFFICE = "wang.haiyan"  # 考核办主任
+AUDITOR = "chen.jing"  # 纪检审计
+
+
+def password_of(subject: str) -> str:
+    people = yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]
+    return next(p["password"] for p in people if p["sub"] == subject)
 
 
 @dataclass
@@ -61,8 +73,15 @@ async def portal(services_stack: Stack, request) -> AsyncIterator[Portal]:
         deadline=timedelta(days=days),
         closes=timedelta(days=max(days, 0) + 3),
     )
-    app = create_app(services_stack.settings)
     port = free_port()
+    callback = f"http://127.0.0.1:{port}/auth/callback"
+    issuer = test_issuer().issuer  # register this portal's redirect URI with the test issuer
+    client = issuer.clients["portal"]
+    issuer.clients["portal"] = replace(client, redirect_uris=(*client.redirect_uris, callback))
+    settings = services_stack.settings.model_copy(
+        update={"client_id": "portal", "portal_port": port}
+    )
+    app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -78,14 +97,26 @@ async def portal(services_stack: Stack, request) -> AsyncIterator[Portal]:
         await task
 
 
-async def sign_in(client: httpx.AsyncClient, subject: str) -> None:
-    """Sign in over plain HTTP as a browser would: the form's CSRF token, then the post."""
-    form = await client.get("/signin")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    reply = await client.post(
-        "/signin", data={"csrf": csrf, "subject": subject, "password": PASSWORD, "next": ""}
-    )
-    assert reply.status_code == 303, reply.text
+async def sign_in(client: httpx.AsyncClient, subject: str) -> httpx.Response:
+    """Sign in as a browser does: the portal sends us to the issuer's login page, the form
+    posts the person's credentials, the issuer sends us back with a code."""
+    to_issuer = await client.get("/auth/login")
+    assert to_issuer.status_code in (302, 303), to_issuer.text
+    async with httpx.AsyncClient() as idp:
+        form_page = await idp.get(to_issuer.headers["location"])
+        assert form_page.status_code == 200, form_page.text
+        fields = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text)
+        )
+        fields = {k: html.unescape(v) for k, v in fields.items()}
+        back = await idp.post(
+            str(form_page.url).split("?")[0],
+            data={**fields, "username": subject, "password": password_of(subject)},
+        )
+    assert back.status_code == 303, back.text
+    done = await client.get(back.headers["location"])
+    assert done.status_code == 303 and "/signin" not in done.headers["location"], done.text
+    return done
 
 
 def csrf_of(html: str) -> str:
@@ -106,7 +137,8 @@ async def browser():
 
 async def browser_sign_in(page, portal: Portal, subject: str) -> None:
     await page.goto(f"{portal.url}/signin")
-    await page.select_option("#subject", subject)
-    await page.fill("#password", PASSWORD)
-    await page.click("form[action='/signin'] button[type=submit]")
+    await page.click("#signin")
+    await page.fill("input[name=username]", subject)
+    await page.fill("input[name=password]", password_of(subject))
+    await page.click("button[type=submit]")
     await page.wait_for_url(re.compile(r".*/(unit|review|office|audit)$"))

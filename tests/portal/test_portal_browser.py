@@ -12,7 +12,15 @@ import pytest
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from tests.conftest import EXAMPLE
-from tests.portal.conftest import UNIT, Portal, browser_sign_in
+from tests.portal.conftest import (
+    ASSESSOR,
+    AUDITOR,
+    OFFICE,
+    UNIT,
+    UNIT_CONTACT,
+    Portal,
+    browser_sign_in,
+)
 from tests.support.submissions import ooxml, pdf, upload
 
 pytestmark = pytest.mark.browser
@@ -37,7 +45,7 @@ async def test_a_unit_uploads_20_mb_once_and_sees_every_indicator_served(
     document = tmp_path / "年度工作计划.pdf"
     document.write_bytes(pdf(TWENTY_MB))
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await browser_sign_in(page, portal, f"contact-{UNIT}")
+    await browser_sign_in(page, portal, UNIT_CONTACT)
     row = page.locator("#ask-annual-work-plan")
     await row.locator("[data-state=missing]").wait_for()
     await row.locator("a").first.click()
@@ -71,7 +79,7 @@ async def test_an_assessor_reviews_and_uploads_a_gb18030_review_sheet(
 ):
     await upload(portal.stack.as_("unit", unit=UNIT), pdf(8192), key="responsibility-list")
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await browser_sign_in(page, portal, "assessor-emergency-bureau")
+    await browser_sign_in(page, portal, ASSESSOR)
     await page.click(f"a[href='/review/work-safety/ws-02/{UNIT}']")
     await page.fill("#value", "0.9")
     await page.fill("#comment", "整改台账齐全")
@@ -107,7 +115,7 @@ async def test_the_office_approves_an_extension_and_sees_the_dashboard_change(
     portal: Portal, browser, tmp_path: Path
 ):
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await browser_sign_in(page, portal, "office-head")
+    await browser_sign_in(page, portal, OFFICE)
     overdue_before = int(await page.locator("#overdue-count").inner_text())
     assert overdue_before > 0  # the deadline passed yesterday
     row = page.locator(f"tr[data-unit={UNIT}]")
@@ -154,7 +162,7 @@ async def test_an_auditor_opens_a_units_explanation_and_timeline(
         spb.ComputeScoresRequest(request_id="audit-test", cycle_code=CYCLE)
     )
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await browser_sign_in(page, portal, "auditor")
+    await browser_sign_in(page, portal, AUDITOR)
     assert await page.locator("svg.chart").count() >= 1
     await page.click(f"a[href='/audit/units/{UNIT}']")
     await page.wait_for_url(re.compile(rf".*/audit/units/{UNIT}$"))

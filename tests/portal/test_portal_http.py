@@ -10,18 +10,29 @@ import pytest
 
 from oneassess.i18n.__main__ import missing
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from tests.portal.conftest import OTHER_UNIT, UNIT, Portal, csrf_of, sign_in
+from tests.portal.conftest import (
+    ASSESSOR,
+    AUDITOR,
+    OFFICE,
+    OTHER_CONTACT,
+    OTHER_UNIT,
+    UNIT,
+    UNIT_CONTACT,
+    Portal,
+    csrf_of,
+    sign_in,
+)
 from tests.support.submissions import pdf, upload
 
 PAGES = {
-    f"contact-{UNIT}": ["/unit", "/unit/asks/annual-work-plan", "/unit/claims", "/unit/scorecard"],
-    "assessor-emergency-bureau": [
+    UNIT_CONTACT: ["/unit", "/unit/asks/annual-work-plan", "/unit/claims", "/unit/scorecard"],
+    ASSESSOR: [
         "/review",
         "/review/decisions",
         "/review/work-safety/ws-01/baiquan-town",
     ],
-    "office-head": ["/office", "/office/weights"],
-    "auditor": ["/audit", "/audit/verify", f"/audit/units/{UNIT}"],
+    OFFICE: ["/office", "/office/weights"],
+    AUDITOR: ["/audit", "/audit/verify", f"/audit/units/{UNIT}"],
 }
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -49,37 +60,35 @@ async def test_every_page_of_every_role_renders_in_chinese_and_english(portal: P
 
 async def test_the_session_cookie_is_httponly_and_lax(portal: Portal):
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        form = await client.get("/signin")
-        reply = await client.post(
-            "/signin",
-            data={"csrf": csrf_of(form.text), "subject": "auditor", "password": "haizhou-2026"},
-        )
+        done = await sign_in(client, AUDITOR)
         cookie = next(
             v
-            for k, v in reply.headers.multi_items()
+            for k, v in done.headers.multi_items()
             if k == "set-cookie" and "oneassess_portal" in v
         )
         assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
         assert "secure" not in cookie.lower()  # plain http here; PORTAL_SECURE_COOKIE behind TLS
 
 
-async def test_a_wrong_password_or_a_missing_csrf_token_signs_nobody_in(portal: Portal):
+async def test_a_forged_callback_signs_nobody_in_and_sign_out_needs_csrf(portal: Portal):
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        form = await client.get("/signin")
-        wrong = await client.post(
-            "/signin", data={"csrf": csrf_of(form.text), "subject": "auditor", "password": "x"}
-        )
-        assert wrong.status_code == 401
-        no_csrf = await client.post(
-            "/signin", data={"subject": "auditor", "password": "haizhou-2026"}
-        )
-        assert no_csrf.status_code == 403
+        await client.get("/auth/login")  # a real state in the session ...
+        forged = await client.get("/auth/callback", params={"code": "made-up", "state": "x"})
+        assert forged.status_code == 401  # ... but not this one
         assert (await client.get("/audit")).status_code == 303  # still signed out
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, AUDITOR)
+        page = await client.get("/audit")
+        assert page.status_code == 200 and "陈静" in page.text  # the person's name
+        assert (await client.post("/signout")).status_code == 403
+        out = await client.post("/signout", data={"csrf": csrf_of(page.text)})
+        assert out.status_code == 303
+        assert (await client.get("/audit")).status_code == 303  # signed out
 
 
 async def test_every_form_needs_the_sessions_csrf_token(portal: Portal):
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        await sign_in(client, f"contact-{UNIT}")
+        await sign_in(client, UNIT_CONTACT)
         refused = await client.post("/unit/extension", data={"days": "3", "reason": "x"})
         assert refused.status_code == 403
         forged = await client.post(
@@ -114,7 +123,7 @@ async def test_a_unit_never_sees_another_units_pages_or_evidence(portal: Portal)
         portal.stack.as_("unit", unit=OTHER_UNIT), pdf(4096), unit=OTHER_UNIT, file_name="o.pdf"
     )
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        await sign_in(client, f"contact-{UNIT}")
+        await sign_in(client, UNIT_CONTACT)
         assert (await client.get(f"/evidence/{other.submission.id}")).status_code == 404
         assert (await client.get(f"/audit/units/{OTHER_UNIT}")).status_code == 403
         assert (await client.get("/office")).status_code == 403
@@ -122,15 +131,15 @@ async def test_a_unit_never_sees_another_units_pages_or_evidence(portal: Portal)
         page = await client.get("/unit")
         assert "干览镇" not in page.text and "白泉镇" in page.text
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        await sign_in(client, f"contact-{OTHER_UNIT}")
+        await sign_in(client, OTHER_CONTACT)
         own = await client.get(f"/evidence/{other.submission.id}")
         assert own.status_code == 200 and own.content.startswith(b"%PDF")
 
 
 async def test_the_auditors_pages_have_no_forms_that_write(portal: Portal):
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        await sign_in(client, "auditor")
-        for path in PAGES["auditor"]:
+        await sign_in(client, AUDITOR)
+        for path in PAGES[AUDITOR]:
             html = (await client.get(path)).text
             for form in re.findall(r"<form[^>]*>", html):
                 assert 'action="/signout"' in form or 'method="get"' in form, (path, form)
@@ -142,7 +151,7 @@ async def test_the_auditors_pages_have_no_forms_that_write(portal: Portal):
 async def test_an_upload_streams_through_to_the_submissions_service(portal: Portal, size: int):
     data = pdf(size)
     async with httpx.AsyncClient(base_url=portal.url) as client:
-        await sign_in(client, f"contact-{UNIT}")
+        await sign_in(client, UNIT_CONTACT)
         token = csrf_of((await client.get("/unit")).text)
         reply = await client.post(
             "/unit/asks/annual-work-plan/upload",

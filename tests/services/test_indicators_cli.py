@@ -1,5 +1,5 @@
 """The catalogue CLI against the indicators service on a free port, configured only through the
-environment (INDICATORS_ADDRESS, ONEASSESS_TOKEN_SECRET, ONEASSESS_HOME), as a city would run it."""
+environment (INDICATORS_ADDRESS, ONEASSESS_ISSUER_URL, ONEASSESS_HOME), as a city would run it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cli import common
 from cli.main import app
 from localstack.ports import free_port
-from tests.conftest import EXAMPLE, REPO, TEST_SECRET
+from tests.conftest import EXAMPLE, REPO, issuer_environment
 from tests.support.indicators import counts
 
 COMMANDS = [
@@ -44,7 +44,7 @@ def env(stack, tmp_path_factory) -> dict[str, str]:
         # Only the indicators service runs here: nobody's stack on the default ports answers.
         "SUBMISSIONS_ADDRESS": f"127.0.0.1:{free_port()}",
         "SCORING_ADDRESS": f"127.0.0.1:{free_port()}",
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "ONEASSESS_HOME": str(tmp_path_factory.mktemp("cli-home")),
         "ONEASSESS_TOKEN": "",
         "COLUMNS": "200",

@@ -18,7 +18,7 @@ from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import db
 from services.common.auth import Role
 from services.indicators.service import SPEC
-from tests.conftest import TEST_SECRET, start_stack, stop_stack, token_for
+from tests.conftest import start_stack, stop_stack, test_issuer, token_for
 
 
 @pytest.fixture
@@ -64,16 +64,15 @@ async def test_missing_token_is_unauthenticated(indicators):
 
 
 async def test_forged_token_is_unauthenticated(indicators):
+    from services.issuer.keys import SigningKey
+
+    genuine = token_for(Role.ADMIN)
+    # Same claims and the issuer's key id, signed with a key that is not the issuer's.
     forged = jwt.encode(
-        {
-            "iss": "oneassess",
-            "sub": "x",
-            "role": "admin",
-            "iat": int(time.time()),
-            "exp": int(time.time()) + 60,
-        },
-        "some-other-secret-of-sufficient-length-0123",
-        algorithm="HS256",
+        jwt.decode(genuine, options={"verify_signature": False}),
+        SigningKey.generate().private,
+        algorithm="ES256",
+        headers={"kid": test_issuer().issuer.key.kid},
     )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await _call_get_cycle(
@@ -84,17 +83,8 @@ async def test_forged_token_is_unauthenticated(indicators):
 
 
 async def test_expired_token_is_unauthenticated(indicators):
-    expired = jwt.encode(
-        {
-            "iss": "oneassess",
-            "sub": "x",
-            "role": "admin",
-            "iat": int(time.time()) - 120,
-            "exp": int(time.time()) - 60,
-        },
-        TEST_SECRET,
-        algorithm="HS256",
-    )
+    now = int(time.time())
+    expired = token_for(Role.ADMIN, iat=now - 3600, nbf=now - 3600, exp=now - 120)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await _call_get_cycle(
             indicators.address("indicators"), (("authorization", f"Bearer {expired}"),)
@@ -139,7 +129,7 @@ async def test_migrations_apply_once_when_replicas_start_together(database_url):
 
 
 async def test_a_request_id_replays_only_for_the_caller_who_made_it(indicators, example_dir):
-    from oneassess.client.tokens import bearer_metadata, issue_token
+    from oneassess.client.tokens import bearer_metadata
     from tests.conftest import read_source
 
     request = pb.ImportUnitsRequest(
@@ -149,7 +139,7 @@ async def test_a_request_id_replays_only_for_the_caller_who_made_it(indicators, 
     again = await indicators.admin.indicators.ImportUnits(request)
     assert again == first and first.created == 24
     # Another member of the office reusing the id is told so, not handed the first response.
-    other = bearer_metadata(issue_token(TEST_SECRET, Role.ADMIN, subject="office:zhang"))
+    other = bearer_metadata(token_for(Role.ADMIN, subject="office:zhang"))
     async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await pb_grpc.IndicatorsServiceStub(ch).ImportUnits(request, metadata=other)

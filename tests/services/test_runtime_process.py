@@ -21,7 +21,14 @@ from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from services.common.auth import Role
 from services.common.timestamps import timestamp
-from tests.conftest import EXAMPLE, make_settings, start_stack, stop_stack, token_for
+from tests.conftest import (
+    EXAMPLE,
+    issuer_environment,
+    make_settings,
+    start_stack,
+    stop_stack,
+    token_for,
+)
 from tests.support import submissions as s
 
 
@@ -104,7 +111,7 @@ async def test_console_tracing_covers_grpc_and_asyncpg_in_one_trace(tmp_path, da
         **os.environ,
         "ONEASSESS_HOME": str(settings.home),
         "DATABASE_URL": database_url,
-        "ONEASSESS_TOKEN_SECRET": settings.token_secret,
+        **issuer_environment(),
         "INDICATORS_PORT": str(settings.indicators_port),
         "OTEL_TRACES_EXPORTER": "console",
         "OTEL_SERVICE_NAME": "indicators-under-test",

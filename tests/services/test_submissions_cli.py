@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import TEST_SECRET, start_stack, stop_stack
+from tests.conftest import issuer_environment, start_stack, stop_stack
 from tests.support import submissions as s
 
 
 def _env(settings) -> dict[str, str]:
     return {
         "ONEASSESS_HOME": str(settings.home),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "INDICATORS_ADDRESS": f"127.0.0.1:{settings.indicators_port}",
         "SUBMISSIONS_ADDRESS": f"127.0.0.1:{settings.submissions_port}",
         "SCORING_ADDRESS": f"127.0.0.1:{settings.scoring_port}",

@@ -10,10 +10,9 @@ import grpc
 import pytest
 
 from oneassess.client.channels import ServiceClients
-from oneassess.client.tokens import issue_token
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
-from tests.conftest import EXAMPLE, TEST_SECRET, make_settings, read_source, start_stack, stop_stack
+from tests.conftest import EXAMPLE, make_settings, read_source, start_stack, stop_stack, token_for
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
@@ -54,7 +53,7 @@ async def test_services_serve_tls_and_clients_trust_the_configured_ca(tmp_path, 
         ONEASSESS_TLS_CA=str(cert),
     )
     stack = await start_stack(settings, ("indicators",))
-    token = issue_token(TEST_SECRET, Role.ADMIN)
+    token = token_for(Role.ADMIN)
     secure = ServiceClients.from_settings(settings, token)
     plain = ServiceClients({"indicators": stack.address("indicators")}, token)
     try:

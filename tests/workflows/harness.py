@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings
-from tests.conftest import TEST_SECRET, make_settings, token_for
+from tests.conftest import issuer_environment, make_settings, token_for
 from tests.workflows.fake_services import FakeServices, serve
 from workflows import control
 from workflows.config import NotifySettings
@@ -39,7 +39,7 @@ class Harness:
 def cli_env(home: Path, temporal_address: str, namespace: str, services: str) -> dict[str, str]:
     return {
         "ONEASSESS_HOME": str(home),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "TEMPORAL_ADDRESS": temporal_address,
         "TEMPORAL_NAMESPACE": namespace,
         "INDICATORS_ADDRESS": services,

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings
 from services.portal.rpc import Catalogues
-from services.portal.signin import SignIn
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,6 @@ class Context:
     settings: Settings
     clients: ServiceClients
     catalogues: Catalogues
-    signin: SignIn
 
     @property
     def cycle(self) -> str:
