@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,18 +37,19 @@ from localstack.ports import free_port
 from oneassess.client.channels import ServiceClients
 from oneassess.client.uploads import upload as grpc_upload
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from tests.conftest import TEST_SECRET, token_for
+from tests.conftest import EXAMPLE, issuer_environment, token_for
 from tests.support import submissions as s
+from tests.support.portal import csrf_of, register_callback, sign_in
 
 MB = 1024 * 1024
-PASSWORD = "haizhou-2026"
-UNITS = [
-    "dinghai-street", "linhai-street", "xiangyang-street", "binjiang-street", "baiquan-town",
-    "ganlan-town", "jintang-town", "cengang-town", "shuangqiao-town", "mayao-town",
-    "daishan-island", "qushan-island", "development-reform", "finance", "commerce",
-    "natural-resources", "housing", "transport", "education", "health", "civil-affairs",
-    "human-resources", "culture-tourism", "market-regulation",
-]  # fmt: skip
+OFFICE = "wang.haiyan"  # 考核办主任
+UNIT_CONTACT = "guo.jie"  # 白泉镇联络员, the uploader
+
+
+def unit_contacts() -> list[str]:
+    """Every unit contact of the sample city (examples/haizhou-2026/people.yaml)."""
+    people = yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]
+    return [p["sub"] for p in people if p["role"] == "unit"]
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -73,14 +74,9 @@ async def wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 async def signed_in(base: str, subject: str) -> httpx.AsyncClient:
+    """A client with a portal session of its own, signed in at the issuer like a browser."""
     client = httpx.AsyncClient(base_url=base, timeout=60)
-    form = await client.get("/signin")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    reply = await client.post(
-        "/signin", data={"csrf": csrf, "subject": subject, "password": PASSWORD}
-    )
-    if reply.status_code != 303:
-        raise RuntimeError(f"sign-in of {subject} failed: {reply.status_code}")
+    await sign_in(client, subject)
     return client
 
 
@@ -120,9 +116,11 @@ async def run(users: int, pages: int, sizes: list[int]) -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-portal-"))
     async with s.local_stack(root) as (_settings, indicators, service):
         portal_port, hello_port = free_port(), free_port()
+        register_callback(f"http://127.0.0.1:{portal_port}/auth/callback")
         env = {
+            **issuer_environment(),
+            "ONEASSESS_CLIENT_ID": "portal",
             "ONEASSESS_HOME": str(root / "portal-home"),
-            "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
             "INDICATORS_ADDRESS": indicators.address("indicators"),
             "SUBMISSIONS_ADDRESS": service.address,
             "SCORING_ADDRESS": f"127.0.0.1:{free_port()}",
@@ -141,13 +139,13 @@ async def run(users: int, pages: int, sizes: list[int]) -> None:
 
             # 1. browsing
             sessions = []
+            contacts = unit_contacts()
             for i in range(users):
                 if i % 2 == 0:
-                    unit = UNITS[(i // 2) % len(UNITS)]
-                    client = await signed_in(base, f"contact-{unit}")
+                    client = await signed_in(base, contacts[(i // 2) % len(contacts)])
                     sessions.append((client, ["/unit", "/unit/asks/annual-work-plan"]))
                 else:
-                    sessions.append((await signed_in(base, "office-head"), ["/office"]))
+                    sessions.append((await signed_in(base, OFFICE), ["/office"]))
             await browse(sessions, 1)  # warm the catalogue cache and the channels
             started = time.perf_counter()
             portal_times, portal_errors = await browse(sessions, pages)
@@ -186,9 +184,8 @@ async def run(users: int, pages: int, sizes: list[int]) -> None:
                 f"{'MB':>5} {'portal MB/s':>12} {'gRPC MB/s':>10} {'share':>7}"
                 f" {'portal peak RSS':>16}"
             )
-            unit = await signed_in(base, "contact-baiquan-town")
-            csrf = re.search(r'name="csrf" value="([^"]+)"', (await unit.get("/unit")).text)
-            token = csrf.group(1)
+            unit = await signed_in(base, UNIT_CONTACT)
+            token = csrf_of((await unit.get("/unit")).text)
             rss_before = s.peak_rss_bytes(portal.pid)
             for size in sizes:
                 path = root / f"{size}mb.pdf"

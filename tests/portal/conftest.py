@@ -6,23 +6,21 @@ the machine's Chromium through Playwright."""
 from __future__ import annotations
 
 import asyncio
-import html
 import os
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-import yaml
 
 from localstack.ports import free_port
 from oneassess.client.channels import ServiceClients
 from services.portal.app import create_app
-from tests.conftest import EXAMPLE, Stack, test_issuer
+from tests.conftest import Stack
+from tests.support.portal import csrf_of, password_of, register_callback, sign_in  # noqa: F401
 from tests.support.submissions import fold_example, open_window
 
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -43,11 +41,6 @@ OTHER_CONTACT = "he.juan"  # 干览镇联络员
 ASSESSOR = "zhang.jianguo"  # 应急管理局考核员 (work safety)
 OFFICE = "wang.haiyan"  # 考核办主任
 AUDITOR = "chen.jing"  # 纪检审计
-
-
-def password_of(subject: str) -> str:
-    people = yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]
-    return next(p["password"] for p in people if p["sub"] == subject)
 
 
 @dataclass
@@ -75,9 +68,7 @@ async def portal(services_stack: Stack, request) -> AsyncIterator[Portal]:
     )
     port = free_port()
     callback = f"http://127.0.0.1:{port}/auth/callback"
-    issuer = test_issuer().issuer  # register this portal's redirect URI with the test issuer
-    client = issuer.clients["portal"]
-    issuer.clients["portal"] = replace(client, redirect_uris=(*client.redirect_uris, callback))
+    register_callback(callback)
     settings = services_stack.settings.model_copy(
         update={"client_id": "portal", "portal_port": port}
     )
@@ -95,32 +86,6 @@ async def portal(services_stack: Stack, request) -> AsyncIterator[Portal]:
     finally:
         server.should_exit = True
         await task
-
-
-async def sign_in(client: httpx.AsyncClient, subject: str) -> httpx.Response:
-    """Sign in as a browser does: the portal sends us to the issuer's login page, the form
-    posts the person's credentials, the issuer sends us back with a code."""
-    to_issuer = await client.get("/auth/login")
-    assert to_issuer.status_code in (302, 303), to_issuer.text
-    async with httpx.AsyncClient() as idp:
-        form_page = await idp.get(to_issuer.headers["location"])
-        assert form_page.status_code == 200, form_page.text
-        fields = dict(
-            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text)
-        )
-        fields = {k: html.unescape(v) for k, v in fields.items()}
-        back = await idp.post(
-            str(form_page.url).split("?")[0],
-            data={**fields, "username": subject, "password": password_of(subject)},
-        )
-    assert back.status_code == 303, back.text
-    done = await client.get(back.headers["location"])
-    assert done.status_code == 303 and "/signin" not in done.headers["location"], done.text
-    return done
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 @pytest_asyncio.fixture

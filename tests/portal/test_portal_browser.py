@@ -44,7 +44,9 @@ async def test_a_unit_uploads_20_mb_once_and_sees_every_indicator_served(
 ):
     document = tmp_path / "年度工作计划.pdf"
     document.write_bytes(pdf(TWENTY_MB))
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page = await browser.new_page(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     await browser_sign_in(page, portal, UNIT_CONTACT)
     row = page.locator("#ask-annual-work-plan")
     await row.locator("[data-state=missing]").wait_for()
@@ -78,7 +80,9 @@ async def test_an_assessor_reviews_and_uploads_a_gb18030_review_sheet(
     portal: Portal, browser, tmp_path: Path
 ):
     await upload(portal.stack.as_("unit", unit=UNIT), pdf(8192), key="responsibility-list")
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page = await browser.new_page(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     await browser_sign_in(page, portal, ASSESSOR)
     await page.click(f"a[href='/review/work-safety/ws-02/{UNIT}']")
     await page.fill("#value", "0.9")
@@ -114,7 +118,9 @@ async def test_an_assessor_reviews_and_uploads_a_gb18030_review_sheet(
 async def test_the_office_approves_an_extension_and_sees_the_dashboard_change(
     portal: Portal, browser, tmp_path: Path
 ):
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page = await browser.new_page(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     await browser_sign_in(page, portal, OFFICE)
     overdue_before = int(await page.locator("#overdue-count").inner_text())
     assert overdue_before > 0  # the deadline passed yesterday
@@ -161,7 +167,9 @@ async def test_an_auditor_opens_a_units_explanation_and_timeline(
     await portal.admin.scoring.ComputeScores(
         spb.ComputeScoresRequest(request_id="audit-test", cycle_code=CYCLE)
     )
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page = await browser.new_page(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     await browser_sign_in(page, portal, AUDITOR)
     assert await page.locator("svg.chart").count() >= 1
     await page.click(f"a[href='/audit/units/{UNIT}']")

@@ -48,14 +48,18 @@ def kind_label(kind: str) -> str:
 async def completion(ctx: Context, names):
     """Per unit: asks, submitted, its deadline; per special assessment: share of needed
     (unit, evidence) pairs submitted. From the submissions service's ask times."""
-    times = await every(
-        ctx.clients.submissions.ListAskTimes,
-        pb.ListAskTimesRequest(cycle_code=ctx.cycle, page_size=1000),
-        "ask_times",
-    )
     first = await ctx.clients.submissions.ListAskTimes(
-        pb.ListAskTimesRequest(cycle_code=ctx.cycle, page_size=1)
+        pb.ListAskTimesRequest(cycle_code=ctx.cycle, page_size=1000)
     )
+    times = list(first.ask_times)
+    if first.next_page_token:
+        times += await every(
+            ctx.clients.submissions.ListAskTimes,
+            pb.ListAskTimesRequest(
+                cycle_code=ctx.cycle, page_size=1000, page_token=first.next_page_token
+            ),
+            "ask_times",
+        )
     submitted: dict[str, set[str]] = {}
     for t in times:
         submitted.setdefault(t.unit_code, set()).add(t.evidence_key)
