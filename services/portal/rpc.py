@@ -31,6 +31,7 @@ class Names:
     indicators: dict[tuple[str, str], ipb.CatalogueIndicator] = field(default_factory=dict)
     evidence_names: dict[str, str] = field(default_factory=dict)
     fetched: float = 0.0
+    burden: ipb.BurdenReport | None = None
 
     def unit_name(self, code: str) -> str:
         unit = self.units.get(code)
@@ -80,6 +81,16 @@ class Catalogues:
                 names.evidence_names.setdefault(ask.evidence_key, ask.name)
         self._cache[cycle_code] = names
         return names
+
+
+async def burden_of(clients: ServiceClients, names: Names) -> ipb.BurdenReport:
+    """The burden report of a folded cycle (fixed by its catalogue): fetched once per cache."""
+    if names.burden is None:
+        reply = await clients.indicators.GetBurdenReport(
+            ipb.GetBurdenReportRequest(cycle_code=names.cycle.code)
+        )
+        names.burden = reply.report
+    return names.burden
 
 
 async def every(call, request, field_name: str) -> list:

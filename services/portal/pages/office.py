@@ -13,14 +13,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.portal.charts import grouped_bars, horizontal_bars
 from services.portal.i18n import N_, _
 from services.portal.pages import Context, flash, request_id, take_flash
 from services.portal.render import as_datetime, not_found, page, when
-from services.portal.rpc import every
+from services.portal.rpc import burden_of, every
 from services.portal.security import requires
 
 PHASES = [
@@ -125,11 +124,7 @@ def routes(ctx: Context) -> list[Route]:
             {"label": _(label), "count": sent.get(kind, 0)}
             for kind, label in NOTIFICATION_KINDS.items()
         ]
-        burden = (
-            await clients.indicators.GetBurdenReport(
-                ipb.GetBurdenReportRequest(cycle_code=ctx.cycle)
-            )
-        ).report
+        burden = await burden_of(clients, names)
         burden_chart = grouped_bars(
             _("Evidence asks per unit, before and after folding"),
             [kind_label(k.kind) for k in burden.by_kind],
