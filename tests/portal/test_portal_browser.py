@@ -48,6 +48,8 @@ async def test_a_unit_uploads_20_mb_once_and_sees_every_indicator_served(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
     await browser_sign_in(page, portal, UNIT_CONTACT)
+    await page.keyboard.press("Tab")  # the keyboard's first stop skips to the content
+    assert await page.locator("a.skip:focus").count() == 1
     row = page.locator("#ask-annual-work-plan")
     await row.locator("[data-state=missing]").wait_for()
     await row.locator("a").first.click()

@@ -171,3 +171,19 @@ async def test_an_upload_streams_through_to_the_submissions_service(portal: Port
     )
     assert got.submission.size_bytes == size and got.submission.file_name == "计划.pdf"
     assert HAN.search(got.submission.file_name)
+
+
+async def test_every_form_control_of_every_page_has_a_label(portal: Portal):
+    controls = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+    for subject, paths in PAGES.items():
+        async with httpx.AsyncClient(base_url=portal.url) as client:
+            await sign_in(client, subject)
+            for path in paths:
+                html = (await client.get(path)).text
+                labelled = set(re.findall(r'<label for="([^"]+)"', html))
+                for tag, attrs in controls.findall(html):
+                    if 'type="hidden"' in attrs:
+                        continue
+                    found = re.search(r'id="([^"]+)"', attrs)
+                    wrapped = re.search(rf"<label>\s*<{tag}\b{re.escape(attrs)}>", html)
+                    assert wrapped or (found and found.group(1) in labelled), (path, tag, attrs)
