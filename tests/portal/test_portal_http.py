@@ -187,3 +187,27 @@ async def test_every_form_control_of_every_page_has_a_label(portal: Portal):
                     found = re.search(r'id="([^"]+)"', attrs)
                     wrapped = re.search(rf"<label>\s*<{tag}\b{re.escape(attrs)}>", html)
                     assert wrapped or (found and found.group(1) in labelled), (path, tag, attrs)
+
+
+async def test_without_script_the_upload_form_posts_multipart_and_still_streams(portal: Portal):
+    data = pdf(2 * 1024 * 1024)
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, UNIT_CONTACT)
+        page = await client.get("/unit/asks/annual-work-plan")
+        action = re.search(r'<form id="upload" method="post"[^>]*action="([^"]+)"', page.text)
+        reply = await client.post(
+            action.group(1).replace("&amp;", "&"),
+            files={"file": ("总结.pdf", data, "application/pdf")},
+            data={"effective": "2026-12-01"},
+        )
+        assert reply.status_code == 303
+        after = await client.get(reply.headers["location"])
+        assert "已收到第 1 版" in after.text and 'data-state="submitted"' in after.text
+    listed = await portal.admin.submissions.ListSubmissions(
+        pb.ListSubmissionsRequest(
+            cycle_code="haizhou-2026", unit_code=UNIT, evidence_key="annual-work-plan"
+        )
+    )
+    (only,) = listed.submissions
+    assert only.size_bytes == len(data) and only.file_name == "总结.pdf"
+    assert only.effective_date == "2026-12-01"

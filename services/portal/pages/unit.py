@@ -149,6 +149,7 @@ def routes(ctx: Context) -> list[Route]:
             deadline=status.deadline,
             max_bytes=ctx.settings.max_upload_bytes,
             cycle=names.cycle,
+            flash=take_flash(request),
         )
 
     async def upload(request: Request):
@@ -156,6 +157,8 @@ def routes(ctx: Context) -> list[Route]:
         as it arrives: the portal never holds more than a chunk of it."""
         person = request.state.person
         key = request.path_params["key"]
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return await upload_form(request, person, key)
         try:
             size = int(request.headers.get("content-length", ""))
         except ValueError:
@@ -202,6 +205,48 @@ def routes(ctx: Context) -> list[Route]:
                 "message": _("Version %(version)s received.") % {"version": s.version},
             }
         )
+
+    async def upload_form(request: Request, person, key: str):
+        """Without script the same form posts multipart: Starlette spools the file to disk
+        past 1 MB, and it streams on from there chunk by chunk, as the raw upload does."""
+        size = int(request.headers.get("content-length", "0") or 0)
+        if size <= 0 or size > ctx.settings.max_upload_bytes + 64 * 1024:
+            flash(request, _("The file is empty or too large."), "error")
+            return RedirectResponse(f"/unit/asks/{key}", status_code=303)
+        form = await request.form(max_files=1, max_fields=5)
+        file = form.get("file")
+        if file is None or not hasattr(file, "read") or not file.size:
+            flash(request, _("The file is empty or too large."), "error")
+            return RedirectResponse(f"/unit/asks/{key}", status_code=303)
+        effective = str(form.get("effective", ""))
+        name = (file.filename or "evidence")[:255]
+        header = pb.UploadHeader(
+            request_id=request_id(),
+            cycle_code=ctx.cycle,
+            unit_code=person.unit,
+            evidence_key=key,
+            file_name=name,
+            declared_format=name.rsplit(".", 1)[-1].lower() if "." in name else "",
+            size_bytes=file.size,
+            effective_date=effective if _DATE.match(effective) else "",
+        )
+
+        async def messages():
+            yield pb.UploadRequest(header=header)
+            while chunk := await file.read(CHUNK_BYTES):
+                yield pb.UploadRequest(chunk=chunk)
+
+        try:
+            response = await clients.submissions.Upload(messages())
+        except grpc.RpcError as err:
+            flash(request, _("The upload failed:") + " " + (err.details() or ""), "error")
+            return RedirectResponse(f"/unit/asks/{key}", status_code=303)
+        finally:
+            await file.close()
+        flash(
+            request, _("Version %(version)s received.") % {"version": response.submission.version}
+        )
+        return RedirectResponse(f"/unit/asks/{key}", status_code=303)
 
     async def evidence(request: Request):
         """A submission's file: inline for PDF and images, a download otherwise. A unit sees
