@@ -1,8 +1,8 @@
 """`oneassess audit history / verify / exports`: the workflow trail, years later.
 
-History is read from Temporal while it still holds it, from the exported copy (checked
-against its sha256) once retention has removed it; either way the same events in the same
-words, and the output says which source it used.
+History is read (by the indicators service: GetUnitTimeline) from Temporal while it still
+holds it, from the exported copy (checked against its sha256) once retention has removed it;
+either way the same events in the same words, and the output says which source it used.
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ import asyncio
 import enum
 import hashlib
 import time
-from dataclasses import asdict, dataclass, field
 
+import grpc
 import typer
 from rich.table import Table
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
-from temporalio.service import RPCError, RPCStatusCode
 
-from cli import workflow
 from cli.common import (
     JSON_OPTION,
     Refused,
@@ -28,63 +25,16 @@ from cli.common import (
     fail,
     print_json,
     run,
-    settings,
     to_dict,
 )
+from oneassess.client import cycles
 from oneassess.client.paging import all_pages
-from oneassess.contract import cycle_workflow_id, export_workflow_id, unit_workflow_id
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
-from workflows.history import Entry, describe
 
 app = typer.Typer(
     help="Trace a cycle: workflow histories, their exports and hashes.", no_args_is_help=True
 )
-
-
-@dataclass
-class RunTrail:
-    run_id: str
-    entries: list[Entry]
-    sha256: str = ""
-    verified: bool | None = None  # None when read from Temporal (nothing to verify against)
-
-
-@dataclass
-class Trail:
-    workflow_id: str
-    source: str  # "temporal" or "export"
-    runs: list[RunTrail] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _not_found(err: RPCError) -> bool:
-    return err.status == RPCStatusCode.NOT_FOUND
-
-
-async def from_temporal(client: Client, workflow_id: str) -> list[WorkflowHistory] | None:
-    """Every run of the workflow, oldest first; None once Temporal no longer has them all."""
-    try:
-        latest = await client.get_workflow_handle(workflow_id).fetch_history()
-    except RPCError as err:
-        if _not_found(err):
-            return None
-        raise
-    runs = [latest]
-    previous = latest.events[
-        0
-    ].workflow_execution_started_event_attributes.continued_execution_run_id
-    while previous:
-        try:
-            earlier = await client.get_workflow_handle(workflow_id, run_id=previous).fetch_history()
-        except RPCError as err:
-            if _not_found(err):
-                return None
-            raise
-        runs.insert(0, earlier)
-        previous = earlier.events[
-            0
-        ].workflow_execution_started_event_attributes.continued_execution_run_id
-    return runs
 
 
 async def list_exports(
@@ -106,52 +56,16 @@ async def read_export(submissions, export: sub.HistoryExport) -> tuple[bytes, bo
     return data, hashlib.sha256(data).hexdigest() == reply.export.sha256
 
 
-async def trail_of(
-    client: Client, submissions, cycle_code: str, workflow_id: str, unit_code: str
-) -> Trail:
-    runs = await from_temporal(client, workflow_id)
-    if runs is not None:
-        return Trail(workflow_id, "temporal", [RunTrail(h.run_id, describe(h)) for h in runs])
-    trail = Trail(workflow_id, "export")
-    exports = [
-        e
-        for e in await list_exports(submissions, cycle_code, unit_code)
-        if e.workflow_id == workflow_id
-    ]
-    if not exports:
-        trail.problems.append(
-            f"{workflow_id}: not in Temporal (retention passed or never run) and never exported"
-        )
-    for export in sorted(exports, key=lambda e: e.close_time.ToDatetime()):
-        data, ok = await read_export(submissions, export)
-        if not ok:
-            trail.problems.append(
-                f"{workflow_id} run {export.run_id}: export does not match its sha256 "
-                f"{export.sha256}"
-            )
-        history = (
-            WorkflowHistory.from_json(workflow_id, data.decode("utf-8", errors="replace"))
-            if ok
-            else None
-        )
-        entries = describe(history) if history else []
-        trail.runs.append(RunTrail(export.run_id, entries, export.sha256, ok))
-    return trail
-
-
-def _print_trail(trail: Trail) -> None:
-    if trail.source == "temporal":
-        console.print(
-            f"[bold]{trail.workflow_id}[/]  source: Temporal (namespace "
-            f"{settings().temporal_namespace})"
-        )
+def _print_trail(trail: cc.GetUnitTimelineResponse) -> None:
+    if trail.source == cc.TIMELINE_SOURCE_TEMPORAL:
+        console.print(f"[bold]{trail.workflow_id}[/]  source: Temporal")
     else:
         console.print(
             f"[bold]{trail.workflow_id}[/]  source: exported history (Temporal no longer holds it)"
         )
     for run_trail in trail.runs:
         check = ""
-        if run_trail.verified is not None:
+        if trail.source == cc.TIMELINE_SOURCE_EXPORT:
             check = (
                 f"  sha256 {run_trail.sha256} {'verified' if run_trail.verified else 'MISMATCH'}"
             )
@@ -167,20 +81,22 @@ def history(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """A workflow's history in plain words: reminded when, submitted what (sha256), extended by
-    whom, scored.
+    whom, scored. Read by the indicators service from Temporal while it holds it, from the
+    stored export (checked against its sha256) afterwards. Office and auditors; a unit reads
+    its own.
 
     Example: oneassess audit history haizhou-2026 --unit baiquan-town --as auditor
     """
 
-    async def go() -> Trail:
-        client = await workflow.connect()
-        workflow_id = unit_workflow_id(cycle_code, unit) if unit else cycle_workflow_id(cycle_code)
+    async def go() -> cc.GetUnitTimelineResponse:
         async with clients() as svc:
-            return await trail_of(client, svc.submissions, cycle_code, workflow_id, unit)
+            return await svc.cycles.GetUnitTimeline(
+                cc.GetUnitTimelineRequest(cycle_code=cycle_code, unit_code=unit)
+            )
 
-    trail = run(go, workflow.explainer(cycle_code))
+    trail = run(go)
     if json_output:
-        print_json(asdict(trail))
+        print_json(trail)
     else:
         _print_trail(trail)
     if trail.problems:
@@ -188,7 +104,7 @@ def history(
 
 
 class ExportState(enum.Enum):
-    """Where the export of a cycle's histories stands, as Temporal tells it."""
+    """Where the export of a cycle's histories stands, as the cycle's status tells it."""
 
     DONE = "done"
     RUNNING = "running"
@@ -196,33 +112,23 @@ class ExportState(enum.Enum):
     UNKNOWN = "unknown"  # Temporal no longer holds (or cannot say)
 
 
-async def export_state(client: Client | None, cycle_code: str) -> ExportState:
-    """The export workflow's state; while it has not started, whether the cycle is running."""
-    if client is None:
-        return ExportState.UNKNOWN
-    for workflow_id, running in (
-        (export_workflow_id(cycle_code), ExportState.RUNNING),
-        (cycle_workflow_id(cycle_code), ExportState.CYCLE_OPEN),
-    ):
-        try:
-            found = await client.get_workflow_handle(workflow_id).describe()
-        except RPCError as err:
-            if _not_found(err):
-                continue
-            raise
-        if found.status == WorkflowExecutionStatus.RUNNING:
-            return running
-        if workflow_id == export_workflow_id(cycle_code):
-            return ExportState.DONE
-    return ExportState.UNKNOWN
+_EXPORT_STATES = {
+    cc.HISTORY_EXPORT_STATE_DONE: ExportState.DONE,
+    cc.HISTORY_EXPORT_STATE_RUNNING: ExportState.RUNNING,
+    cc.HISTORY_EXPORT_STATE_CYCLE_OPEN: ExportState.CYCLE_OPEN,
+}
 
 
-async def _temporal_or_none() -> Client | None:
-    """Temporal when reachable: an auditor far from it still verifies what was exported."""
+async def export_state(svc, cycle_code: str) -> ExportState:
+    """The history export's state as CycleControlService reports it; UNKNOWN when the cycle's
+    workflow is gone from Temporal (or cannot answer)."""
     try:
-        return await workflow.connect()
-    except Refused:
-        return None
+        found = await cycles.status(svc, cycle_code)
+    except grpc.aio.AioRpcError as err:
+        if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+            return ExportState.UNKNOWN
+        raise
+    return _EXPORT_STATES.get(found.history_export, ExportState.UNKNOWN)
 
 
 def _still_running(state: ExportState, cycle_code: str, exported: int) -> str:
@@ -238,16 +144,16 @@ def _still_running(state: ExportState, cycle_code: str, exported: int) -> str:
 
 
 async def exports_when_complete(
-    submissions, cycle_code: str, *, wait_seconds: float, progress, poll: float = 1.0
+    svc, cycle_code: str, *, wait_seconds: float, progress, poll: float = 1.0
 ) -> list[sub.HistoryExport]:
     """The cycle's exports once its export has finished; within `wait_seconds` (0: now or
     never), saying once a poll what is still running. Refused while it still runs."""
-    client = await _temporal_or_none()
+    submissions = svc.submissions
     deadline = time.monotonic() + wait_seconds
     said, said_at = "", 0.0
     while True:
         exports = await list_exports(submissions, cycle_code)
-        state = await export_state(client, cycle_code)
+        state = await export_state(svc, cycle_code)
         if state in (ExportState.DONE, ExportState.UNKNOWN):
             return exports
         if time.monotonic() >= deadline:
@@ -280,14 +186,14 @@ exported. Right after a cycle closes its export may still run: --wait waits for 
     async def go() -> list[tuple[sub.HistoryExport, bool]]:
         async with clients() as svc:
             exports = await exports_when_complete(
-                svc.submissions,
+                svc,
                 cycle_code,
                 wait_seconds=timeout_minutes * 60 if wait else 0.0,
                 progress=lambda line: err_console.print(line, highlight=False),
             )
             return [(e, (await read_export(svc.submissions, e))[1]) for e in exports]
 
-    results = run(go, workflow.explainer(cycle_code))
+    results = run(go)
     if not results:
         fail(f"no exported histories for cycle {cycle_code!r}")
     bad = [e for e, ok in results if not ok]

@@ -108,7 +108,7 @@ def login_as(cfg: Settings, as_value: str, *, current: bool):
 async def clients():
     """The three services' clients acting as `--as`; their channels close before the loop ends."""
     cfg = settings()
-    svc = ServiceClients.from_settings(cfg, bearer_token(cfg))
+    svc = ServiceClients.from_settings(cfg, bearer_token(cfg), on_behalf_of=cfg.on_behalf_of)
     try:
         yield svc
     finally:

@@ -1,12 +1,12 @@
 """`oneassess cycle ...`: a cycle from its plan to its final scores. The office creates and
-folds it (indicators service), runs it on its calendar (the cycle's workflow: start, status,
-calendar, close-collection, wait) and computes, publishes and finalizes its scores (scoring
+folds it (indicators service), runs it on its calendar through CycleControlService (start,
+status, calendar, close-collection, close-reviewing, wait: the service drives the workflow,
+people never reach Temporal) and computes, publishes and finalizes its scores (scoring
 service); auditors verify a run.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,7 @@ from typing import Any
 import typer
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.table import Table
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli import workflow
 from cli.catalog import source_file
 from cli.common import (
     JSON_OPTION,
@@ -28,22 +26,13 @@ from cli.common import (
     request_id,
     run,
     say,
-    settings,
 )
 from cli.scoring import CYCLE_ARG, RUN_OPTION, run_line
-from oneassess.client import results, workbooks
-from oneassess.contract import cycle_workflow_id
+from oneassess.client import cycles, results, workbooks
+from oneassess.client.cycles import MILESTONES
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
-from workflows import control
-from workflows.model import (
-    CYCLE_PHASES,
-    CalendarChange,
-    CloseCollectionEarly,
-    CycleCalendar,
-    CycleStatus,
-)
-from workflows.timeline import order_problems
 
 app = typer.Typer(
     help="Cycles: create from a plan, fold, run on the calendar, score.", no_args_is_help=True
@@ -219,88 +208,76 @@ def start(
     ),
 ) -> None:
     """Start a folded cycle's workflow on its calendar (or a compressed one, for demos and tests).
+    The indicators service starts it (office only); nobody needs Temporal access.
 
     Example: oneassess cycle start haizhou-2026 --span-minutes 10
     """
     explicit = [opens, evidence_due, collection_closes, review_due, publish, appeal_deadline]
-    calendar = None
-    if any(explicit):
-        if not all(explicit):
-            fail(
-                "an explicit calendar needs all of --opens, --evidence-due, --collection-closes, "
-                "--review-due, --publish, --appeal-deadline"
-            )
-        calendar = CycleCalendar(*explicit)
-        try:
-            problems = order_problems(calendar)
-        except ValueError as err:
-            fail(f"calendar: {err}")
-        if problems:
-            fail("calendar: " + "; ".join(problems))
+    if any(explicit) and not all(explicit):
+        fail(
+            "an explicit calendar needs all of --opens, --evidence-due, --collection-closes, "
+            "--review-due, --publish, --appeal-deadline"
+        )
     if compress and span_minutes:
         fail("give --compress or --span-minutes, not both")
     if compress and compress < 1:
         fail(f"--compress must be at least 1, got {compress:g}")
     if not 1 <= window <= 500:
         fail(f"--window must be 1 to 500, got {window}")
+    request = cc.StartCycleRequest(
+        request_id=request_id(),
+        cycle_code=cycle_code,
+        compress_factor=compress,
+        span_seconds=span_minutes * 60,
+        window=window,
+    )
+    if all(explicit):
+        request.calendar.CopyFrom(
+            cc.CycleMilestones(**dict(zip(MILESTONES, explicit, strict=True)))
+        )
 
-    async def go() -> str:
-        async with clients() as svc:  # a clear error now rather than a failed workflow later
-            cycle = (
-                await svc.indicators.GetCycle(ind.GetCycleRequest(cycle_code=cycle_code))
-            ).cycle
-        if cycle.state != ind.CYCLE_STATE_FOLDED:
-            fail(f"cycle {cycle_code!r} is not folded yet: fold it first")
-        client = await workflow.connect()
-        try:
-            handle = await control.start_cycle(
-                client,
-                settings(),
-                cycle_code,
-                compress_factor=compress,
-                span_seconds=span_minutes * 60,
-                calendar=calendar,
-                window=window,
-            )
-        except WorkflowAlreadyStartedError:
-            fail(
-                f"cycle {cycle_code!r} already has a running workflow: "
-                f"see `oneassess cycle status {cycle_code}`"
-            )
-        return handle.result_run_id or ""
+    async def go() -> cc.StartCycleResponse:
+        async with clients() as svc:
+            return await svc.cycles.StartCycle(request)
 
-    run_id = run(go, workflow.explainer(cycle_code))
-    console.print(f"started workflow {cycle_workflow_id(cycle_code)} (run {run_id})")
+    started = run(go)
+    say(f"started workflow {started.workflow_id} (run {started.run_id}) by {started.started_by}")
 
 
 @app.command("status")
 def status(
     cycle_code: str = typer.Argument(..., help="cycle code"), json_output: bool = JSON_OPTION
 ) -> None:
-    """Where a cycle is: phase, calendar, units started, extensions, score runs.
+    """Where a cycle is: phase, calendar, units started, extensions, score runs. Office and
+    auditors.
 
     Example: oneassess cycle status haizhou-2026
     """
 
-    async def go() -> CycleStatus:
-        return await control.status(await workflow.connect(), cycle_code)
+    async def go() -> cc.GetCycleStatusResponse:
+        async with clients() as svc:
+            return await cycles.status(svc, cycle_code)
 
-    found = run(go, workflow.explainer(cycle_code))
+    found = run(go)
     if json_output:
-        print_json(asdict(found))
+        print_json(found)
         return
     console.print(
-        f"[bold]{found.cycle_code}[/]  phase [bold]{found.phase}[/]  (workflow run {found.run})"
+        f"[bold]{found.cycle_code}[/]  phase [bold]{cycles.phase_name(found.phase)}[/]  "
+        f"(workflow run {found.run})"
     )
     table = Table("milestone", "time")
-    for name in CycleCalendar.MILESTONES:
+    for name in MILESTONES:
         table.add_row(name, getattr(found.calendar, name))
     console.print(table)
     console.print(
         f"units: {found.units_started} of {found.units_total} started; extensions: "
         f"{found.extensions_pending} pending, {found.extensions_approved} approved, "
-        f"{found.extensions_rejected} rejected; score runs: {found.score_runs or 'none yet'}"
+        f"{found.extensions_rejected} rejected; score runs: "
+        f"{list(found.score_runs) or 'none yet'}"
     )
+    for e in found.pending_extensions:
+        say(f"  pending: {e.unit_code} {e.extension_id} {e.days} day(s), asked by {e.requested_by}")
 
 
 @app.command("calendar")
@@ -313,19 +290,34 @@ def calendar(
     appeal_deadline: str = typer.Option("", "--appeal-deadline"),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Move milestones of a running cycle (the order must hold; a passed milestone cannot move).
+    """Move milestones of a running cycle: each milestone moved must stay in order with its
+    neighbours and in the future; a passed milestone cannot move. Office only.
 
     Example: oneassess cycle calendar haizhou-2026 --evidence-due 2027-01-05T18:00:00+08:00
     """
-    change = CalendarChange(
-        evidence_due, collection_closes, review_due, publish, appeal_deadline, workflow.who()
+    change = cc.CycleMilestones(
+        evidence_due=evidence_due,
+        collection_closes=collection_closes,
+        review_due=review_due,
+        publish=publish,
+        appeal_deadline=appeal_deadline,
     )
-    changed = run(lambda: workflow.update(cycle_code, "change_calendar", change, CycleCalendar))
+
+    async def go() -> cc.ChangeCalendarResponse:
+        async with clients() as svc:
+            return await svc.cycles.ChangeCalendar(
+                cc.ChangeCalendarRequest(
+                    request_id=request_id(), cycle_code=cycle_code, calendar=change
+                )
+            )
+
+    changed = run(go)
     if json_output:
-        print_json(asdict(changed))
+        print_json(changed)
         return
-    for name in CycleCalendar.MILESTONES:
-        console.print(f"  {name:<18} {getattr(changed, name)}")
+    for name in MILESTONES:
+        say(f"  {name:<18} {getattr(changed.calendar, name)}")
+    say(f"changed by {changed.changed_by}")
 
 
 @app.command("wait")
@@ -342,32 +334,69 @@ def wait(
 
     Example: oneassess cycle wait haizhou-2026 --phase published
     """
-    if phase not in CYCLE_PHASES:
-        fail(f"--phase: unknown phase {phase!r}; use one of {', '.join(CYCLE_PHASES)}")
+    if phase not in cycles.PHASES:
+        fail(f"--phase: unknown phase {phase!r}; use one of {', '.join(cycles.PHASES)}")
 
     async def go() -> None:
-        try:
-            await control.wait_for_phase(
-                await workflow.connect(), cycle_code, phase, within_seconds=timeout_minutes * 60
-            )
-        except TimeoutError as err:
-            raise Refused(str(err)) from None
+        async with clients() as svc:
+            try:
+                await cycles.wait_for_phase(
+                    svc, cycle_code, phase, within_seconds=timeout_minutes * 60
+                )
+            except TimeoutError as err:
+                raise Refused(str(err)) from None
 
-    run(go, workflow.explainer(cycle_code))
-    console.print(f"cycle {cycle_code} has reached {phase}")
+    run(go)
+    say(f"cycle {cycle_code} has reached {phase}")
 
 
 @app.command("close-collection")
 def close_collection(cycle_code: str = typer.Argument(..., help="cycle code")) -> None:
-    """Close collection now: asks lock (except extended units') and review starts.
+    """Close collection now: asks lock (except extended units') and review starts. Office only.
 
     Example: oneassess cycle close-collection haizhou-2026
     """
-    change = CloseCollectionEarly(workflow.who())
-    changed = run(
-        lambda: workflow.update(cycle_code, "close_collection_early", change, CycleCalendar)
+
+    async def go() -> cc.CloseCollectionResponse:
+        async with clients() as svc:
+            return await svc.cycles.CloseCollection(
+                cc.CloseCollectionRequest(request_id=request_id(), cycle_code=cycle_code)
+            )
+
+    closed = run(go)
+    say(f"collection closed at {closed.calendar.collection_closes} by {closed.closed_by}")
+
+
+@app.command("close-reviewing")
+def close_reviewing(
+    cycle_code: str = typer.Argument(..., help="cycle code"),
+    missing: list[str] = typer.Option(
+        [],
+        "--override-missing",
+        help="close although reviews are missing, naming each department with its count as "
+        "`cycle missing-reviews` shows it (DEPT:COUNT, repeat the option)",
+    ),
+) -> None:
+    """Close review now and go straight to scoring and publication: when no review is missing,
+    or with --override-missing naming exactly what is. Office only.
+
+    Example: oneassess cycle close-reviewing haizhou-2026
+    """
+
+    async def go() -> cc.CloseReviewingResponse:
+        async with clients() as svc:
+            return await svc.cycles.CloseReviewing(
+                cc.CloseReviewingRequest(
+                    request_id=request_id(), cycle_code=cycle_code, missing_acknowledged=missing
+                )
+            )
+
+    closed = run(go)
+    note = f" (overriding missing: {', '.join(closed.missing_acknowledged)})"
+    say(
+        f"review closed at {closed.calendar.review_due} by {closed.closed_by}; scores are "
+        f"computed and published now{note if closed.missing_acknowledged else ''}"
     )
-    console.print(f"collection closed at {changed.collection_closes}")
 
 
 @app.command("compute-scores")

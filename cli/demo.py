@@ -6,7 +6,6 @@ from pathlib import Path
 
 import grpc
 import typer
-from temporalio.client import WorkflowFailureError
 
 from cli.common import console, fail, run, settings
 from localstack.stack import StackError
@@ -62,7 +61,7 @@ def demo(
             return (
                 f"a service refused a demo step: {err.code().name}: {err.details()} (logs: {logs})"
             )
-        if isinstance(err, TimeoutError | WorkflowFailureError):
+        if isinstance(err, TimeoutError):
             return (
                 f"the cycle did not run its course: {err} "
                 f"(logs: {logs}; try a longer --span-seconds)"

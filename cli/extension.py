@@ -1,16 +1,16 @@
 """`oneassess extension request / decide / grant`: a unit asks for more time (through the
-submissions service); the office decides or grants (an update of the cycle's workflow,
-whose validator refuses a bad one before it enters the history)."""
+submissions service); the office decides or grants (CycleControlService, which authorises the
+caller and sends the cycle workflow an update whose validator refuses a bad one before it
+enters the history)."""
 
 from __future__ import annotations
 
 import typer
 
-from cli import workflow
-from cli.common import clients, console, fail, request_id, run
+from cli.common import clients, console, fail, request_id, run, say
+from oneassess.client import cycles
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from workflows import control
-from workflows.model import ExtendUnitRequest, ExtensionDecision, ExtensionRecord
 
 app = typer.Typer(
     help="Extensions: a unit asks; the office decides or grants.", no_args_is_help=True
@@ -57,26 +57,25 @@ def decide(
     days: int = typer.Option(0, "--days", help="days granted (default: what the unit asked for)"),
 ) -> None:
     """Approve or reject a unit's extension request; approval moves its deadline, lock and
-    reminders.
+    reminders. Office only; the decision names you (and whom you act for).
 
     Example: oneassess extension decide haizhou-2026 --unit baiquan-town --approve
     """
     if not unit and not extension_id:
         fail("name the request: --unit CODE or --id EXTENSION_ID")
-    decision = ExtensionDecision(unit, extension_id, approve, workflow.who(), days)
 
-    async def go() -> ExtensionRecord:
-        # A request travels from the submissions service's outbox to the workflow: give a
-        # just-filed one a few seconds to arrive before the workflow's validator is asked.
-        try:
-            await control.wait_for_pending_extension(
-                await workflow.connect(), cycle_code, unit_code=unit, within_seconds=5
+    async def go() -> cc.DecideExtensionResponse:
+        async with clients() as svc:
+            return await cycles.decide_extension(
+                svc,
+                cycle_code,
+                unit_code=unit,
+                extension_id=extension_id,
+                approve=approve,
+                days=days,
             )
-        except TimeoutError:
-            pass  # let the validator say what is wrong
-        return await workflow.update(cycle_code, "decide_extension", decision, ExtensionRecord)
 
-    _print_record(run(go, workflow.explainer(cycle_code)))
+    _print_record(run(go).extension)
 
 
 @app.command("grant")
@@ -86,23 +85,34 @@ def grant(
     days: int = typer.Option(..., "--days", help="1 to 60"),
     reason: str = typer.Option("", "--reason"),
 ) -> None:
-    """Extend a unit without a request from it.
+    """Extend a unit without a request from it. Office only.
 
     Example: oneassess extension grant haizhou-2026 --unit finance --days 5 --reason typhoon
     """
-    request = ExtendUnitRequest(unit, days, reason, workflow.who())
-    record = run(lambda: workflow.update(cycle_code, "extend_unit", request, ExtensionRecord))
-    _print_record(record)
+
+    async def go() -> cc.GrantExtensionResponse:
+        async with clients() as svc:
+            return await svc.cycles.GrantExtension(
+                cc.GrantExtensionRequest(
+                    request_id=request_id(),
+                    cycle_code=cycle_code,
+                    unit_code=unit,
+                    days=days,
+                    reason=reason,
+                )
+            )
+
+    _print_record(run(go).extension)
 
 
-def _print_record(record: ExtensionRecord) -> None:
+def _print_record(record: cc.ExtensionRequestSummary) -> None:
     if record.status == "approved":
-        console.print(
+        say(
             f"{record.unit_code}: extension {record.extension_id} approved by "
             f"{record.decided_by}; deadline {record.deadline}, lock {record.closes_at}"
         )
     else:
-        console.print(
+        say(
             f"{record.unit_code}: extension {record.extension_id} {record.status} "
             f"by {record.decided_by}"
         )

@@ -34,13 +34,12 @@ from demo.script import (
 )
 from demo.summary import print_summary, write_outputs
 from localstack import stack
-from oneassess.client import results, uploads
+from oneassess.client import cycles, results, uploads
 from oneassess.config import Settings
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
-from workflows import control
-from workflows.model import ExtensionDecision
 
 
 @dataclass
@@ -70,40 +69,44 @@ class Demo:
 
     async def run(self) -> dict:
         await self.prepare_catalogue()
-        temporal = await control.connect(self.settings)
-        await control.start_cycle(
-            temporal, self.settings, self.cycle_code, span_seconds=self.options.span_seconds
+        office = self.actors.admin
+        await office.cycles.StartCycle(
+            cc.StartCycleRequest(
+                request_id=_rid(),
+                cycle_code=self.cycle_code,
+                span_seconds=self.options.span_seconds,
+            )
         )
-        status = await control.status(temporal, self.cycle_code)
+        status = await cycles.wait_for_phase(office, self.cycle_code, "folded")
         self.say(f"[bold]cycle workflow[/] cycle/{self.cycle_code} started; calendar compressed:")
-        for name in status.calendar.MILESTONES:
+        for name in cycles.MILESTONES:
             self.say(f"  {name:<18} {getattr(status.calendar, name)}")
         calendar = status.calendar
         opens, due = _at(calendar.opens), _at(calendar.evidence_due)
         first_reminder = due - (due - opens) * self.first_reminder_share
         await _sleep_until(opens)
-        await control.wait_for_phase(temporal, self.cycle_code, "collecting")
+        await cycles.wait_for_phase(office, self.cycle_code, "collecting")
 
         self.say("[bold]collecting[/]: units submit their evidence")
         await self.submit_wave("opening")
-        await self.request_and_grant_extension(temporal)
+        await self.request_and_grant_extension()
         await _sleep_until(first_reminder + timedelta(seconds=1.0))
         await self.submit_wave("after first reminder")
         await self.file_claim()
         await _sleep_until(due + timedelta(seconds=1.0))
         await self.submit_wave("after the deadline")
 
-        await control.wait_for_phase(temporal, self.cycle_code, "reviewing")
+        await cycles.wait_for_phase(office, self.cycle_code, "reviewing")
         self.say("[bold]reviewing[/]: assessors import their review sheets")
         await self.import_reviews()
         await self.decide_claim()
 
-        await control.wait_for_phase(temporal, self.cycle_code, "published")
+        await cycles.wait_for_phase(office, self.cycle_code, "published")
         self.say("[bold]published[/]: the appeal window is open")
         await self.appeal()
         self.say("waiting for the appeal window to close and the cycle to finish ...")
-        await control.wait_for_phase(
-            temporal, self.cycle_code, "closed", within_seconds=self.options.span_seconds + 240
+        await cycles.wait_for_phase(
+            office, self.cycle_code, "closed", within_seconds=self.options.span_seconds + 240
         )
 
         document = await results.collect(self.actors.auditor, self.cycle_code)
@@ -238,7 +241,7 @@ class Demo:
         await uploads.upload(self.actors.unit(unit).submissions, header, data)
         self.uploads += 1
 
-    async def request_and_grant_extension(self, temporal) -> None:
+    async def request_and_grant_extension(self) -> None:
         unit = self.script.by_behaviour(EXTENDED)[0]
         response = await self.actors.unit(unit).submissions.RequestExtension(
             sub.RequestExtensionRequest(
@@ -253,12 +256,11 @@ class Demo:
             f"  {unit} asked for {self.script.extension_days} more days (request "
             f"{response.extension_id})"
         )
-        record = await control.decide_extension(
-            temporal,
-            self.cycle_code,
-            ExtensionDecision(unit_code=unit, approve=True, decided_by="demo:admin"),
-            wait_for_request=True,
-        )
+        record = (
+            await cycles.decide_extension(
+                self.actors.admin, self.cycle_code, unit_code=unit, approve=True, wait_seconds=60
+            )
+        ).extension
         self.say(f"  the office approved it: {unit}'s deadline is now {record.deadline}")
 
     def _indicator(self, sa: str, code: str) -> ind.CatalogueIndicator:

@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     temporal_ui_port: int = Field(default=8233, alias="TEMPORAL_UI_PORT")
     # Namespace retention set by `oneassess up`; the dev server accepts 1h up to years.
     temporal_retention: str = Field(default="3650d", alias="TEMPORAL_RETENTION")
+    # Reaching a Temporal cluster or Temporal Cloud (the worker and the services only: people
+    # never talk to Temporal). TLS is on when any of these is set: the CA that signed the
+    # frontend's certificate (system roots when unset), the client certificate and key for
+    # mTLS, the server name to verify. An API key (Temporal Cloud) is sent as a bearer token.
+    temporal_tls: bool = Field(default=False, alias="TEMPORAL_TLS")
+    temporal_tls_ca: Path | None = Field(default=None, alias="TEMPORAL_TLS_CA")
+    temporal_tls_cert: Path | None = Field(default=None, alias="TEMPORAL_TLS_CERT")
+    temporal_tls_key: Path | None = Field(default=None, alias="TEMPORAL_TLS_KEY")
+    temporal_tls_server_name: str = Field(default="", alias="TEMPORAL_TLS_SERVER_NAME")
+    temporal_api_key: str = Field(default="", alias="TEMPORAL_API_KEY", repr=False)
     # Set when TEMPORAL_ADDRESS points at a cluster that `oneassess up` must not start.
     external_temporal: bool = Field(default=False, alias="ONEASSESS_EXTERNAL_TEMPORAL")
     bind_host: str = Field(default="127.0.0.1", alias="ONEASSESS_BIND_HOST")
@@ -54,6 +64,9 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8080/auth/callback", alias="ONEASSESS_PORTAL_REDIRECT_URIS"
     )
     token: str = Field(default="", alias="ONEASSESS_TOKEN")
+    # Act for another person under a delegation the office granted (their token subject); sent
+    # as the x-oneassess-on-behalf-of header on every call.
+    on_behalf_of: str = Field(default="", alias="ONEASSESS_ON_BEHALF_OF")
     # TLS: the services serve it when given a certificate and key; clients (CLI, worker, peers)
     # use it when given the CA to trust. Plaintext otherwise (loopback, or a mesh doing mTLS).
     tls_cert: Path | None = Field(default=None, alias="ONEASSESS_TLS_CERT")
@@ -126,6 +139,30 @@ class Settings(BaseSettings):
         return grpc.ssl_server_credentials(
             [(self.tls_key.read_bytes(), self.tls_cert.read_bytes())]
         )
+
+    def temporal_tls_files(self) -> dict[str, bytes | str] | None:
+        """What a Temporal TLS configuration needs (None: plaintext, e.g. the local dev server).
+        Keys are temporalio.service.TLSConfig's; read here so every process checks alike."""
+        if bool(self.temporal_tls_cert) != bool(self.temporal_tls_key):
+            raise ValueError("Temporal mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY")
+        wanted = (
+            self.temporal_tls
+            or self.temporal_tls_ca
+            or self.temporal_tls_cert
+            or self.temporal_tls_server_name
+            or self.temporal_api_key
+        )
+        if not wanted:
+            return None
+        files: dict[str, bytes | str] = {}
+        if self.temporal_tls_ca:
+            files["server_root_ca_cert"] = self.temporal_tls_ca.read_bytes()
+        if self.temporal_tls_cert and self.temporal_tls_key:
+            files["client_cert"] = self.temporal_tls_cert.read_bytes()
+            files["client_private_key"] = self.temporal_tls_key.read_bytes()
+        if self.temporal_tls_server_name:
+            files["domain"] = self.temporal_tls_server_name
+        return files
 
     @property
     def blobs(self) -> Path:

@@ -1,17 +1,13 @@
-"""The Temporal client of the worker and of whoever drives a cycle (workflows.control): one
-address, namespace and tracing interceptor from oneassess.config.Settings."""
+"""The worker's Temporal client: oneassess.temporal.connect (address, namespace, TLS, API key
+and tracing from oneassess.config.Settings)."""
 
 from __future__ import annotations
 
 from temporalio.client import Client
 
-from oneassess import telemetry
+from oneassess import temporal
 from oneassess.config import Settings
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        interceptors=telemetry.temporal_interceptors(),
-    )
+    return await temporal.connect(settings)

@@ -1,6 +1,6 @@
-"""Driving a cycle's workflow from outside (the CLI, the demo): start it, read its status,
-send the office's updates, wait for a phase. One place, so every client does it the same way;
-workflow types, updates and queries are named by reference, never by string.
+"""Driving a cycle's workflow straight through Temporal, for the workflow tests and the
+benchmarks only: people (the CLI, the demo, the portal) go through CycleControlService on the
+indicators service, which authorises them and is the only user-facing path to Temporal.
 
 A cycle is closed for auditors once its history is stored: the cycle workflow reports
 `closed` and completes, then HistoryExportWorkflow stores every closed run (the cycle's own

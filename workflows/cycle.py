@@ -37,38 +37,44 @@ with workflow.unsafe.imports_passed_through():
         SIGNAL_EXTENSION_REQUESTED,
         UPDATE_CHANGE_CALENDAR,
         UPDATE_CLOSE_COLLECTION,
+        UPDATE_CLOSE_REVIEWING,
         UPDATE_DECIDE_EXTENSION,
         UPDATE_EXTEND_UNIT,
         WORKFLOW_CYCLE,
         ExtensionRequested,
         unit_workflow_id,
     )
-    from workflows import cycle_actions as act
-    from workflows import extensions, timeline
-    from workflows.cycle_state import initial_state, next_assessor_point, status_of
-    from workflows.model import (
+    from oneassess.contract.cycle import (
         CLOSED,
         COLLECTING,
         FINAL,
         FOLDED,
+        MAX_EXTENSIONS_PER_UNIT,
         PUBLISHED,
         REVIEWING,
         SCORING,
         UNIT_WAITING,
         CalendarChange,
         CloseCollectionEarly,
+        CloseReviewing,
         CycleCalendar,
         CycleInput,
         CycleState,
         CycleStatus,
-        ExtendUnitInput,
         ExtendUnitRequest,
         ExtensionDecision,
         ExtensionRecord,
-        UnitExtended,
-        UnitInput,
         UnitRef,
     )
+    from workflows import cycle_actions as act
+    from workflows import extensions, timeline
+    from workflows.cycle_state import (
+        initial_state,
+        next_assessor_point,
+        pending_assessor_points,
+        status_of,
+    )
+    from workflows.model import ExtendUnitInput, UnitExtended, UnitInput
 
 CYCLE = SearchAttributeKey.for_keyword(SA_CYCLE)
 UNIT = SearchAttributeKey.for_keyword(SA_UNIT)
@@ -79,6 +85,9 @@ PHASE = SearchAttributeKey.for_keyword(SA_PHASE)
 PATCH_FINALIZE_AFTER_APPEALS = "finalize-after-appeals"
 
 T = TypeVar("T")
+
+# Requests signalled while the plan loads (seconds after the start): held until it is read.
+MAX_EARLY_REQUESTS = 1000
 
 LOADING = "the cycle workflow is still loading its plan: try again in a moment"
 
@@ -119,6 +128,7 @@ class CycleWorkflow:
         state = self._state
         for request in self._early_requests:
             extensions.record_request(state, request)
+        self._early_requests = []
         workflow.upsert_search_attributes(
             [CYCLE.value_set(state.cycle_code), PHASE.value_set(state.phase)]
         )
@@ -234,9 +244,16 @@ class CycleWorkflow:
     @workflow.signal(name=SIGNAL_EXTENSION_REQUESTED)
     def extension_requested(self, request: ExtensionRequested) -> None:
         if self._state is None:
-            self._early_requests.append(request)
+            if len(self._early_requests) < MAX_EARLY_REQUESTS:
+                self._early_requests.append(request)
             return
-        extensions.record_request(self._state, request)
+        if not extensions.record_request(self._state, request):
+            workflow.logger.warning(
+                "extension request %s of %s dropped: the unit has %d already",
+                request.extension_id,
+                request.unit_code,
+                MAX_EXTENSIONS_PER_UNIT,
+            )
 
     @workflow.update(name=UPDATE_CHANGE_CALENDAR)
     async def change_calendar(self, change: CalendarChange) -> CycleCalendar:
@@ -247,6 +264,8 @@ class CycleWorkflow:
             state.calendar = _refused_unless(
                 lambda: timeline.apply_change(before, change, now=workflow.now())
             )
+            if change.publish and change.changed_by:
+                state.publish_ordered_by = change.changed_by
             await self._calendar_moved(before)
             return state.calendar
 
@@ -273,6 +292,35 @@ class CycleWorkflow:
         if self.state.phase != COLLECTING:
             raise ValueError(f"collection is not open: the cycle is {self.state.phase}")
 
+    @workflow.update(name=UPDATE_CLOSE_REVIEWING)
+    async def close_reviewing(self, request: CloseReviewing) -> CycleCalendar:
+        """Review is over now: scoring starts at once and publication follows it (the appeal
+        window keeps its deadline). The assessor reminders still ahead are dropped: there is
+        nothing left to remind of. Whether reviews are missing is the service's check (it
+        sends this only when none is, or with the office's override naming them)."""
+        async with self._lock:
+            state = self.state
+            before = state.calendar
+            now = timeline.iso(workflow.now())
+            state.calendar = _refused_unless(
+                lambda: timeline.close_reviewing(before, now=workflow.now())
+            )
+            state.assessor_points_sent.extend(pending_assessor_points(state))
+            state.publish_ordered_by = request.closed_by
+            state.calendar_revision += 1
+            self._revision += 1  # wakes the phase loop: review_due has come
+            workflow.logger.info("review closed early at %s by %s", now, request.closed_by)
+            return state.calendar
+
+    @close_reviewing.validator
+    def _validate_close_reviewing(self, request: CloseReviewing) -> None:
+        state = self.state
+        if state.phase != REVIEWING:
+            raise ValueError(f"review is not under way: the cycle is {state.phase}")
+        if not request.closed_by:
+            raise ValueError("closed_by: name the person closing review")
+        timeline.close_reviewing(state.calendar, now=workflow.now())
+
     @workflow.update(name=UPDATE_EXTEND_UNIT)
     async def extend_unit(self, request: ExtendUnitRequest) -> ExtensionRecord:
         async with self._lock:
@@ -284,7 +332,7 @@ class CycleWorkflow:
 
     @extend_unit.validator
     def _validate_extend_unit(self, request: ExtendUnitRequest) -> None:
-        extensions.check_extendable(self.state, request.unit_code, request.days)
+        extensions.check_grantable(self.state, request.unit_code, request.days)
 
     @workflow.update(name=UPDATE_DECIDE_EXTENSION)
     async def decide_extension(self, decision: ExtensionDecision) -> ExtensionRecord:

@@ -118,6 +118,7 @@ async def publish_scores(state: CycleState, number: int) -> None:
             request_id(state, f"publish/{number}"),
             state.cycle_code,
             state.calendar.appeal_deadline,
+            state.publish_ordered_by,
         ),
         **SERVICE_CALL,
     )

@@ -34,6 +34,7 @@ def initial_state(input: CycleInput, plan: CyclePlan, *, now: datetime) -> Cycle
         asks_by_kind=plan.asks_by_kind,
         escalation=input.escalation or DEFAULT_ESCALATION,
         compression=factor,
+        publish_ordered_by=input.started_by,
     )
 
 
@@ -52,10 +53,21 @@ def status_of(state: CycleState) -> CycleStatus:
         pending_extension_units=sorted(
             {e.unit_code for e in state.extensions if e.status == "pending"}
         ),
+        pending_extensions=[e for e in state.extensions if e.status == "pending"],
     )
 
 
-def next_assessor_point(state: CycleState) -> tuple[datetime, str] | None:
+def pending_assessor_points(state: CycleState) -> list[str]:
+    """Labels of every assessor reminder point not sent yet (dropped when review closes)."""
+    labels = []
+    while (point := next_assessor_point(state, skip=labels)) is not None:
+        labels.append(point[1])
+    return labels
+
+
+def next_assessor_point(
+    state: CycleState, skip: list[str] | tuple[str, ...] = ()
+) -> tuple[datetime, str] | None:
     """The next reminder of missing reviews not sent yet: the plan's `before` offsets ahead of
     review_due, after collection closed."""
     due = timeline.parse(state.calendar.review_due)
@@ -70,6 +82,6 @@ def next_assessor_point(state: CycleState) -> tuple[datetime, str] | None:
     pending = sorted(
         (at, label)
         for label, at in points
-        if at > start and label not in state.assessor_points_sent
+        if at > start and label not in state.assessor_points_sent and label not in skip
     )
     return pending[0] if pending else None

@@ -16,8 +16,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from oneassess.contract import WORKFLOW_EXPORT
+    from oneassess.contract.cycle import ExportSummary
     from workflows.activities.exports import ExportActivities
-    from workflows.model import ExportInput, ExportSummary
+    from workflows.model import ExportInput
 
 
 @workflow.defn(name=WORKFLOW_EXPORT)

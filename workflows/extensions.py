@@ -16,6 +16,8 @@ from workflows.model import (
     COLLECTING,
     FINAL,
     FOLDED,
+    MAX_EXTENSIONS_PER_UNIT,
+    REASON_CHARS,
     REVIEWING,
     CycleState,
     ExtendUnitRequest,
@@ -28,20 +30,33 @@ from workflows.model import (
 EXTENSION_DAYS = (1, 60)  # what the submissions service accepts in RequestExtension
 
 
-def record_request(state: CycleState, request: ExtensionRequested) -> None:
-    """Hold a unit's request as pending (once: the outbox may deliver it again)."""
+def short(reason: str) -> str:
+    """What the workflow keeps of a reason (the whole of it lives in the submissions service)."""
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
+
+
+def records_of(state: CycleState, unit_code: str) -> int:
+    return sum(1 for e in state.extensions if e.unit_code == unit_code)
+
+
+def record_request(state: CycleState, request: ExtensionRequested) -> bool:
+    """Hold a unit's request as pending (once: the outbox may deliver it again). The state stays
+    bounded: a unit's requests past MAX_EXTENSIONS_PER_UNIT are dropped (False)."""
     if any(e.extension_id == request.extension_id for e in state.extensions):
-        return
+        return True
+    if records_of(state, request.unit_code) >= MAX_EXTENSIONS_PER_UNIT:
+        return False
     state.extensions.append(
         ExtensionRecord(
-            extension_id=request.extension_id,
-            unit_code=request.unit_code,
+            extension_id=request.extension_id[:100],
+            unit_code=request.unit_code[:100],
             days=request.days,
-            reason=request.reason,
-            requested_by=request.requested_by,
-            requested_at=request.requested_at,
+            reason=short(request.reason),
+            requested_by=request.requested_by[:200],
+            requested_at=request.requested_at[:40],
         )
     )
+    return True
 
 
 def office_record(state: CycleState, request: ExtendUnitRequest, now: datetime) -> ExtensionRecord:
@@ -51,7 +66,7 @@ def office_record(state: CycleState, request: ExtendUnitRequest, now: datetime) 
         extension_id=f"office-{number}",
         unit_code=request.unit_code,
         days=request.days,
-        reason=request.reason,
+        reason=short(request.reason),
         requested_by=request.approved_by,
         requested_at=timeline.iso(now),
     )
@@ -80,6 +95,15 @@ def check_decidable(state: CycleState, decision: ExtensionDecision) -> None:
         check_extendable(state, record.unit_code, decision.days or record.days)
     elif state.phase in (FINAL, CLOSED):
         raise ValueError(f"the cycle is {state.phase}: extension requests are closed")
+
+
+def check_grantable(state: CycleState, unit_code: str, days: int) -> None:
+    """An office grant adds a record: the unit must have room for one more."""
+    check_extendable(state, unit_code, days)
+    if records_of(state, unit_code) >= MAX_EXTENSIONS_PER_UNIT:
+        raise ValueError(
+            f"unit_code: {unit_code} already has {MAX_EXTENSIONS_PER_UNIT} extensions this cycle"
+        )
 
 
 def check_extendable(state: CycleState, unit_code: str, days: int) -> None:

@@ -1,73 +1,45 @@
-"""The dataclasses workflows and activities exchange (one per input, so each can grow with
-defaulted fields without breaking recorded histories). Times are ISO 8601 strings with an
-offset; durations are seconds.
+"""The dataclasses workflows and activities exchange among themselves (one per input, so each
+can grow with defaulted fields without breaking recorded histories). What the cycle control
+service shares with CycleWorkflow (its input, update payloads, status, phases) is in
+oneassess.contract.cycle and re-exported here for the workflow code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Cycle phases, in order; also the values of the Phase search attribute on the cycle.
-FOLDED = "folded"
-COLLECTING = "collecting"
-REVIEWING = "reviewing"
-SCORING = "scoring"
-PUBLISHED = "published"
-FINAL = "final"
-CLOSED = "closed"
-CYCLE_PHASES = (FOLDED, COLLECTING, REVIEWING, SCORING, PUBLISHED, FINAL, CLOSED)
-
-# Unit phases (the Phase search attribute on a unit workflow).
-UNIT_WAITING = "waiting"  # before collection opens
-UNIT_COLLECTING = "collecting"
-UNIT_OVERDUE = "overdue"  # past its deadline with asks still missing
-UNIT_LOCKED = "locked"  # asks locked; awaiting results
-UNIT_SCORED = "scored"  # published result known
-UNIT_FINAL = "final"
-
-# Default escalation ladder: overdue digest n goes to ESCALATION[min(n, len) - 1].
-DEFAULT_ESCALATION = [["contact"], ["contact", "head"], ["contact", "head", "office"]]
-
-
-@dataclass
-class CycleCalendar:
-    """A cycle's absolute calendar as the workflows and the services use it (compressed or not)."""
-
-    opens: str
-    evidence_due: str
-    collection_closes: str
-    review_due: str
-    publish: str
-    appeal_deadline: str
-
-    MILESTONES = (
-        "opens",
-        "evidence_due",
-        "collection_closes",
-        "review_due",
-        "publish",
-        "appeal_deadline",
-    )
-
-
-@dataclass
-class ReminderPlan:
-    """Reminder points relative to a deadline: `before` offsets, then `overdue_max` overdue
-    digests every `overdue_every_seconds`. Labels keep the plan's words ("14d")."""
-
-    before_seconds: list[float] = field(default_factory=list)
-    before_labels: list[str] = field(default_factory=list)
-    overdue_every_seconds: float = 0.0
-    overdue_max: int = 0
-
-
-@dataclass
-class UnitRef:
-    code: str
-    kind: str
-    name: str = ""
-    contact: str = ""
-    head: str = ""
+from oneassess.contract.cycle import (  # noqa: F401 - re-exported for the workflow code
+    CLOSED,
+    COLLECTING,
+    CYCLE_PHASES,
+    DEFAULT_ESCALATION,
+    FINAL,
+    FOLDED,
+    MAX_EXTENSIONS_PER_UNIT,
+    PUBLISHED,
+    REASON_CHARS,
+    REVIEWING,
+    SCORING,
+    UNIT_COLLECTING,
+    UNIT_FINAL,
+    UNIT_LOCKED,
+    UNIT_OVERDUE,
+    UNIT_SCORED,
+    UNIT_WAITING,
+    CalendarChange,
+    CloseCollectionEarly,
+    CloseReviewing,
+    CycleCalendar,
+    CycleInput,
+    CycleState,
+    CycleStatus,
+    ExportSummary,
+    ExtendUnitRequest,
+    ExtensionDecision,
+    ExtensionRecord,
+    ReminderPlan,
+    UnitRef,
+)
 
 
 @dataclass
@@ -86,59 +58,6 @@ class CyclePlan:
 class Recipient:
     role: str  # contact, head, office, assessor
     address: str = ""
-
-
-@dataclass
-class ExtensionRecord:
-    extension_id: str
-    unit_code: str
-    days: int
-    reason: str
-    requested_by: str
-    requested_at: str
-    status: str = "pending"  # pending, approved, rejected
-    decided_by: str = ""
-    decided_at: str = ""
-    deadline: str = ""
-    closes_at: str = ""
-
-
-@dataclass
-class CycleState:
-    """Everything a cycle workflow carries across continue-as-new."""
-
-    cycle_code: str
-    calendar: CycleCalendar
-    reminders: ReminderPlan
-    units: list[UnitRef]
-    asks_by_kind: dict[str, list[str]]
-    escalation: list[list[str]]
-    phase: str = FOLDED
-    compression: float = 1.0  # plan seconds per real second (extension days shrink alike)
-    units_started: int = 0
-    runs: int = 1
-    calendar_revision: int = 0
-    done: list[str] = field(default_factory=list)  # phase entry actions already run
-    extensions: list[ExtensionRecord] = field(default_factory=list)
-    unit_deadlines: dict[str, list[str]] = field(default_factory=dict)  # unit -> [deadline, closes]
-    score_runs: list[int] = field(default_factory=list)
-    assessor_points_sent: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CycleInput:
-    """Start a cycle workflow. With neither `compress_factor` nor `span_seconds` the plan's own
-    calendar runs; `calendar` (absolute times) overrides the plan's; `state` is only set by
-    continue-as-new."""
-
-    cycle_code: str
-    compress_factor: float = 0.0
-    span_seconds: float = 0.0
-    calendar: CycleCalendar | None = None
-    escalation: list[list[str]] | None = None
-    window: int = 500  # most children started (and so pending) per run
-    max_history_events: int = 4000  # continue-as-new past this, long before 10,240
-    state: CycleState | None = None
 
 
 @dataclass
@@ -200,66 +119,6 @@ class UnitStatus:
 
 
 @dataclass
-class CycleStatus:
-    cycle_code: str
-    phase: str
-    calendar: CycleCalendar
-    units_total: int
-    units_started: int
-    run: int
-    extensions_pending: int
-    extensions_approved: int
-    extensions_rejected: int
-    score_runs: list[int]
-    pending_extension_units: list[str] = field(default_factory=list)
-
-
-# ---- admin updates (validated before they enter history) ----
-
-
-@dataclass
-class CalendarChange:
-    """Update `change_calendar`: any subset of milestones; the result must stay in order and
-    a milestone already passed cannot move."""
-
-    evidence_due: str = ""
-    collection_closes: str = ""
-    review_due: str = ""
-    publish: str = ""
-    appeal_deadline: str = ""
-    changed_by: str = ""
-
-
-@dataclass
-class CloseCollectionEarly:
-    closed_by: str = ""
-
-
-@dataclass
-class ExtendUnitRequest:
-    """Update `extend_unit`: the office moves a unit's deadline and lock by `days`."""
-
-    unit_code: str
-    days: int
-    reason: str = ""
-    approved_by: str = ""
-
-
-@dataclass
-class ExtensionDecision:
-    """Update `decide_extension`: approve or reject a unit's pending request (by unit, or by id)."""
-
-    unit_code: str = ""
-    extension_id: str = ""
-    approve: bool = True
-    decided_by: str = ""
-    days: int = 0  # 0: the days the unit asked for
-
-
-# ---- activity inputs / results ----
-
-
-@dataclass
 class LoadCycleInput:
     cycle_code: str
 
@@ -296,6 +155,9 @@ class ScoresInput:
     request_id: str
     cycle_code: str
     appeal_deadline: str = ""
+    # The person the scheduled call is made for (the worker acts on their order): sent as
+    # x-oneassess-on-behalf-of, so the scoring service records them.
+    on_behalf_of: str = ""
 
 
 @dataclass
@@ -366,10 +228,3 @@ class ExportInput:
     cycle_code: str
     cycle_workflow_id: str
     cycle_run_id: str
-
-
-@dataclass
-class ExportSummary:
-    exported: int
-    already: int
-    workflows: list[str] = field(default_factory=list)

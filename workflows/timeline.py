@@ -30,13 +30,21 @@ def milestones(calendar: CycleCalendar) -> list[tuple[str, datetime]]:
     return [(name, parse(getattr(calendar, name))) for name in MILESTONES]
 
 
-def order_problems(calendar: CycleCalendar) -> list[str]:
-    """Each milestone must come strictly after the one before it; collection may close at the
-    deadline itself (no grace period, or an early close)."""
+# Milestones that may fall at the same moment: collection may close at the deadline itself (no
+# grace period, or an early close); scores may be published the moment review closes (an
+# early close of review).
+MAY_COINCIDE = frozenset({("evidence_due", "collection_closes"), ("review_due", "publish")})
+
+
+def order_problems(calendar: CycleCalendar, only: frozenset[str] | None = None) -> list[str]:
+    """Each milestone must come strictly after the one before it (or at it, MAY_COINCIDE).
+    With `only`, just the pairs that involve one of those milestones are checked."""
     problems = []
     moments = milestones(calendar)
     for (earlier, a), (later, b) in itertools.pairwise(moments):
-        if not (a < b or (a == b and (earlier, later) == ("evidence_due", "collection_closes"))):
+        if only is not None and earlier not in only and later not in only:
+            continue
+        if not (a < b or (a == b and (earlier, later) in MAY_COINCIDE)):
             problems.append(
                 f"{later} must be after {earlier} ({a.isoformat()}), got {b.isoformat()}"
             )
@@ -128,7 +136,9 @@ def escalation_roles(ladder: list[list[str]], overdue: int) -> list[str]:
 
 def apply_change(current: CycleCalendar, change: CalendarChange, *, now: datetime) -> CycleCalendar:
     """The calendar after `change`, or ValueError naming every problem: a milestone already
-    passed cannot move (nor move into the past), and the order must hold."""
+    passed cannot move (nor move into the past), and the order must hold around what moves.
+    Only the changed milestones are checked against their neighbours: whatever an earlier
+    change or an early close left behind never blocks a later change."""
     updates = {
         name: getattr(change, name)
         for name in MILESTONES
@@ -151,7 +161,22 @@ def apply_change(current: CycleCalendar, change: CalendarChange, *, now: datetim
     if problems:
         raise ValueError("; ".join(problems))
     changed = replace(current, **updates)
-    problems = order_problems(changed)
+    problems = order_problems(changed, only=frozenset(updates))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return changed
+
+
+def close_reviewing(current: CycleCalendar, *, now: datetime) -> CycleCalendar:
+    """The calendar when review closes `now`: review_due and publish both now (scoring runs,
+    then publication at once); ValueError when the appeal deadline would not stay ahead."""
+    moment = iso(now)
+    if parse(current.review_due) <= now:
+        raise ValueError(f"review_due has already passed ({current.review_due})")
+    if parse(current.appeal_deadline) <= now:
+        raise ValueError(f"the appeal deadline has passed ({current.appeal_deadline})")
+    changed = replace(current, review_due=moment, publish=min(current.publish, moment, key=parse))
+    problems = order_problems(changed, only=frozenset({"review_due", "publish"}))
     if problems:
         raise ValueError("; ".join(problems))
     return changed

@@ -30,15 +30,17 @@ with workflow.unsafe.imports_passed_through():
         WORKFLOW_UNIT,
         EvidenceSubmitted,
     )
-    from workflows import timeline
-    from workflows.activities.notifications import NotificationActivities
-    from workflows.model import (
+    from oneassess.contract.cycle import (
         UNIT_COLLECTING,
         UNIT_FINAL,
         UNIT_LOCKED,
         UNIT_OVERDUE,
         UNIT_SCORED,
         UNIT_WAITING,
+    )
+    from workflows import timeline
+    from workflows.activities.notifications import NotificationActivities
+    from workflows.model import (
         DigestInput,
         Recipient,
         UnitCalendarChange,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 import grpc
 
+from services.common import delegation
 from services.common.auth import Principal, Role, Verifier, current_principal
 from services.common.errors import DomainError, PermissionDenied, Unauthenticated, to_status
 
@@ -25,19 +26,26 @@ Policy = Mapping[str, frozenset[Role]]
 
 
 class RequestContextInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, verifier: Verifier, policy: Policy) -> None:
+    def __init__(
+        self,
+        verifier: Verifier,
+        policy: Policy,
+        delegations: delegation.DelegationCheck | None = None,
+    ) -> None:
         self._verifier = verifier
         self._policy = policy
+        self._delegations = delegations
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(PUBLIC_PREFIXES):
             return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
         try:
-            caller = await self._authorise(
-                method, dict(handler_call_details.invocation_metadata or ())
-            )
+            caller = await self._authorise(method, metadata)
+            # Acting for another person (x-oneassess-on-behalf-of): needs an active delegation.
+            caller = await delegation.acting_for(caller, metadata, self._delegations)
         except DomainError as error:
             return _wrap(handler, _rejecting(error))
         return _wrap(handler, _with_principal(caller))

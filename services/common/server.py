@@ -26,6 +26,7 @@ from oneassess.client.tokens import ClientCredentials
 from oneassess.config import Settings
 from services.common import db
 from services.common.auth import Verifier
+from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class ServiceSpec:
     # entered after the pool opens and before `register` (which finds what it yielded in
     # `runtime.resources`), exited after the server has drained and before the pool closes.
     lifespan: Callable[[Runtime], AbstractAsyncContextManager[Any]] | None = None
+    # How the interceptor checks a delegation (x-oneassess-on-behalf-of); by default it asks
+    # the indicators service (CheckDelegation), which records them, caching its answers.
+    delegations: Callable[[Runtime], DelegationCheck] | None = None
 
 
 @dataclass
@@ -87,6 +91,19 @@ def service_token(settings: Settings, name: str) -> Callable[[], Awaitable[str]]
     issuer (client ONEASSESS_CLIENT_ID, else `name`, with ONEASSESS_CLIENT_SECRET), cached
     until shortly before it expires."""
     return ClientCredentials(settings, settings.client_id or name, settings.client_secret)
+
+
+def _ask_indicators(runtime: Runtime) -> DelegationCheck:
+    """Delegations as the indicators service (which records them) answers, cached."""
+    from oneassess.indicators.v1 import delegation_service_pb2 as dpb
+
+    async def ask(delegate: str, delegator: str, role: str) -> bool:
+        reply = await runtime.peers.delegations.CheckDelegation(
+            dpb.CheckDelegationRequest(delegate=delegate, delegator=delegator, role=role)
+        )
+        return reply.active
+
+    return CachedCheck(ask)
 
 
 async def start(
@@ -125,7 +142,11 @@ async def _serve(
     server = grpc.aio.server(
         interceptors=[
             *telemetry.server_interceptors(),
-            RequestContextInterceptor(Verifier.from_settings(settings), spec.policy),
+            RequestContextInterceptor(
+                Verifier.from_settings(settings),
+                spec.policy,
+                (spec.delegations or _ask_indicators)(runtime),
+            ),
         ],
         options=CHANNEL_OPTIONS,
     )

@@ -91,12 +91,12 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
                 # naming itself its owner.
                 principal().require_department(latest.doc.owner, "code")
             stored, created = await repo.insert_version(
-                conn, doc=doc, source_name=request.file.name, imported_by=principal().subject
+                conn, doc=doc, source_name=request.file.name, imported_by=principal().signature
             )
             if created:
                 await audit.append(
                     conn,
-                    actor=principal().subject,
+                    actor=principal().signature,
                     action="special_assessment.imported",
                     subject=f"{doc.code}@{stored.version}",
                     payload={"sha256": stored.sha256, "file": request.file.name},
@@ -149,7 +149,7 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             created, updated, unchanged = await repo.upsert_units(conn, units=units)
             await audit.append(
                 conn,
-                actor=principal().subject,
+                actor=principal().signature,
                 action="units.imported",
                 subject=request.file.name,
                 payload={"created": created, "updated": updated, "unchanged": unchanged},
@@ -210,10 +210,10 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             problems = check_equivalences(plan, docs, plan_locator(request.plan.content, plan_name))
             if problems:
                 raise InvalidArgument.many(f"cycle plan {plan_name} was rejected", problems)
-            await repo.insert_cycle(conn, plan=plan, created_by=principal().subject)
+            await repo.insert_cycle(conn, plan=plan, created_by=principal().signature)
             await audit.append(
                 conn,
-                actor=principal().subject,
+                actor=principal().signature,
                 action="cycle.created",
                 subject=plan.code,
                 payload=plan.to_dict(),
@@ -270,7 +270,7 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
             )
             await audit.append(
                 conn,
-                actor=principal().subject,
+                actor=principal().signature,
                 action="cycle.folded",
                 subject=plan.code,
                 payload={

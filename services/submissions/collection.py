@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from oneassess import telemetry
 from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
+from oneassess.contract.cycle import MAX_EXTENSIONS_PER_UNIT, REASON_CHARS
 from services.common import audit
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.submissions import model
@@ -129,8 +130,21 @@ async def extend_unit(
 async def request_extension(
     conn, *, cycle_code: str, unit_code: str, days: int, reason: str, actor: str
 ) -> ExtensionRequested:
-    """Records the request and tells the cycle workflow through the outbox."""
+    """Records the request and tells the cycle workflow through the outbox. The workflow keeps
+    at most MAX_EXTENSIONS_PER_UNIT per unit and the start of the reason: more requests are
+    refused here, and the whole reason stays here."""
     await cycle_window(conn, cycle_code)
+    earlier = await conn.fetchval(
+        "SELECT count(*) FROM extension_requests WHERE cycle_code = $1 AND unit_code = $2",
+        cycle_code,
+        unit_code,
+    )
+    if earlier >= MAX_EXTENSIONS_PER_UNIT:
+        raise FailedPrecondition.of_field(
+            "unit_code",
+            f"{unit_code} has made {earlier} extension requests this cycle, the most allowed",
+            "TOO_MANY_EXTENSION_REQUESTS",
+        )
     requested_at = datetime.now(UTC)
     extension_id = await repo.insert_extension_request(
         conn,
@@ -146,7 +160,7 @@ async def request_extension(
         cycle_code=cycle_code,
         unit_code=unit_code,
         days=days,
-        reason=reason,
+        reason=reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…",
         requested_by=actor,
         requested_at=requested_at.isoformat(),
     )

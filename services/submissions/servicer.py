@@ -112,7 +112,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             sha256, _ = await blob.finish()
             tally.finish(sha256, plan.sha256)
             judged = await asyncio.to_thread(formats.require, blob.path, plan.declared_format)
-            actor = principal().subject
+            actor = principal().signature
 
             async def work(conn) -> pb.UploadResponse:
                 stored, deduplicated = await uploads.commit_upload(
@@ -260,7 +260,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             moment(request.window, "closes_at"),
         )
         await self._index(cycle_code)  # only folded cycles collect
-        actor = principal().subject
+        actor = principal().signature
 
         async def work(conn):
             opened = await collection.open_collection(
@@ -275,7 +275,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         if deadline is None:
             raise InvalidArgument.field("deadline", "is required")
         (await self._index(request.cycle_code)).asks_of(request.unit_code)  # a unit of the cycle
-        actor = principal().subject
+        actor = principal().signature
 
         async def work(conn):
             extension = await collection.extend_unit(
@@ -298,7 +298,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         return await idempotency.once(self.pool, request, pb.ExtendUnitResponse, work)
 
     async def CloseCollection(self, request, context):
-        actor = principal().subject
+        actor = principal().signature
 
         async def work(conn):
             window = await collection.close_collection(
@@ -324,7 +324,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 unit_code=request.unit_code,
                 days=request.days,
                 reason=request.reason.strip(),
-                actor=caller.subject,
+                actor=caller.signature,
             )
             return pb.RequestExtensionResponse(
                 extension_id=requested.extension_id,
@@ -375,7 +375,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 "history_json", "is not well-formed JSON (temporal workflow show -o json)"
             )
         export = history_export_from_pb(request.export, sha256=sha256, size_bytes=len(data))
-        actor = principal().subject
+        actor = principal().signature
 
         async def work(conn):
             stored, created = await records.store_history_export(

@@ -123,3 +123,30 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received, status
     server.shutdown()
+
+
+@pytest.fixture
+async def control(stack, database_url, tmp_path):
+    """The real indicators service (cycle control) on the `stack` harness, a folded cycle of a
+    code of its own known to the fake services too, and the CLI environment pointing at it:
+    (code, running indicators service, CLI environment)."""
+    from datetime import UTC, datetime
+
+    from tests.workflows.harness import indicators_service
+
+    code = f"ctl-{uuid.uuid4().hex[:6]}"
+    async with indicators_service(stack, database_url, tmp_path, code) as running:
+        stack.fakes.cities[code] = city(code, datetime.now(UTC), 2, asks=1)
+        try:
+            yield code, running, dict(stack.env)
+        finally:
+            await terminate_cycle(stack.client, code)
+
+
+async def terminate_cycle(client, code: str) -> None:
+    """Leave nothing of the cycle running on the shared dev server."""
+    with contextlib.suppress(RPCError):
+        await client.get_workflow_handle(cycle_workflow_id(code)).terminate("test over")
+    async for unit in client.list_workflows(f"CycleCode='{code}' AND ExecutionStatus='Running'"):
+        with contextlib.suppress(RPCError):  # it may have finished since it was listed
+            await client.get_workflow_handle(unit.id).terminate("test over")

@@ -106,6 +106,7 @@ class FakeServices(
     exports: dict[tuple[str, str], sub.HistoryExport] = field(default_factory=dict)
     submitted: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     score_runs: int = 0
+    missing_reviews: int = 4  # what ListMissingReviews reports for work-safety (0: complete)
 
     # ---- indicators ----
 
@@ -261,11 +262,13 @@ class FakeServices(
         )
 
     async def ListMissingReviews(self, request, context):
+        if not self.missing_reviews:
+            return sco.ListMissingReviewsResponse()
         return sco.ListMissingReviewsResponse(
             departments=[
                 sco.MissingReviews(
                     department="work-safety",
-                    missing=4,
+                    missing=self.missing_reviews,
                     total=10,
                     examples=["unit-0001/work-safety/ws-01"],
                 )

@@ -106,3 +106,38 @@ async def export_summary(client: Client, cycle_code: str, within: float = CEILIN
     """The history export's result once the cycle has closed and its histories are stored."""
     closed = await control.wait_until_closed(client, cycle_code, within_seconds=within)
     return closed.exports
+
+
+@asynccontextmanager
+async def indicators_service(harness: Harness, database_url: str, tmp_path: Path, code: str):
+    """The real indicators service (its own PostgreSQL) driving the harness's dev server and
+    task queue, its peers the fake services, with a folded cycle `code` (the sample city's
+    plan under another code: the dev server is shared); the harness's CLI environment points
+    at it. Yields the running service."""
+    import shutil
+
+    from services.common.auth import Role
+    from tests.conftest import EXAMPLE, start_stack, stop_stack
+    from tests.support.submissions import fold_example
+
+    example = tmp_path / f"example-{code}"
+    shutil.copytree(EXAMPLE, example)
+    plan = example / "cycle.yaml"
+    plan.write_text(plan.read_text().replace("code: haizhou-2026", f"code: {code}", 1))
+    settings = make_settings(
+        tmp_path / f"indicators-{code}",
+        database_url,
+        TEMPORAL_ADDRESS=harness.env["TEMPORAL_ADDRESS"],
+        TEMPORAL_NAMESPACE=harness.env["TEMPORAL_NAMESPACE"],
+        TEMPORAL_TASK_QUEUE=harness.settings.temporal_task_queue,
+        SUBMISSIONS_ADDRESS=harness.address,
+        SCORING_ADDRESS=harness.address,
+    )
+    running = await start_stack(settings, ("indicators",))
+    try:
+        assert await fold_example(running.as_(Role.ADMIN), example) == code
+        harness.env["INDICATORS_ADDRESS"] = running.address("indicators")
+        yield running
+    finally:
+        harness.env["INDICATORS_ADDRESS"] = harness.address
+        await stop_stack(running)

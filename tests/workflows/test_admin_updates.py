@@ -25,6 +25,7 @@ from tests.workflows.fakes import DAY, Recorder, haizhou_like_calendar, plan
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.model import (
+    MAX_EXTENSIONS_PER_UNIT,
     CalendarChange,
     CloseCollectionEarly,
     CycleInput,
@@ -285,7 +286,13 @@ async def test_many_requests_within_one_phase_continue_the_cycle_as_new(workflow
             status = await handle.query(CycleWorkflow.status)
             assert status.phase == "collecting"
             assert status.run > 1, "the cycle continued as new while collection waited"
-            assert status.extensions_pending == 30 and status.pending_extension_units == ["finance"]
+            # State stays bounded: a unit's requests past the cap are dropped, each kept one
+            # only as small fields (the whole reason lives in the submissions service).
+            assert status.extensions_pending == MAX_EXTENSIONS_PER_UNIT
+            assert status.pending_extension_units == ["finance"]
+            assert [e.extension_id for e in status.pending_extensions] == [
+                f"ext-{n}" for n in range(MAX_EXTENSIONS_PER_UNIT)
+            ]
         finally:
             for workflow_id in [
                 cycle_workflow_id(code),

@@ -18,7 +18,7 @@ from oneassess.contract import (
     unit_workflow_id,
 )
 from tests.workflows.fake_services import city
-from tests.workflows.harness import eventually, export_summary, fake_stack
+from tests.workflows.harness import eventually, export_summary, fake_stack, indicators_service
 from workflows import control
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
@@ -44,10 +44,13 @@ async def _exists(client, workflow_id: str) -> bool:
     return True
 
 
-async def test_history_outlives_the_executions(dev_server, tmp_path):
+async def test_history_outlives_the_executions(dev_server, tmp_path, database_url):
     client = dev_server.client
     code = f"audit-{uuid.uuid4().hex[:6]}"
-    async with fake_stack(client, tmp_path) as stack:
+    async with (
+        fake_stack(client, tmp_path) as stack,
+        indicators_service(stack, database_url, tmp_path, code),
+    ):
         stack.fakes.cities[code] = city(code, datetime.now(UTC), 3)
         started = await stack.cli("cycle", "start", code, "--span-minutes", "0.4")
         assert started.exit_code == 0, started.output
@@ -90,7 +93,7 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
         )
         assert before.exit_code == 0, before.output
         live = json.loads(before.output)
-        assert live["source"] == "temporal"
+        assert live["source"] == "TIMELINE_SOURCE_TEMPORAL"
         texts = [e["text"] for r in live["runs"] for e in r["entries"]]
         assert any(
             f"submitted evidence-000 v1 (plan.pdf) sha256 {SHA} by unit:unit-0001" in t
@@ -122,14 +125,14 @@ async def test_history_outlives_the_executions(dev_server, tmp_path):
         )
         assert after.exit_code == 0, after.output
         kept = json.loads(after.output)
-        assert kept["source"] == "export"
+        assert kept["source"] == "TIMELINE_SOURCE_EXPORT"
         assert [r["entries"] for r in kept["runs"]] == [r["entries"] for r in live["runs"]]
         assert all(r["verified"] for r in kept["runs"])
         plain = await stack.cli("audit", "history", code, "--unit", "unit-0001", "--as", "auditor")
         assert "source: exported history" in plain.output and "verified" in plain.output
 
         cycle_after = await stack.cli("audit", "history", code, "--json", "--as", "auditor")
-        assert json.loads(cycle_after.output)["source"] == "export"
+        assert json.loads(cycle_after.output)["source"] == "TIMELINE_SOURCE_EXPORT"
 
         verified = await stack.cli("audit", "verify", code, "--as", "auditor")
         assert verified.exit_code == 0 and "4 of 4 exported histories match" in verified.output

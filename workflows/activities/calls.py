@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from oneassess.client.channels import ON_BEHALF_OF_HEADER
 from workflows import timeline
 
 NON_RETRYABLE = {
@@ -28,9 +29,11 @@ def invalid(err: grpc.aio.AioRpcError) -> ApplicationError:
     )
 
 
-async def call(rpc, request):
+async def call(rpc, request, *, on_behalf_of: str = ""):
+    """One service call; `on_behalf_of` names the person a scheduled call is made for."""
+    metadata = ((ON_BEHALF_OF_HEADER, on_behalf_of),) if on_behalf_of else None
     try:
-        return await rpc(request, timeout=60)
+        return await rpc(request, timeout=60, metadata=metadata)
     except grpc.aio.AioRpcError as err:
         if err.code() in NON_RETRYABLE:
             raise invalid(err) from err

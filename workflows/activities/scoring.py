@@ -37,6 +37,7 @@ class ScoringActivities:
                 cycle_code=input.cycle_code,
                 appeal_deadline=timestamp(input.appeal_deadline),
             ),
+            on_behalf_of=input.on_behalf_of,
         )
         return reply.run.run
 

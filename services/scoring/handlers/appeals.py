@@ -37,7 +37,7 @@ class AppealHandlers(Handlers):
                 unit=unit.code,
                 key=key,
                 reason=reason,
-                by=caller.subject,
+                by=caller.signature,
             )
             return pb.FileAppealResponse(appeal=appeal_pb(appeal))
 

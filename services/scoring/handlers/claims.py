@@ -35,7 +35,7 @@ class ClaimHandlers(Handlers):
 
         async def work(conn):
             claim = await claims.file(
-                conn, cycle_code=request.cycle_code, filing=filing, by=caller.subject
+                conn, cycle_code=request.cycle_code, filing=filing, by=caller.signature
             )
             return pb.FileClaimResponse(claim=claim_pb(claim))
 
@@ -57,7 +57,7 @@ class ClaimHandlers(Handlers):
                 reason=reason,
                 requested=requested,
                 department=caller.department if caller.role is Role.ASSESSOR else None,
-                by=caller.subject,
+                by=caller.signature,
             )
             return pb.DecideClaimResponse(claim=claim_pb(claim))
 

@@ -35,7 +35,7 @@ class ReviewHandlers(Handlers):
                 rule=rule,
                 judged=judged,
                 comment=comment,
-                by=caller.subject,
+                by=caller.signature,
             )
             return pb.RecordReviewResponse(review=review_pb(row))
 
@@ -60,7 +60,7 @@ class ReviewHandlers(Handlers):
                 content=request.file.content,
                 valid=valid,
                 blank=blank,
-                by=caller.subject,
+                by=caller.signature,
             )
             return pb.ImportReviewsResponse(
                 recorded=done.recorded, unchanged=done.unchanged, blank=done.blank

@@ -32,7 +32,7 @@ class RunHandlers(Handlers):
         caller = principal()
 
         async def work(conn):
-            run = await runs.compute(conn, ctx=ctx, asks=asks, by=caller.subject)
+            run = await runs.compute(conn, ctx=ctx, asks=asks, by=caller.signature)
             return pb.ComputeScoresResponse(run=run_pb(run))
 
         return await idempotency.once(self.pool, request, pb.ComputeScoresResponse, work)
@@ -47,7 +47,7 @@ class RunHandlers(Handlers):
 
         async def work(conn):
             run = await runs.publish(
-                conn, cycle_code=request.cycle_code, appeal_deadline=deadline, by=caller.subject
+                conn, cycle_code=request.cycle_code, appeal_deadline=deadline, by=caller.signature
             )
             return pb.PublishScoresResponse(run=run_pb(run))
 
@@ -57,7 +57,7 @@ class RunHandlers(Handlers):
         caller = principal()
 
         async def work(conn):
-            run = await runs.finalize(conn, cycle_code=request.cycle_code, by=caller.subject)
+            run = await runs.finalize(conn, cycle_code=request.cycle_code, by=caller.signature)
             return pb.FinalizeScoresResponse(run=run_pb(run))
 
         return await idempotency.once(self.pool, request, pb.FinalizeScoresResponse, work)

@@ -92,7 +92,7 @@ async def decide(
     await lock_cycle(conn, cycle_code=cycle_code)
     appeal = await repo.get_appeal(conn, cycle_code=cycle_code, appeal_id=appeal_id)
     caller.require_department(lookups.owner(ctx.catalogue, appeal.sa_code), "appeal_id")
-    by = caller.subject
+    by = caller.signature
     if appeal.state != "pending":
         raise FailedPrecondition(
             f"appeal_id: appeal {appeal.id} is already decided ({appeal.state})",

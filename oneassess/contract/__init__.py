@@ -1,9 +1,11 @@
-"""What workflows, activities, the worker and the services' outbox relay share: workflow ids,
-search attributes, signal/update/query names and the signals' single-dataclass payloads. The
-task queue is a setting (oneassess.config.Settings.temporal_task_queue).
+"""What workflows, activities, the worker and the services (the outbox relay, cycle control)
+share: workflow ids, search attributes, signal/update/query names and the signals'
+single-dataclass payloads. The task queue is a setting
+(oneassess.config.Settings.temporal_task_queue).
 
 Payloads are dataclasses so they can grow (new fields with defaults) without breaking
-recorded histories. Times travel as ISO 8601 strings with an offset.
+recorded histories. Times travel as ISO 8601 strings with an offset. The cycle workflow's
+input, update payloads and status are in oneassess.contract.cycle.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ UPDATE_CHANGE_CALENDAR = "change_calendar"
 UPDATE_CLOSE_COLLECTION = "close_collection_early"
 UPDATE_EXTEND_UNIT = "extend_unit"
 UPDATE_DECIDE_EXTENSION = "decide_extension"
+UPDATE_CLOSE_REVIEWING = "close_reviewing"
 QUERY_STATUS = "status"
 
 WORKFLOW_CYCLE = "CycleWorkflow"
