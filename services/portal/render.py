@@ -39,6 +39,17 @@ def when(ts, timezone: str = i18n.DEFAULT_TIMEZONE) -> str:
     return i18n.format_datetime(ts, current_locale.get(), timezone)
 
 
+def iso_when(value: str, timezone: str = i18n.DEFAULT_TIMEZONE) -> str:
+    """An ISO 8601 moment (as the cycle-control RPCs send them) as the reader's locale writes it."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return i18n.format_datetime(moment, current_locale.get(), timezone)
+
+
 def as_datetime(ts) -> datetime | None:
     if ts is None or (not ts.seconds and not ts.nanos):
         return None
@@ -59,6 +70,7 @@ def countdown(ts) -> str:
 
 
 env.filters["when"] = when
+env.filters["iso_when"] = iso_when
 env.globals["countdown"] = countdown
 
 

@@ -8,6 +8,7 @@ import grpc
 from starlette.requests import Request
 from starlette.routing import Route
 
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.portal.charts import horizontal_bars
@@ -26,6 +27,19 @@ EVENTS = {
     "appeal": N_("Appeal filed on %(indicator)s"),
     "workflow": N_("Workflow %(workflow)s closed after %(events)s events; history sha256 %(sha)s"),
 }
+
+
+async def unit_timeline(ctx: Context, unit_code: str) -> cc.GetUnitTimelineResponse | None:
+    """The unit's workflow history in plain words (cycle-control RPC): from Temporal while it
+    is there, from the stored export after; None when the cycle never ran."""
+    try:
+        return await ctx.clients.cycles.GetUnitTimeline(
+            cc.GetUnitTimelineRequest(cycle_code=ctx.cycle, unit_code=unit_code)
+        )
+    except grpc.RpcError as err:
+        if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+            raise
+        return None
 
 
 def routes(ctx: Context) -> list[Route]:
@@ -201,6 +215,7 @@ def routes(ctx: Context) -> list[Route]:
                     },
                 )
             )
+        workflow = await unit_timeline(ctx, unit_code)
         timeline = [
             (ts, text)
             for moment, ts, text in sorted(
@@ -219,6 +234,7 @@ def routes(ctx: Context) -> list[Route]:
             timeline=timeline,
             names=names,
             tz=tz,
+            workflow=workflow,
         )
 
     async def verify(request: Request):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.portal.charts import grouped_bars, horizontal_bars
@@ -29,6 +31,15 @@ PHASES = [
     ("review_due", N_("Reviews due")),
     ("publish", N_("Results published")),
 ]
+CYCLE_PHASES = {
+    cc.CYCLE_PHASE_FOLDED: N_("Waiting for collection to open"),
+    cc.CYCLE_PHASE_COLLECTING: N_("Collecting evidence"),
+    cc.CYCLE_PHASE_REVIEWING: N_("Reviewing"),
+    cc.CYCLE_PHASE_SCORING: N_("Scoring"),
+    cc.CYCLE_PHASE_PUBLISHED: N_("Published; appeals open"),
+    cc.CYCLE_PHASE_CLOSED: N_("Closed"),
+}
+MILESTONES = ("opens", "evidence_due", "collection_closes", "review_due", "publish")
 KINDS = {"township": N_("Townships and streets"), "department": N_("Departments")}
 NOTIFICATION_KINDS = {
     pb.NOTIFICATION_KIND_REMINDER: N_("Reminders"),
@@ -38,6 +49,19 @@ NOTIFICATION_KINDS = {
     pb.NOTIFICATION_KIND_EXTENSION_DECIDED: N_("Extension decisions"),
     pb.NOTIFICATION_KIND_RESULTS: N_("Results notices"),
 }
+
+
+async def cycle_status(ctx: Context) -> cc.GetCycleStatusResponse | None:
+    """The running cycle's status from the cycle-control RPC; None when no cycle workflow
+    runs (folded but not started): the dashboard then shows what the services hold."""
+    try:
+        return await ctx.clients.cycles.GetCycleStatus(
+            cc.GetCycleStatusRequest(cycle_code=ctx.cycle)
+        )
+    except grpc.RpcError as err:
+        if err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+            raise
+        return None
 
 
 def kind_label(kind: str) -> str:
@@ -137,9 +161,23 @@ def routes(ctx: Context) -> list[Route]:
             _("Completion by special assessment"),
             [(row["name"], row["percent"], f"{row['percent']}%") for row in by_sa],
         )
+        status = await cycle_status(ctx)
+        if status is not None:  # the running workflow's calendar (it may have moved)
+            for item, field in zip(timeline, MILESTONES, strict=True):
+                moment = getattr(status.calendar, field)
+                item["at"] = None
+                item["iso"] = moment
+                item["past"] = bool(moment) and datetime.fromisoformat(moment) <= now
         return page(
             request,
             "office/dashboard.html",
+            status=status,
+            phase=_(CYCLE_PHASES.get(status.phase, "")) if status else "",
+            pending=[
+                {"request": e, "unit_name": names.unit_name(e.unit_code)}
+                for e in (status.pending_extensions if status else [])
+            ],
+            milestones=MILESTONES,
             cycle=cycle,
             timeline=timeline,
             units=units,
@@ -175,6 +213,28 @@ def routes(ctx: Context) -> list[Route]:
         due, closes = Timestamp(), Timestamp()
         due.FromDatetime(deadline)
         closes.FromDatetime(deadline + timedelta(days=1))
+        if await cycle_status(ctx) is not None:  # a running cycle: its workflow moves the deadline
+            try:
+                await clients.cycles.GrantExtension(
+                    cc.GrantExtensionRequest(
+                        request_id=request_id(),
+                        cycle_code=ctx.cycle,
+                        unit_code=unit_code,
+                        days=days,
+                        reason=str(form.get("reason", ""))[:500],
+                    )
+                )
+            except grpc.RpcError as err:
+                flash(
+                    request,
+                    _("The extension was refused: %(why)s") % {"why": err.details()},
+                    "error",
+                )
+                return RedirectResponse("/office", status_code=303)
+            flash(
+                request, _("Extension granted to %(unit)s.") % {"unit": names.unit_name(unit_code)}
+            )
+            return RedirectResponse("/office", status_code=303)
         try:
             await clients.submissions.ExtendUnit(
                 pb.ExtendUnitRequest(
@@ -226,11 +286,86 @@ def routes(ctx: Context) -> list[Route]:
             names=names,
         )
 
+    async def decide_extension(request: Request):
+        form = await request.form()
+        names = await ctx.catalogues.names(ctx.cycle)
+        unit_code = str(form.get("unit", ""))
+        approve = form.get("decision") == "approve"
+        try:
+            await clients.cycles.DecideExtension(
+                cc.DecideExtensionRequest(
+                    request_id=request_id(),
+                    cycle_code=ctx.cycle,
+                    unit_code=unit_code,
+                    extension_id=request.path_params["extension_id"],
+                    approve=approve,
+                )
+            )
+        except grpc.RpcError as err:
+            flash(request, _("The decision was refused: %(why)s") % {"why": err.details()}, "error")
+            return RedirectResponse("/office", status_code=303)
+        message = (
+            _("Extension of %(unit)s approved.")
+            if approve
+            else _("Extension of %(unit)s rejected.")
+        )
+        flash(request, message % {"unit": names.unit_name(unit_code)})
+        return RedirectResponse("/office", status_code=303)
+
+    async def change_calendar(request: Request):
+        form = await request.form()
+        names = await ctx.catalogues.names(ctx.cycle)
+        tz = ZoneInfo(cycle_timezone(names))
+        changed = {}
+        for field in MILESTONES:
+            raw = str(form.get(field, "")).strip()
+            if raw:
+                try:
+                    moment = datetime.fromisoformat(raw).replace(tzinfo=tz)
+                except ValueError:
+                    continue
+                changed[field] = moment.isoformat()
+        try:
+            await clients.cycles.ChangeCalendar(
+                cc.ChangeCalendarRequest(
+                    request_id=request_id(),
+                    cycle_code=ctx.cycle,
+                    calendar=cc.CycleMilestones(**changed),
+                )
+            )
+        except grpc.RpcError as err:
+            flash(
+                request,
+                _("The calendar change was refused: %(why)s") % {"why": err.details()},
+                "error",
+            )
+            return RedirectResponse("/office", status_code=303)
+        flash(request, _("Calendar changed."))
+        return RedirectResponse("/office", status_code=303)
+
+    async def close_collection(request: Request):
+        try:
+            await clients.cycles.CloseCollection(
+                cc.CloseCollectionRequest(request_id=request_id(), cycle_code=ctx.cycle)
+            )
+        except grpc.RpcError as err:
+            flash(
+                request,
+                _("Closing collection was refused: %(why)s") % {"why": err.details()},
+                "error",
+            )
+            return RedirectResponse("/office", status_code=303)
+        flash(request, _("Collection closed: asks are locked and reviewing starts."))
+        return RedirectResponse("/office", status_code=303)
+
     only = requires("admin")
     return [
         Route("/office", only(dashboard)),
         Route("/office/extensions", only(extend), methods=["POST"]),
         Route("/office/weights", only(weights)),
+        Route("/office/extensions/{extension_id}", only(decide_extension), methods=["POST"]),
+        Route("/office/calendar", only(change_calendar), methods=["POST"]),
+        Route("/office/close-collection", only(close_collection), methods=["POST"]),
     ]
 
 
