@@ -20,9 +20,15 @@ from oneassess.config import Settings
 from services.portal import i18n as portal_i18n
 from services.portal.pages import Context, audit, office, review, unit
 from services.portal.render import page, rpc_failed
-from services.portal.rpc import Catalogues, clients_for, current_token
+from services.portal.rpc import Catalogues, clients_for, current_scope, current_token
 from services.portal.security import CsrfMiddleware, csrf_token, person_of
-from services.portal.signin import SESSION_TTL_SECONDS, OidcSignIn, SignIn, SignInFailed
+from services.portal.signin import (
+    SESSION_TTL_SECONDS,
+    OidcSignIn,
+    Person,
+    SignIn,
+    SignInFailed,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "oneassess_portal"
@@ -65,7 +71,10 @@ class RequestContext:
         request = Request(scope)
         locale = portal_i18n.locale_of(request)
         portal_i18n.current_locale.set(locale)
-        current_token.set(scope.get("session", {}).get("token", ""))
+        session = scope.get("session", {})
+        current_token.set(session.get("token", ""))
+        person = Person.from_session(session.get("person"))
+        current_scope.set(f"{person.role}:{person.unit}:{person.department}" if person else "")
         chosen = request.query_params.get("lang")
 
         async def send_with_cookie(message):

@@ -14,6 +14,9 @@ from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 
 current_token: ContextVar[str] = ContextVar("portal_token", default="")
+# Whose view of the catalogue the request sees (role and scope): the services may answer a
+# unit with less than the office, so a cached answer is only ever reused for the same scope.
+current_scope: ContextVar[str] = ContextVar("portal_scope", default="")
 
 
 def clients_for(settings: Settings) -> ServiceClients:
@@ -50,16 +53,17 @@ class Names:
 
 
 class Catalogues:
-    """The catalogue of a cycle, fetched with the caller's token, kept a short while."""
+    """The catalogue of a cycle as the caller's role and scope see it, kept a short while."""
 
     TTL_SECONDS = 30.0
 
     def __init__(self, clients: ServiceClients) -> None:
         self._clients = clients
-        self._cache: dict[str, Names] = {}
+        self._cache: dict[tuple[str, str], Names] = {}
 
     async def names(self, cycle_code: str) -> Names:
-        cached = self._cache.get(cycle_code)
+        key = (cycle_code, current_scope.get())
+        cached = self._cache.get(key)
         if cached and time.monotonic() - cached.fetched < self.TTL_SECONDS:
             return cached
         cycle = (
@@ -79,7 +83,7 @@ class Catalogues:
         for kind in catalogue.asks_by_kind:
             for ask in kind.asks:
                 names.evidence_names.setdefault(ask.evidence_key, ask.name)
-        self._cache[cycle_code] = names
+        self._cache[key] = names
         return names
 
 

@@ -211,3 +211,20 @@ async def test_without_script_the_upload_form_posts_multipart_and_still_streams(
     (only,) = listed.submissions
     assert only.size_bytes == len(data) and only.file_name == "总结.pdf"
     assert only.effective_date == "2026-12-01"
+
+
+async def test_what_the_portal_caches_for_a_unit_never_narrows_or_widens_anothers_view(
+    portal: Portal,
+):
+    async with httpx.AsyncClient(base_url=portal.url) as unit:
+        await sign_in(unit, UNIT_CONTACT)
+        assert (await unit.get("/unit")).status_code == 200  # the unit's catalogue: itself only
+    async with httpx.AsyncClient(base_url=portal.url) as office:
+        await sign_in(office, OFFICE)
+        rows = re.findall(r'<tr data-unit="([^"]+)"', (await office.get("/office")).text)
+        assert len(rows) == 24  # every unit of the sample city
+    async with httpx.AsyncClient(base_url=portal.url) as unit:
+        await sign_in(unit, UNIT_CONTACT)
+        page = (await unit.get("/unit")).text
+        assert "白泉镇" in page
+        assert "干览镇" not in page
