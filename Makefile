@@ -71,6 +71,7 @@ check: $(STAMP)
 	cd protos && ../$(BIN)/buf lint
 	@$(MAKE) --no-print-directory proto-check
 	$(BIN)/lint-imports
+	$(BIN)/python -m oneassess.i18n check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -486,6 +486,8 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
         results_path, report_path = write_outputs(options.out, document)
         print_summary(console, document)
         console.print(f"wrote {results_path} and {report_path}")
+        portal = stack.endpoints(settings)["portal"]
+        console.print(f"portal (browse the cycle in Chinese): {portal}")
         return document
     finally:
         await demo.actors.close()

@@ -80,6 +80,7 @@ def _env(settings: Settings, database_url: str) -> dict[str, str]:
             "ISSUER_PORT": str(settings.issuer_port),
             "ONEASSESS_ISSUER_URL": settings.issuer,
             "ONEASSESS_AUDIENCE": settings.audience,
+            "PORTAL_PORT": str(settings.portal_port),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -125,6 +126,7 @@ def processes(settings: Settings) -> list[Process]:
             Process(name, [sys.executable, "-m", f"services.{name}"], settings.port_of(name))
         )
     procs.append(Process("worker", [sys.executable, "-m", "workflows.worker"], None))
+    procs.append(Process("portal", [sys.executable, "-m", "services.portal"], settings.portal_port))
     return procs
 
 
@@ -179,13 +181,16 @@ async def _serving(settings: Settings, port: int) -> bool:
         return False
 
 
-async def _issuer_ready(settings: Settings) -> bool:
+async def _http_ready(url: str) -> bool:
     try:
         async with httpx.AsyncClient(timeout=2.0) as client:
-            reply = await client.get(settings.discovery_url)
-        return reply.status_code == 200
+            return (await client.get(url)).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+async def _issuer_ready(settings: Settings) -> bool:
+    return await _http_ready(settings.discovery_url)
 
 
 async def _temporal_ready(settings: Settings) -> bool:
@@ -220,6 +225,8 @@ async def _wait_ready(
             ready = await _issuer_ready(settings)
         elif proc.name == "worker":
             ready = paths.worker_ready.exists()
+        elif proc.name == "portal":
+            ready = await _http_ready(f"http://127.0.0.1:{proc.port}/healthz")
         else:
             ready = await _serving(settings, proc.port)
         if ready:
@@ -235,6 +242,7 @@ def endpoints(settings: Settings) -> dict[str, str]:
     out = {name: f"127.0.0.1:{settings.port_of(name)}" for name in SERVICES}
     out["temporal"] = settings.temporal_address
     out["issuer"] = settings.issuer
+    out["portal"] = f"http://127.0.0.1:{settings.portal_port}/"
     if not settings.external_temporal:
         out["web_ui"] = (
             f"http://127.0.0.1:{settings.temporal_ui_port}"
@@ -276,7 +284,8 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
         # Fresh client secrets at every start: the issuer keeps their hashes, each process
         # gets its own secret in its environment.
         secrets = local_clients(
-            settings.issuer_clients_path, settings.portal_redirect_uris.split(",")
+            settings.issuer_clients_path,
+            [*settings.portal_redirect_uris.split(","), settings.portal_callback_url],
         )
     paths.worker_ready.unlink(missing_ok=True)
     try:

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
+    # The portal (services/portal): its port, the cycle it shows, its session cookie, sign-in.
+    portal_port: int = Field(default=8080, alias="PORTAL_PORT")
+    portal_cycle: str = Field(default="haizhou-2026", alias="PORTAL_CYCLE")
+    portal_session_secret: str = Field(default="", alias="PORTAL_SESSION_SECRET")
+    # Secure cookies: set when the portal is served behind TLS (a proxy terminating https).
+    portal_secure_cookie: bool = Field(default=False, alias="PORTAL_SECURE_COOKIE")
+    # Where browsers reach the portal (its OIDC redirect URI is this + /auth/callback);
+    # http://127.0.0.1:PORTAL_PORT when empty.
+    portal_public_url: str = Field(default="", alias="PORTAL_PUBLIC_URL")
 
     @cached_property
     def home(self) -> Path:
@@ -93,6 +102,12 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The OIDC issuer: ONEASSESS_ISSUER_URL, else the local issuer on ISSUER_PORT."""
         return (self.issuer_url or f"http://127.0.0.1:{self.issuer_port}").rstrip("/")
+
+    @property
+    def portal_callback_url(self) -> str:
+        """The portal's OIDC redirect URI, registered with the issuer by `oneassess up`."""
+        base = self.portal_public_url or f"http://127.0.0.1:{self.portal_port}"
+        return f"{base.rstrip('/')}/auth/callback"
 
     @property
     def discovery_url(self) -> str:

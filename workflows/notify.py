@@ -126,16 +126,23 @@ def channel_from(settings: NotifySettings) -> Channel:
     raise ValueError(f"ONEASSESS_NOTIFY_CHANNEL={settings.channel!r}: use log, webhook or email")
 
 
-def digest_body(unit_code: str, point: str, deadline: str, missing: list[str]) -> tuple[str, str]:
-    """Subject and body of one reminder digest: everything still missing, in one message."""
+def digest_body(
+    unit_code: str, point: str, deadline: str, missing: list[str], locale: str = ""
+) -> tuple[str, str]:
+    """Subject and body of one reminder digest: everything still missing, in one message, in
+    the shared catalogues' language (Simplified Chinese unless `locale` says otherwise)."""
+    from oneassess import i18n  # here, not at import: workflow code never needs the catalogues
+
+    _ = i18n.gettext_for(locale or i18n.DEFAULT_LOCALE)
     overdue = point.split("/")[-1].startswith("overdue")
-    subject = (
-        f"{'OVERDUE' if overdue else 'Reminder'}:"
-        f" {len(missing)} evidence item(s) still missing ({unit_code})"
-    )
+    values = {"n": len(missing), "unit": unit_code, "deadline": deadline}
+    if overdue:
+        subject = _("OVERDUE: %(n)s evidence item(s) still missing (%(unit)s)") % values
+    else:
+        subject = _("Reminder: %(n)s evidence item(s) still missing (%(unit)s)") % values
     lines = [
-        f"Unit {unit_code}: deadline {deadline}.",
-        f"Still missing ({len(missing)}):",
+        _("Unit %(unit)s: deadline %(deadline)s.") % values,
+        _("Still missing (%(n)s):") % values,
         *(f"  - {key}" for key in missing),
     ]
     return subject, "\n".join(lines)

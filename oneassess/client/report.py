@@ -12,6 +12,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from oneassess import i18n
+
 TIER_COLOURS = ["#1b7f3b", "#4f9bd9", "#e0a526", "#9a9a9a", "#c0392b"]
 
 
@@ -45,28 +47,41 @@ def _chart_data(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render(results: dict[str, Any]) -> str:
+def render(results: dict[str, Any], locale: str = i18n.DEFAULT_LOCALE) -> str:
+    """The page in `locale` (Simplified Chinese unless asked otherwise)."""
+    _ = i18n.gettext_for(locale)
     cycle = results.get("cycle", "")
     data = _chart_data(results)
+    data["labels"] = {
+        "ranking": _("ranking"),
+        "burden": _("asks before and after folding"),
+        "submissions": _("submissions over time"),
+        "deadline": _("deadline"),
+        "reminders": _("reminders sent per unit"),
+    }
     sections = [
-        _ranking_section(results, data),
-        _burden_section(results),
-        _submissions_section(results),
-        _reminders_section(results),
+        _ranking_section(results, data, _),
+        _burden_section(results, _),
+        _submissions_section(results, _),
+        _reminders_section(results, _),
     ]
+    html_lang = "zh-CN" if i18n.normalise(locale) == "zh_CN" else "en"
+    title = _("OneAssess results: %(cycle)s") % {"cycle": _esc(cycle)}
+    heading = _("Results of cycle %(cycle)s") % {"cycle": f"<code>{_esc(cycle)}</code>"}
+    generated = _("generated %(at)s") % {"at": _esc(results.get("generated_at", ""))}
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return f"""<!doctype html>
-<html lang="zh-CN">
+<html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
-<title>OneAssess results: {_esc(cycle)}</title>
+<title>{title}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <header>
-  <h1>Results of cycle <code>{_esc(cycle)}</code></h1>
+  <h1>{heading}</h1>
   <p class="sub">{_esc(results.get("cycle_name", ""))}
-  — generated {_esc(results.get("generated_at", ""))}</p>
+  — {generated}</p>
 </header>
 {"".join(sections)}
 <script id="report-data" type="application/json">{payload}</script>
@@ -76,7 +91,7 @@ def render(results: dict[str, Any]) -> str:
 """
 
 
-def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
+def _ranking_section(results: dict[str, Any], data: dict[str, Any], _) -> str:
     tiers = [t["name"] for t in results.get("tiers", [])] + [results.get("veto_tier") or "veto"]
     # Tiers take the palette in order; the veto tier (last) always gets its last colour.
     colours = [
@@ -88,7 +103,7 @@ def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
         for colour, name in zip(colours, tiers, strict=True)
     )
     parts = [
-        '<section id="ranking"><h2>Ranking per peer group, with tiers</h2>',
+        '<section id="ranking"><h2>' + _esc(_("Ranking per peer group, with tiers")) + "</h2>",
         f'<p class="legend">{legend}</p>',
     ]
     for group, rows in data["ranking"].items():
@@ -96,7 +111,7 @@ def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
         parts.append(f'<div class="chart" data-chart="ranking" data-group="{_esc(group)}"></div>')
         parts.append(
             _table(
-                ["rank", "unit", "composite", "tier"],
+                [_("rank"), _("unit"), _("composite"), _("tier")],
                 [[r["rank"], r["unit"], r["composite"], r["tier"]] for r in rows],
                 "ranking",
             )
@@ -105,7 +120,7 @@ def _ranking_section(results: dict[str, Any], data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _burden_section(results: dict[str, Any]) -> str:
+def _burden_section(results: dict[str, Any], _) -> str:
     burden = results.get("burden", {})
     kinds = burden.get("by_kind", {})
     rows = [
@@ -117,12 +132,18 @@ def _burden_section(results: dict[str, Any]) -> str:
         for u in burden.get("units", [])
     ]
     return (
-        '<section id="burden"><h2>Asks before and after folding</h2>'
+        '<section id="burden"><h2>'
+        + _esc(_("Asks before and after folding"))
+        + "</h2>"
         + _table(
-            ["unit kind", "units", "asks before", "asks after", "reduction"], rows, "burden-kinds"
+            [_("unit kind"), _("units"), _("asks before"), _("asks after"), _("reduction")],
+            rows,
+            "burden-kinds",
         )
         + '<div class="chart" data-chart="burden"></div>'
-        + _table(["unit", "kind", "asks before", "asks after"], unit_rows, "burden-units")
+        + _table(
+            [_("unit"), _("kind"), _("asks before"), _("asks after")], unit_rows, "burden-units"
+        )
         + "</section>"
     )
 
@@ -133,32 +154,46 @@ def _reduction(v: dict[str, Any]) -> float:
     )
 
 
-def _submissions_section(results: dict[str, Any]) -> str:
+def _submissions_section(results: dict[str, Any], _) -> str:
     timeline = results.get("submissions_timeline", {})
     points = timeline.get("points", [])
     rows = [[p["at"], p["count"]] for p in points]
     return (
-        '<section id="submissions"><h2>Submissions over time against the deadline</h2>'
-        f"<p>Deadline: <b>{_esc(timeline.get('deadline', ''))}</b>; "
-        f"on time {timeline.get('on_time', 0)}, late {timeline.get('late', 0)}, "
-        f"missing {timeline.get('missing', 0)}.</p>"
+        '<section id="submissions"><h2>'
+        + _esc(_("Submissions over time against the deadline"))
+        + "</h2><p>"
+        + _("Deadline: %(deadline)s; on time %(on_time)s, late %(late)s, missing %(missing)s.")
+        % {
+            "deadline": f"<b>{_esc(timeline.get('deadline', ''))}</b>",
+            "on_time": timeline.get("on_time", 0),
+            "late": timeline.get("late", 0),
+            "missing": timeline.get("missing", 0),
+        }
+        + "</p>"
         '<div class="chart" data-chart="submissions"></div>'
-        + _table(["time", "asks submitted so far"], rows, "submissions")
+        + _table([_("time"), _("asks submitted so far")], rows, "submissions")
         + "</section>"
     )
 
 
-def _reminders_section(results: dict[str, Any]) -> str:
+def _reminders_section(results: dict[str, Any], _) -> str:
     reminders = results.get("reminders", {})
     rows = [
         [r["unit"], r["reminders"], r.get("escalations", 0)] for r in reminders.get("by_unit", [])
     ]
     return (
-        '<section id="reminders"><h2>Reminders sent</h2>'
-        f"<p>{reminders.get('total', 0)} reminder digests to {len(rows)} units; "
-        f"{reminders.get('escalations', 0)} escalations.</p>"
+        '<section id="reminders"><h2>'
+        + _esc(_("Reminders sent"))
+        + "</h2><p>"
+        + _("%(total)s reminder digests to %(units)s units; %(escalations)s escalations.")
+        % {
+            "total": reminders.get("total", 0),
+            "units": len(rows),
+            "escalations": reminders.get("escalations", 0),
+        }
+        + "</p>"
         '<div class="chart" data-chart="reminders"></div>'
-        + _table(["unit", "reminder digests", "escalations"], rows, "reminders")
+        + _table([_("unit"), _("reminder digests"), _("escalations")], rows, "reminders")
         + "</section>"
     )
 
@@ -179,6 +214,7 @@ _SCRIPT = r"""
 const data = JSON.parse(document.getElementById('report-data').textContent);
 const NS = 'http://www.w3.org/2000/svg';
 const COLOURS = __COLOURS__;
+const L = data.labels || {};
 function el(name, attrs, parent){ const e = document.createElementNS(NS, name);
   for (const k in attrs) e.setAttribute(k, attrs[k]); if (parent) parent.appendChild(e); return e; }
 function svg(host, w, h, title){ const s = el('svg', {width:w, height:h, viewBox:`0 0 ${w} ${h}`,
@@ -194,7 +230,7 @@ function colourOf(tier){ return tierColour[tier] || COLOURS[COLOURS.length-1]; }
 function ranking(host){
   const rows = data.ranking[host.dataset.group] || [];
   const max = Math.max(1, ...rows.map(r => +r.composite));
-  const s = svg(host, 760, 24*rows.length + 30, 'ranking ' + host.dataset.group);
+  const s = svg(host, 760, 24*rows.length + 30, L.ranking + ' ' + host.dataset.group);
   rows.forEach((r, i) => { const y = 10 + 24*i, w = 480 * (+r.composite) / max;
     text(s, 0, y+14, `${r.rank}. ${r.unit}`);
     const bar = el('rect', {x:190, y, width:Math.max(w,1), height:18, fill:colourOf(r.tier)}, s);
@@ -203,7 +239,7 @@ function ranking(host){
 }
 function burden(host){
   const rows = data.burden; const max = Math.max(1, ...rows.map(r => r.before));
-  const s = svg(host, 760, 22*rows.length + 30, 'asks before and after folding');
+  const s = svg(host, 760, 22*rows.length + 30, L.burden);
   rows.forEach((r, i) => { const y = 10 + 22*i;
     text(s, 0, y+13, r.unit);
     el('rect', {x:190, y, width:480*r.before/max, height:9, fill:'#c8c8c8'},
@@ -217,19 +253,19 @@ function submissions(host){
   const t0 = Date.parse(pts[0].at), t1 = Math.max(Date.parse(pts[pts.length-1].at),
     Date.parse(tl.deadline||pts[0].at), t0+1);
   const max = Math.max(1, tl.total_asks || 0, ...pts.map(p => p.count));
-  const s = svg(host, 760, 260, 'submissions over time');
+  const s = svg(host, 760, 260, L.submissions);
   const X = t => 40 + 700*(t - t0)/(t1 - t0), Y = c => 230 - 210*c/max;
   el('polyline', {points: pts.map(p => `${X(Date.parse(p.at))},${Y(p.count)}`).join(' '),
     fill:'none', stroke:'#4f9bd9', 'stroke-width':2}, s).classList.add('line');
   if (tl.deadline){ const x = X(Date.parse(tl.deadline));
     el('line', {x1:x, x2:x, y1:10, y2:232, stroke:'#c0392b', 'stroke-dasharray':'4 3'},
       s).classList.add('deadline');
-    text(s, x+4, 20, 'deadline', {fill:'#c0392b'}); }
+    text(s, x+4, 20, L.deadline, {fill:'#c0392b'}); }
   text(s, 0, 234, '0'); text(s, 0, Y(max)+4, String(max));
 }
 function reminders(host){
   const rows = data.reminders || []; const max = Math.max(1, ...rows.map(r => r.reminders));
-  const s = svg(host, 760, 22*rows.length + 30, 'reminders sent per unit');
+  const s = svg(host, 760, 22*rows.length + 30, L.reminders);
   rows.forEach((r, i) => { const y = 10 + 22*i;
     text(s, 0, y+13, r.unit);
     el('rect', {x:190, y, width:Math.max(480*r.reminders/max, 1), height:16, fill:'#e0a526'},

@@ -66,11 +66,25 @@ def read_sheet(name: str, content: bytes) -> list[SheetRow]:
     return _sheet_rows(name, table)
 
 
-def _csv_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
+def decode_csv_text(name: str, content: bytes) -> str:
+    """A CSV's text: UTF-8 (with or without the BOM Excel writes), else GB18030 — what Excel
+    saves as "CSV" on a Chinese Windows machine (GB18030 is a superset of GBK and GB2312)."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InvalidArgument.field("file", f"not UTF-8 text (byte {err.start})", name) from err
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_err:
+        try:
+            return content.decode("gb18030")
+        except UnicodeDecodeError as err:
+            raise InvalidArgument.field(
+                "file",
+                f"neither UTF-8 nor GB18030 text (UTF-8 fails at byte {utf8_err.start}, "
+                f"GB18030 at byte {err.start})",
+                name,
+            ) from err
+
+
+def _csv_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
+    text = decode_csv_text(name, content)
     reader = csv.reader(io.StringIO(text))
     try:
         return [(reader.line_num, list(row)) for row in reader]

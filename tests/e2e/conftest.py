@@ -24,6 +24,7 @@ def stack_environment(home: Path) -> dict[str, str]:
         "INDICATORS_PORT": str(free_port()),
         "SUBMISSIONS_PORT": str(free_port()),
         "SCORING_PORT": str(free_port()),
+        "PORTAL_PORT": str(free_port()),
         "DATABASE_URL": "",
         "COLUMNS": "200",
     }

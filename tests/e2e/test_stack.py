@@ -23,6 +23,7 @@ def _settings(home: Path, **extra: str) -> Settings:
         INDICATORS_PORT=str(free_port()),
         SUBMISSIONS_PORT=str(free_port()),
         SCORING_PORT=str(free_port()),
+        PORTAL_PORT=str(free_port()),
         **extra,
     )
 

@@ -43,6 +43,7 @@ def test_the_walkthroughs_work_as_written(tmp_path: Path):
         "INDICATORS_PORT": str(free_port()),
         "SUBMISSIONS_PORT": str(free_port()),
         "SCORING_PORT": str(free_port()),
+        "PORTAL_PORT": str(free_port()),
         "ISSUER_PORT": str(free_port()),
         "COLUMNS": "200",
     }

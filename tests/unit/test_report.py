@@ -65,6 +65,15 @@ def test_tables_are_in_the_html_and_user_text_is_escaped():
     )  # self-contained: no network
 
 
+def test_the_report_is_chinese_by_default_and_english_on_request():
+    zh = render(RESULTS)
+    assert '<html lang="zh-CN">' in zh
+    assert "各组排名及等次" in zh and "合并前后的报送事项" in zh and "已发送提醒" in zh
+    assert "Reminders sent" not in zh
+    en = render(RESULTS, locale="en")
+    assert '<html lang="en">' in en and "Reminders sent" in en and "已发送提醒" not in en
+
+
 def _chromium() -> str | None:
     return (
         shutil.which("chromium")
@@ -80,7 +89,7 @@ def test_charts_render_in_headless_chromium(tmp_path: Path):
             pytest.fail("Chromium is required here (apt-get install chromium)")
         pytest.skip("Debian's chromium is not installed (CI installs it: .ci/run)")
     page = tmp_path / "report.html"
-    page.write_text(render(RESULTS), encoding="utf-8")
+    page.write_text(render(RESULTS, locale="en"), encoding="utf-8")
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
             [

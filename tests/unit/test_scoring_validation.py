@@ -201,6 +201,26 @@ def test_a_csv_sheet_reads_with_sheet_row_numbers():
     assert [(v.row, v.judged.judgement) for v in valid] == [(2, 900_000), (4, "B")] and blank == 0
 
 
+def test_a_csv_excel_saved_on_chinese_windows_reads_as_gb18030():
+    # Excel's "CSV" on a Chinese Windows machine is GB18030/GBK, not UTF-8.
+    text = HEADER + "town-a,ws,ws-02,0.9,,,,,,整改到位\n" + "town-a,ws,ws-04,,B,,,,,台账齐全\n"
+    content = text.encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")  # the bytes really are not UTF-8
+    rows = read_sheet("s.csv", content)
+    assert [(r.indicator, r.given, r.comment) for r in rows] == [
+        (("ws", "ws-02"), {"value": "0.9"}, "整改到位"),
+        (("ws", "ws-04"), {"grade": "B"}, "台账齐全"),
+    ]
+
+
+def test_a_csv_in_neither_utf8_nor_gb18030_is_refused():
+    content = HEADER.encode() + b"town-a,ws,ws-02,0.9,,,,,,\x80\n"
+    with pytest.raises(InvalidArgument) as err:
+        read_sheet("s.csv", content)
+    assert "neither UTF-8 nor GB18030" in str(err.value)
+
+
 def test_a_sheet_reports_every_bad_row_and_duplicates():
     content = (
         HEADER

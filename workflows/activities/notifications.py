@@ -10,6 +10,7 @@ from functools import partial
 import grpc
 from temporalio import activity
 
+from oneassess import i18n
 from oneassess.client.channels import ServiceClients
 from oneassess.client.paging import all_pages
 from oneassess.scoring.v1 import scoring_service_pb2 as sco
@@ -25,6 +26,11 @@ from workflows.model import (
     Recipient,
 )
 from workflows.notify import Channel, Message, Skipped, digest_body
+
+
+def _(message: str) -> str:
+    """Texts people read, from the shared catalogues (Simplified Chinese first)."""
+    return i18n.gettext_for(i18n.DEFAULT_LOCALE)(message)
 
 
 class NotificationActivities:
@@ -90,10 +96,19 @@ class NotificationActivities:
                 if self._notify.assessor_domain
                 else dept.department
             )
+            values = {
+                "department": dept.department,
+                "missing": dept.missing,
+                "total": dept.total,
+                "due": input.review_due,
+                "cycle": input.cycle_code,
+            }
             lines = [
-                f"Line department {dept.department}:"
-                f" {dept.missing} of {dept.total} reviews still missing;"
-                f" reviews are due {input.review_due}.",
+                _(
+                    "Line department %(department)s: %(missing)s of %(total)s reviews still"
+                    " missing; reviews are due %(due)s."
+                )
+                % values,
                 *(f"  - {example}" for example in dept.examples),
             ]
             message = Message(
@@ -104,7 +119,7 @@ class NotificationActivities:
                 recipient=address,
                 recipient_role="assessor",
                 kind="review_reminder",
-                subject=f"{dept.missing} review(s) still missing in {input.cycle_code}",
+                subject=_("%(missing)s review(s) still missing in %(cycle)s") % values,
                 body="\n".join(lines),
                 point=input.point,
             )

@@ -1,0 +1,230 @@
+"""The portal over plain HTTP against the real services: sign-in, CSRF, role and unit
+separation, both languages, the streamed upload, and the catalogues complete."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from oneassess.i18n.__main__ import missing
+from oneassess.submissions.v1 import submissions_service_pb2 as pb
+from tests.portal.conftest import (
+    ASSESSOR,
+    AUDITOR,
+    OFFICE,
+    OTHER_CONTACT,
+    OTHER_UNIT,
+    UNIT,
+    UNIT_CONTACT,
+    Portal,
+    csrf_of,
+    sign_in,
+)
+from tests.support.submissions import pdf, upload
+
+PAGES = {
+    UNIT_CONTACT: ["/unit", "/unit/asks/annual-work-plan", "/unit/claims", "/unit/scorecard"],
+    ASSESSOR: [
+        "/review",
+        "/review/decisions",
+        "/review/work-safety/ws-01/baiquan-town",
+    ],
+    OFFICE: ["/office", "/office/weights"],
+    AUDITOR: ["/audit", "/audit/verify", f"/audit/units/{UNIT}"],
+}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_message_has_a_chinese_translation():
+    assert missing("zh_CN") == []
+
+
+async def test_every_page_of_every_role_renders_in_chinese_and_english(portal: Portal):
+    for subject, paths in PAGES.items():
+        async with httpx.AsyncClient(base_url=portal.url) as client:
+            await sign_in(client, subject)
+            for path in paths:
+                zh = await client.get(path)
+                assert zh.status_code == 200, (subject, path, zh.text[:500])
+                assert '<html lang="zh-CN">' in zh.text
+                assert "退出登录" in zh.text and "Sign out" not in zh.text
+                en = await client.get(path, params={"lang": "en"})
+                assert en.status_code == 200, (subject, path)
+                assert '<html lang="en">' in en.text and "Sign out" in en.text
+                assert "退出登录" not in en.text
+                assert client.cookies.get("oneassess_lang") == "en"
+                client.cookies.delete("oneassess_lang")
+
+
+async def test_the_session_cookie_is_httponly_and_lax(portal: Portal):
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        done = await sign_in(client, AUDITOR)
+        cookie = next(
+            v
+            for k, v in done.headers.multi_items()
+            if k == "set-cookie" and "oneassess_portal" in v
+        )
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+        assert "secure" not in cookie.lower()  # plain http here; PORTAL_SECURE_COOKIE behind TLS
+
+
+async def test_a_forged_callback_signs_nobody_in_and_sign_out_needs_csrf(portal: Portal):
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await client.get("/auth/login")  # a real state in the session ...
+        forged = await client.get("/auth/callback", params={"code": "made-up", "state": "x"})
+        assert forged.status_code == 401  # ... but not this one
+        assert (await client.get("/audit")).status_code == 303  # still signed out
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, AUDITOR)
+        page = await client.get("/audit")
+        assert page.status_code == 200 and "陈静" in page.text  # the person's name
+        assert (await client.post("/signout")).status_code == 403
+        out = await client.post("/signout", data={"csrf": csrf_of(page.text)})
+        assert out.status_code == 303
+        assert (await client.get("/audit")).status_code == 303  # signed out
+
+
+async def test_every_form_needs_the_sessions_csrf_token(portal: Portal):
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, UNIT_CONTACT)
+        refused = await client.post("/unit/extension", data={"days": "3", "reason": "x"})
+        assert refused.status_code == 403
+        forged = await client.post(
+            "/unit/extension", data={"days": "3", "reason": "x", "csrf": "forged"}
+        )
+        assert forged.status_code == 403
+        cross_site = await client.post(
+            "/unit/extension",
+            data={"days": "3", "reason": "x", "csrf": csrf_of((await client.get("/unit")).text)},
+            headers={"origin": "https://evil.example"},
+        )
+        assert cross_site.status_code == 403
+        upload_without = await client.post(
+            "/unit/asks/annual-work-plan/upload",
+            content=pdf(4096),
+            headers={"x-file-name": "a.pdf"},
+        )
+        assert upload_without.status_code == 403
+        ok = await client.post(
+            "/unit/extension",
+            data={
+                "days": "3",
+                "reason": "flood",
+                "csrf": csrf_of((await client.get("/unit")).text),
+            },
+        )
+        assert ok.status_code == 303
+
+
+async def test_a_unit_never_sees_another_units_pages_or_evidence(portal: Portal):
+    other = await upload(
+        portal.stack.as_("unit", unit=OTHER_UNIT), pdf(4096), unit=OTHER_UNIT, file_name="o.pdf"
+    )
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, UNIT_CONTACT)
+        assert (await client.get(f"/evidence/{other.submission.id}")).status_code == 404
+        assert (await client.get(f"/audit/units/{OTHER_UNIT}")).status_code == 403
+        assert (await client.get("/office")).status_code == 403
+        assert (await client.get("/review")).status_code == 403
+        page = await client.get("/unit")
+        assert "干览镇" not in page.text and "白泉镇" in page.text
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, OTHER_CONTACT)
+        own = await client.get(f"/evidence/{other.submission.id}")
+        assert own.status_code == 200 and own.content.startswith(b"%PDF")
+
+
+async def test_the_auditors_pages_have_no_forms_that_write(portal: Portal):
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, AUDITOR)
+        for path in PAGES[AUDITOR]:
+            html = (await client.get(path)).text
+            for form in re.findall(r"<form[^>]*>", html):
+                assert 'action="/signout"' in form or 'method="get"' in form, (path, form)
+        for path in ("/unit/extension", "/office/extensions", "/review/sheet"):
+            assert (await client.post(path, data={"csrf": csrf_of(html)})).status_code == 403
+
+
+@pytest.mark.parametrize("size", [3 * 1024 * 1024])
+async def test_an_upload_streams_through_to_the_submissions_service(portal: Portal, size: int):
+    data = pdf(size)
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, UNIT_CONTACT)
+        token = csrf_of((await client.get("/unit")).text)
+        reply = await client.post(
+            "/unit/asks/annual-work-plan/upload",
+            content=data,
+            headers={"x-csrf-token": token, "x-file-name": "%E8%AE%A1%E5%88%92.pdf"},
+        )
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        assert body["version"] == 1 and len(body["sha256"]) == 64
+    status = await portal.admin.submissions.GetAskStatus(
+        pb.GetAskStatusRequest(cycle_code="haizhou-2026", unit_code=UNIT)
+    )
+    ask = next(a for a in status.asks if a.evidence_key == "annual-work-plan")
+    assert ask.state == pb.ASK_STATE_SUBMITTED and ask.versions == 1
+    got = await portal.admin.submissions.GetSubmission(
+        pb.GetSubmissionRequest(submission_id=body["id"])
+    )
+    assert got.submission.size_bytes == size and got.submission.file_name == "计划.pdf"
+    assert HAN.search(got.submission.file_name)
+
+
+async def test_every_form_control_of_every_page_has_a_label(portal: Portal):
+    controls = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+    for subject, paths in PAGES.items():
+        async with httpx.AsyncClient(base_url=portal.url) as client:
+            await sign_in(client, subject)
+            for path in paths:
+                html = (await client.get(path)).text
+                labelled = set(re.findall(r'<label for="([^"]+)"', html))
+                for tag, attrs in controls.findall(html):
+                    if 'type="hidden"' in attrs:
+                        continue
+                    found = re.search(r'id="([^"]+)"', attrs)
+                    wrapped = re.search(rf"<label>\s*<{tag}\b{re.escape(attrs)}>", html)
+                    assert wrapped or (found and found.group(1) in labelled), (path, tag, attrs)
+
+
+async def test_without_script_the_upload_form_posts_multipart_and_still_streams(portal: Portal):
+    data = pdf(2 * 1024 * 1024)
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, UNIT_CONTACT)
+        page = await client.get("/unit/asks/annual-work-plan")
+        action = re.search(r'<form id="upload" method="post"[^>]*action="([^"]+)"', page.text)
+        reply = await client.post(
+            action.group(1).replace("&amp;", "&"),
+            files={"file": ("总结.pdf", data, "application/pdf")},
+            data={"effective": "2026-12-01"},
+        )
+        assert reply.status_code == 303
+        after = await client.get(reply.headers["location"])
+        assert "已收到第 1 版" in after.text and 'data-state="submitted"' in after.text
+    listed = await portal.admin.submissions.ListSubmissions(
+        pb.ListSubmissionsRequest(
+            cycle_code="haizhou-2026", unit_code=UNIT, evidence_key="annual-work-plan"
+        )
+    )
+    (only,) = listed.submissions
+    assert only.size_bytes == len(data) and only.file_name == "总结.pdf"
+    assert only.effective_date == "2026-12-01"
+
+
+async def test_what_the_portal_caches_for_a_unit_never_narrows_or_widens_anothers_view(
+    portal: Portal,
+):
+    async with httpx.AsyncClient(base_url=portal.url) as unit:
+        await sign_in(unit, UNIT_CONTACT)
+        assert (await unit.get("/unit")).status_code == 200  # the unit's catalogue: itself only
+    async with httpx.AsyncClient(base_url=portal.url) as office:
+        await sign_in(office, OFFICE)
+        rows = re.findall(r'<tr data-unit="([^"]+)"', (await office.get("/office")).text)
+        assert len(rows) == 24  # every unit of the sample city
+    async with httpx.AsyncClient(base_url=portal.url) as unit:
+        await sign_in(unit, UNIT_CONTACT)
+        page = (await unit.get("/unit")).text
+        assert "白泉镇" in page
+        assert "干览镇" not in page
