@@ -125,6 +125,13 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
         env, "audit", "history", code, "--unit", "unit-0002", "--as", "unit:unit-0001"
     )
     assert other.exit_code == 1 and "PERMISSION_DENIED" in other.output
+    cycle_trail = await cli(env, "audit", "history", code, "--as", "unit:unit-0001")
+    assert cycle_trail.exit_code == 1 and "PERMISSION_DENIED" in cycle_trail.output
+    # A unit reads its own timeline (from Temporal while the workflow runs).
+    own = await cli(env, "audit", "history", code, "--unit", "unit-0001", "--as", "unit:unit-0001")
+    assert own.exit_code == 0, own.output
+    assert f"cycle/{code}/unit/unit-0001  source: Temporal" in own.output
+    assert "unit workflow started" in own.output
 
     # The clerk may act for the head only once the office has granted it.
     undelegated = await cli(
