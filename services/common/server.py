@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from oneassess import telemetry
-from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
+from oneassess.client.channels import ServiceClients
 from oneassess.client.tokens import issue_token, token_secret
 from oneassess.config import Settings
 from services.common import db
@@ -29,6 +29,22 @@ from services.common.auth import Role
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
+
+# What one request may be (the largest is a 32 MiB import file or history export, see
+# services.common.limits), and the keepalive policy: pings from clients at most every 20 s,
+# two strikes and the connection goes; idle connections closed after 5 minutes; at most 100
+# concurrent streams on one connection.
+MAX_REQUEST_BYTES = 34 * 1024 * 1024
+SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
+    ("grpc.http2.max_ping_strikes", 2),
+    ("grpc.max_connection_idle_ms", 300_000),
+    ("grpc.max_concurrent_streams", 100),
+]
 
 
 @dataclass
@@ -126,7 +142,7 @@ async def _serve(
             *telemetry.server_interceptors(),
             RequestContextInterceptor(token_secret(settings), spec.policy),
         ],
-        options=CHANNEL_OPTIONS,
+        options=SERVER_OPTIONS,
     )
     service_names = spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()

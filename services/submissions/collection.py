@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from oneassess import telemetry
 from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 from services.common import audit
-from services.common.errors import FailedPrecondition, InvalidArgument
+from services.common.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from services.submissions import model
 from services.submissions import repository as repo
 
@@ -131,6 +131,23 @@ async def request_extension(
 ) -> ExtensionRequested:
     """Records the request and tells the cycle workflow through the outbox."""
     await cycle_window(conn, cycle_code)
+    # One unit's requests are counted under a lock of (cycle, unit), so concurrent requests
+    # cannot pass the cap together.
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{cycle_code}/{unit_code}"
+    )
+    made = await conn.fetchval(
+        "SELECT count(*) FROM extension_requests WHERE cycle_code = $1 AND unit_code = $2",
+        cycle_code,
+        unit_code,
+    )
+    if made >= model.MAX_EXTENSION_REQUESTS:
+        raise ResourceExhausted(
+            f"unit_code: {unit_code} has made {made} extension requests in {cycle_code}: "
+            f"at most {model.MAX_EXTENSION_REQUESTS}; ask the assessment office directly",
+            "TOO_MANY_EXTENSION_REQUESTS",
+            metadata={"field": "unit_code", "limit": str(model.MAX_EXTENSION_REQUESTS)},
+        )
     requested_at = datetime.now(UTC)
     extension_id = await repo.insert_extension_request(
         conn,
