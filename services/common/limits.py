@@ -12,7 +12,7 @@ protobuf descriptor and applies the limit of each field, chosen by its kind and 
 - bytes: at most 64 KiB, except file contents (`content`, `history_json`: 32 MiB) and upload
   chunks (1 MiB);
 - lists and maps: at most 1,000 entries (map keys are identifiers);
-- numbers: doubles finite and within ±1e9; integers not negative;
+- numbers: doubles finite and within ±1e9; integers not negative; enums one of their values;
 - timestamps: years 1 to 9999; durations: within ten years.
 
 Decimal numbers sent as text (weights, review values) are bounded by the scoring rules
@@ -124,7 +124,7 @@ def _walk(message: Message, prefix: str, problems: list[Violation], depth: int) 
                 else:
                     _scalar_value(value_field, item, f"{path}[{shorten(str(key), 20)}]", problems)
             continue
-        if field.label == FieldDescriptor.LABEL_REPEATED:
+        if field.is_repeated:
             if len(value) > ENTRIES:
                 problems.append(Violation(path, f"has {len(value)} entries: at most {ENTRIES}"))
                 continue
@@ -178,6 +178,9 @@ def _scalar_value(field: FieldDescriptor, value: object, path: str, problems: li
         assert isinstance(value, float)
         if not -NUMBER <= value <= NUMBER:  # also false for NaN
             problems.append(Violation(path, f"must be a finite number within ±1e9 (got {value!r})"))
+    elif kind == FieldDescriptor.TYPE_ENUM:
+        if value not in field.enum_type.values_by_number:
+            problems.append(Violation(path, f"is not one of the enum's values (got {value})"))
     elif kind in (
         FieldDescriptor.TYPE_INT32,
         FieldDescriptor.TYPE_INT64,

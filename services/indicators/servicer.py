@@ -82,13 +82,13 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.pool = runtime.pool
+        # Folded catalogues never change, so they are cached for the life of the process.
+        self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
 
     async def VerifyAuditChain(self, request, context):
         return await audit.answer_verify(
             self.pool, request, pb, service="indicators", secret=token_secret(self.rt.settings)
         )
-        # Folded catalogues never change, so they are cached for the life of the process.
-        self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
 
     # -- special assessments -------------------------------------------------------------------
 
