@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # (DEADLINE_EXCEEDED), and one caller has at most this many uploads in flight
     # (RESOURCE_EXHAUSTED beyond).
     upload_idle_seconds: float = Field(default=30.0, alias="ONEASSESS_UPLOAD_IDLE_SECONDS")
-    uploads_per_caller: int = Field(default=4, alias="ONEASSESS_UPLOADS_PER_CALLER")
+    uploads_per_caller: int = Field(default=8, alias="ONEASSESS_UPLOADS_PER_CALLER")
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")

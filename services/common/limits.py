@@ -161,7 +161,7 @@ def _scalar_value(field: FieldDescriptor, value: object, path: str, problems: li
             problems.append(
                 Violation(
                     path,
-                    f"must not contain control characters (U+{ord(found.group()):04X} at "
+                    f"must not contain NUL or control characters (U+{ord(found.group()):04X} at "
                     f"{found.start()}): {shorten(value, 40)!r}",
                 )
             )
@@ -180,7 +180,8 @@ def _scalar_value(field: FieldDescriptor, value: object, path: str, problems: li
             problems.append(Violation(path, f"must be a finite number within ±1e9 (got {value!r})"))
     elif kind == FieldDescriptor.TYPE_ENUM:
         if value not in field.enum_type.values_by_number:
-            problems.append(Violation(path, f"is not one of the enum's values (got {value})"))
+            names = ", ".join(v.name for v in field.enum_type.values)
+            problems.append(Violation(path, f"'{value}' is not one of {names}"))
     elif kind in (
         FieldDescriptor.TYPE_INT32,
         FieldDescriptor.TYPE_INT64,

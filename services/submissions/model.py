@@ -42,6 +42,10 @@ def sanitise_file_name(name: str) -> str:
             "must not contain invisible formatting characters (such as a right-to-left "
             "override, which disguises the real extension)",
         )
+    if "/" in clean or "\\" in clean:
+        raise InvalidArgument.field("file_name", "must be a bare name, not a path (no '/' or '\\')")
+    if ".." in clean or clean == ".":
+        raise InvalidArgument.field("file_name", "must not contain '..' or be '.'")
     if clean.startswith("."):
         raise InvalidArgument.field("file_name", "must not start with '.' (a hidden file)")
     stem = clean.split(".", 1)[0].rstrip(" ").upper()
@@ -51,10 +55,6 @@ def sanitise_file_name(name: str) -> str:
         )
     if clean.endswith((".", " ")):
         raise InvalidArgument.field("file_name", "must not end with '.' or a space")
-    if "/" in clean or "\\" in clean:
-        raise InvalidArgument.field("file_name", "must be a bare name, not a path (no '/' or '\\')")
-    if ".." in clean or clean == ".":
-        raise InvalidArgument.field("file_name", "must not contain '..' or be '.'")
     if len(clean.encode()) > MAX_FILE_NAME_BYTES:
         raise InvalidArgument.field(
             "file_name",
