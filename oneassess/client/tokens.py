@@ -38,8 +38,10 @@ def token_secret(settings: Settings) -> str:
     path: Path = settings.home / "token-secret"
     if not path.exists():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
+        # Owner-only from the moment it exists (never written first and chmod-ed after).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
         try:
             os.link(tmp, path)  # first writer wins; a concurrent start reads the same secret
         except FileExistsError:
