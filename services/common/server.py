@@ -112,8 +112,11 @@ async def start(
     applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
     if applied:
         log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    # DATABASE_URL is the administrative URL (migrations); the service itself connects as
+    # its own role, which owns its schema and cannot write the others'.
+    service_url = await db.ensure_service_role(url, spec.name)
     pool = await db.create_pool(
-        url, spec.name, max_size=settings.db_pool_max, application=spec.name
+        service_url, spec.name, max_size=settings.db_pool_max, application=spec.name
     )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)

@@ -139,3 +139,21 @@ async def test_audit_verify_keeps_heads_outside_the_database_and_reports_every_s
     second = {r.service: r for r in await verify_chains(auditor, anchors)}
     assert not second["indicators"].ok and "past the chain's end" in second["indicators"].reason
     assert second["submissions"].ok and second["scoring"].ok
+
+
+async def test_each_service_connects_as_its_own_role_and_cannot_write_the_others(folded):
+    pool = folded.pool("scoring")
+    assert await pool.fetchval("SELECT current_user") == "oneassess_scoring"
+    assert await pool.fetchval("SELECT count(*) FROM scoring.audit_log") >= 0
+    for statement in (
+        "INSERT INTO indicators.audit_log (seq, at, actor, action, subject, payload,"
+        " prev_hash, hash) VALUES (999, now(), 'x', 'x', 'x', '{}', 'x', 'x')",
+        "SELECT count(*) FROM submissions.submissions",
+        "CREATE TABLE indicators.intruder (x int)",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await pool.execute(statement)
+    owner = await pool.fetchval(
+        "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'indicators'"
+    )
+    assert owner == "oneassess_indicators"
