@@ -291,7 +291,9 @@ after a cycle closes its export may still run: --wait waits for it.
     async def go() -> list[tuple[sub.HistoryExport, bool]]:
         async with clients() as svc:
             for chain in await verify_chains(svc, anchors_path):
-                if chain.ok:
+                if not chain.offered:
+                    console.print(f"{chain.service}: does not offer audit chain verification")
+                elif chain.ok:
                     console.print(
                         f"{chain.service}: audit chain of {chain.entries} entries verified "
                         f"({chain.anchors_checked} kept heads still in it; head {chain.head_seq} "

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
+
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.scoring.v1 import scoring_service_pb2 as cpb
 from oneassess.submissions.v1 import submissions_service_pb2 as spb
@@ -34,6 +36,7 @@ class ChainReport:
     head_hash: str
     head_signature: str
     anchors_checked: int
+    offered: bool = True  # False: the service does not offer VerifyAuditChain (an old build)
 
 
 def load_anchors(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -59,11 +62,17 @@ async def verify_chains(clients: Any, anchors_path: Path) -> list[ChainReport]:
     for service, pb in SERVICES.items():
         kept = anchors.get(service, [])[-MAX_ANCHORS:]
         stub = getattr(clients, service)
-        reply = await stub.VerifyAuditChain(
-            pb.VerifyAuditChainRequest(
-                anchors=[pb.AuditAnchor(seq=a["seq"], hash=a["hash"]) for a in kept]
+        try:
+            reply = await stub.VerifyAuditChain(
+                pb.VerifyAuditChainRequest(
+                    anchors=[pb.AuditAnchor(seq=a["seq"], hash=a["hash"]) for a in kept]
+                )
             )
-        )
+        except grpc.aio.AioRpcError as err:
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            reports.append(ChainReport(service, 0, True, 0, "", 0, "", "", len(kept), False))
+            continue
         reports.append(
             ChainReport(
                 service,
