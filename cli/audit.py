@@ -11,6 +11,7 @@ import asyncio
 import enum
 import hashlib
 import time
+from pathlib import Path
 
 import grpc
 import typer
@@ -25,9 +26,11 @@ from cli.common import (
     fail,
     print_json,
     run,
+    settings,
     to_dict,
 )
 from oneassess.client import cycles
+from oneassess.client.chains import verify_chains
 from oneassess.client.paging import all_pages
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
@@ -176,15 +179,38 @@ def verify(
     timeout_minutes: float = typer.Option(
         10.0, "--timeout-minutes", help="with --wait: give up after this long"
     ),
+    anchors: Path = typer.Option(
+        None,
+        "--anchors",
+        help="heads kept from earlier checks (default: ONEASSESS_HOME/audit-anchors.json)",
+    ),
 ) -> None:
-    """Re-hash every exported history of a cycle against the sha256 recorded when it was \
-exported. Right after a cycle closes its export may still run: --wait waits for it.
+    """Verify every service's audit chain (each entry's hash, the links, and the heads kept \
+from earlier checks, so a truncated, shortened or recomputed chain is reported), then re-hash \
+every exported history of a cycle against the sha256 recorded when it was exported. Right \
+after a cycle closes its export may still run: --wait waits for it.
 
     Example: oneassess audit verify haizhou-2026 --wait --as auditor
     """
+    anchors_path = anchors or settings().home / "audit-anchors.json"
+    chain_problems: list[str] = []
 
     async def go() -> list[tuple[sub.HistoryExport, bool]]:
         async with clients() as svc:
+            for chain in await verify_chains(svc, anchors_path):
+                if not chain.offered:
+                    console.print(f"{chain.service}: does not offer audit chain verification")
+                elif chain.ok:
+                    console.print(
+                        f"{chain.service}: audit chain of {chain.entries} entries verified "
+                        f"({chain.anchors_checked} kept heads still in it; head {chain.head_seq} "
+                        f"{chain.head_hash[:16]}…)"
+                    )
+                else:
+                    chain_problems.append(
+                        f"BROKEN {chain.service} audit chain at entry {chain.first_bad_seq}: "
+                        f"{chain.reason}"
+                    )
             exports = await exports_when_complete(
                 svc,
                 cycle_code,
@@ -194,16 +220,24 @@ exported. Right after a cycle closes its export may still run: --wait waits for 
             return [(e, (await read_export(svc.submissions, e))[1]) for e in exports]
 
     results = run(go)
+    for line in chain_problems:
+        err_console.print(line, highlight=False)
     if not results:
         fail(f"no exported histories for cycle {cycle_code!r}")
     bad = [e for e, ok in results if not ok]
     console.print(
         f"{len(results) - len(bad)} of {len(results)} exported histories match their sha256"
     )
-    if bad:
+    if bad or chain_problems:
         fail(
             "\n".join(
-                f"MISMATCH {e.workflow_id} run {e.run_id} (recorded sha256 {e.sha256})" for e in bad
+                [
+                    *(
+                        f"MISMATCH {e.workflow_id} run {e.run_id} (recorded sha256 {e.sha256})"
+                        for e in bad
+                    ),
+                    *chain_problems,
+                ]
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import typer
@@ -76,17 +77,42 @@ def get_evidence(submission_id: str = typer.Argument(...), json_output: bool = J
         console.print(_table([response.submission]))
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_download_name(header: pb.Submission) -> str:
+    """A name chosen by us, never by the uploader: unit, evidence key, version and the judged
+    format, each reduced to ASCII letters, digits, '-' and '_' ("u-01_plan_v2.pdf")."""
+
+    def part(text: str, fallback: str) -> str:
+        return _UNSAFE.sub("-", text).strip("-")[:64] or fallback
+
+    extension = part(header.format, "bin").lower()
+    return (
+        f"{part(header.unit_code, 'unit')}_{part(header.evidence_key, 'evidence')}"
+        f"_v{max(header.version, 0)}.{extension}"
+    )
+
+
 @app.command("download")
 def download(
     submission_id: str = typer.Argument(...),
     output: Path = typer.Option(
-        None, "--output", "-o", help="Where to write; the stored file name by default."
+        None,
+        "--output",
+        "-o",
+        help="Where to write; by default <unit>_<evidence key>_v<version>.<format> here.",
     ),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
 ) -> None:
     """Download a submission and verify its sha256; a mismatch is an error and keeps nothing.
+    The uploader's file name is never used as a path; an existing file is never replaced
+    without --force.
 
     Example: oneassess evidence download 0b5c... -o plan.pdf --as auditor
     """
+    if output is not None and output.exists() and not force:
+        fail(f"{output} exists: choose another -o or add --force to replace it")
 
     async def go() -> tuple[pb.Submission, Path, str]:
         async with clients() as svc:
@@ -94,16 +120,24 @@ def download(
                 svc.submissions.Download(pb.DownloadRequest(submission_id=submission_id))
             )
             header = (await anext(messages)).header
-            target = output or Path(header.file_name)
+            target = output or Path(safe_download_name(header))
+            if target.exists() and not force:
+                fail(f"{target} exists: choose a name with -o or add --force to replace it")
             partial = target.with_name(f".{target.name}.part")
             digest = hashlib.sha256()
             try:
-                with partial.open("wb") as f:
+                with partial.open("xb") as f:
                     async for message in messages:
                         digest.update(message.chunk)
                         f.write(message.chunk)
                 if digest.hexdigest() == header.sha256:
-                    os.replace(partial, target)
+                    if force:
+                        os.replace(partial, target)
+                    else:
+                        try:
+                            os.link(partial, target)  # refuses a name that appeared meanwhile
+                        except FileExistsError:
+                            fail(f"{target} exists: choose a name with -o or add --force")
             finally:
                 partial.unlink(missing_ok=True)
             return header, target, digest.hexdigest()

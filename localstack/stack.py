@@ -251,7 +251,20 @@ def endpoints(settings: Settings) -> dict[str, str]:
     return out
 
 
+def redacted(url: str) -> str:
+    """A database URL without its password, for output."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
+
+
 async def up(settings: Settings, *, progress=print) -> dict[str, str]:
+    # Everything the stack and its children create under ONEASSESS_HOME (logs, pid files, the
+    # Temporal database, blobs, secrets) is the owner's only: 0700 directories, 0600 files.
+    os.umask(0o077)
+    settings.home.chmod(0o700)
     paths = Paths(settings.home)
     running = [p.name for p in processes(settings) if _alive(paths.pid(p.name))]
     if running:
@@ -276,7 +289,7 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
         except (RuntimeError, OSError) as err:
             raise StackError(f"postgres: {str(err).splitlines()[0]}") from err
         database_url = pg.url
-        progress(f"postgres    {database_url}")
+        progress(f"postgres    {redacted(database_url)} (password in {pg.password_file})")
 
     env = _env(settings, database_url)
     secrets = {}
@@ -365,7 +378,7 @@ def status(settings: Settings) -> list[dict[str, str]]:
                 "name": "postgres",
                 "state": "running" if pid else "stopped",
                 "pid": str(pid or ""),
-                "endpoint": pg.url if pid else "",
+                "endpoint": redacted(pg.url) if pid else "",
                 "log": str(pg.data_dir / "server.log"),
             }
         )

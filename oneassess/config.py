@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     tls_key: Path | None = Field(default=None, alias="ONEASSESS_TLS_KEY")
     tls_ca: Path | None = Field(default=None, alias="ONEASSESS_TLS_CA")
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="ONEASSESS_MAX_UPLOAD_BYTES")
+    # Per-caller bounds on uploads: a stream that sends nothing for this long is dropped
+    # (DEADLINE_EXCEEDED), and one caller has at most this many uploads in flight
+    # (RESOURCE_EXHAUSTED beyond).
+    upload_idle_seconds: float = Field(default=30.0, alias="ONEASSESS_UPLOAD_IDLE_SECONDS")
+    uploads_per_caller: int = Field(default=8, alias="ONEASSESS_UPLOADS_PER_CALLER")
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")

@@ -2,12 +2,20 @@
 
 entry.hash = sha256(prev_hash + canonical JSON of (seq, at, actor, action, subject, payload)).
 Appends serialise on an advisory lock so the chain never forks; `verify` recomputes it.
+
+A chain recomputed from scratch after an edit, or cut at its end, is consistent by itself:
+what detects it is an anchor, a head (seq, hash) recorded outside the database earlier
+(`oneassess audit verify` keeps them; the VerifyAuditChain RPC answers a signed head to keep).
+`verify` checks every anchor is still in the chain with the same hash. UPDATE, DELETE and
+TRUNCATE of audit_log are refused by triggers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,24 +83,75 @@ class ChainCheck:
     ok: bool
     first_bad_seq: int | None = None
     reason: str = ""
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
 
-async def verify(conn: asyncpg.Connection | asyncpg.Pool) -> ChainCheck:
+BATCH = 5000
+
+
+async def verify(
+    conn: asyncpg.Connection | asyncpg.Pool, anchors: Iterable[tuple[int, str]] = ()
+) -> ChainCheck:
+    """Recompute the chain (in batches, flat memory) and check each anchor (seq, hash)."""
+    wanted = dict(anchors)
     prev = GENESIS
     count = 0
-    rows = await conn.fetch("SELECT * FROM audit_log ORDER BY seq")
-    for expected_seq, row in enumerate(rows, start=1):
-        count += 1
-        if row["seq"] != expected_seq:
-            return ChainCheck(count, False, row["seq"], f"gap: expected seq {expected_seq}")
-        if row["prev_hash"] != prev:
-            return ChainCheck(
-                count, False, row["seq"], "prev_hash does not match the previous entry"
-            )
-        digest = entry_hash(
-            prev, row["seq"], row["at"], row["actor"], row["action"], row["subject"], row["payload"]
+    last_seq = 0
+    while True:
+        rows = await conn.fetch(
+            "SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", last_seq, BATCH
         )
-        if digest != row["hash"]:
-            return ChainCheck(count, False, row["seq"], "hash does not match the entry's content")
-        prev = digest
-    return ChainCheck(count, True)
+        for row in rows:
+            count += 1
+            seq = row["seq"]
+            if seq != count:
+                return ChainCheck(count, False, seq, f"gap: expected seq {count}")
+            if row["prev_hash"] != prev:
+                return ChainCheck(count, False, seq, "prev_hash does not match the previous entry")
+            digest = entry_hash(
+                prev, seq, row["at"], row["actor"], row["action"], row["subject"], row["payload"]
+            )
+            if digest != row["hash"]:
+                return ChainCheck(count, False, seq, "hash does not match the entry's content")
+            anchored = wanted.get(seq)
+            if anchored is not None and anchored != digest:
+                return ChainCheck(
+                    count, False, seq, "entry differs from its anchor: the chain was rewritten"
+                )
+            prev = digest
+            last_seq = seq
+        if len(rows) < BATCH:
+            break
+    beyond = sorted(seq for seq in wanted if seq > count)
+    if beyond:
+        return ChainCheck(
+            count,
+            False,
+            beyond[0],
+            f"anchor at seq {beyond[0]} is past the chain's end ({count} entries): "
+            "entries were deleted or truncated",
+            count,
+            prev,
+        )
+    return ChainCheck(count, True, None, "", count, prev)
+
+
+def sign_head(secret: str, service: str, seq: int, digest: str) -> str:
+    """HMAC-SHA256 (hex) of a head, so a kept anchor can be told from an invented one."""
+    message = f"{service}:{seq}:{digest}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def answer_verify(pool: asyncpg.Pool, request: Any, pb: Any, *, service: str, secret: str):
+    """The VerifyAuditChain RPC of any service (`pb` is its generated module)."""
+    check = await verify(pool, [(a.seq, a.hash) for a in request.anchors])
+    return pb.VerifyAuditChainResponse(
+        service=service,
+        entries=check.entries,
+        ok=check.ok,
+        first_bad_seq=check.first_bad_seq or 0,
+        reason=check.reason,
+        head=pb.AuditAnchor(seq=check.head_seq, hash=check.head_hash),
+        head_signature=sign_head(secret, service, check.head_seq, check.head_hash),
+    )

@@ -7,15 +7,21 @@ PostgreSQL advisory lock, so two replicas starting at once apply each exactly on
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
 from oneassess.config import Settings
 from services.common.canonical import canonical_json
+
+log = logging.getLogger(__name__)
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -95,6 +101,65 @@ async def migrate(url: str, schema: str, migrations: list[Migration]) -> list[st
     finally:
         await conn.close()
     return applied_now
+
+
+def service_role(schema: str) -> str:
+    return f"oneassess_{schema}"
+
+
+def _role_password(admin_url: str, role: str) -> str:
+    """The role's password, derived from the administrative credentials and the server (not
+    the database), so every replica and every database of one cluster agree on it."""
+    parts = urlsplit(admin_url)
+    key = f"{parts.username}:{parts.password}@{parts.hostname}:{parts.port}".encode()
+    return hmac.new(key, role.encode(), hashlib.sha256).hexdigest()
+
+
+async def ensure_service_role(admin_url: str, schema: str) -> str:
+    """Give the service a database role of its own that owns its schema (and everything in
+    it) and nothing else, so a service cannot write another's data; returns the URL that
+    connects as it. The role has no rights on the other services' schemas (their owners grant
+    nothing). When the administrative role may not create roles (a managed database), the
+    service keeps the given URL and says so."""
+    role = service_role(schema)
+    password = _role_password(admin_url, role)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        # Roles belong to the cluster, shared by its databases: create it once, whoever wins.
+        try:
+            await conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            for attempt in range(5):  # "tuple concurrently updated" when replicas race
+                try:
+                    await conn.execute(f"ALTER ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+                    break
+                except asyncpg.InternalServerError:
+                    if attempt == 4:
+                        raise
+        async with conn.transaction():
+            await conn.execute(f'ALTER SCHEMA "{schema}" OWNER TO "{role}"')
+            await conn.execute(f'REVOKE ALL ON SCHEMA "{schema}" FROM PUBLIC')
+            for row in await conn.fetch(
+                "SELECT c.relname, c.relkind FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm')",
+                schema,
+            ):
+                # A table's sequences follow it to its new owner.
+                kind = {"v": "VIEW", "m": "MATERIALIZED VIEW"}.get(row["relkind"], "TABLE")
+                await conn.execute(f'ALTER {kind} "{schema}"."{row["relname"]}" OWNER TO "{role}"')
+    except asyncpg.InsufficientPrivilegeError as err:
+        log.warning(
+            "%s: cannot create the database role %s (%s); using DATABASE_URL's role", schema,
+            role, err,
+        )  # fmt: skip
+        return admin_url
+    finally:
+        await conn.close()
+    parts = urlsplit(admin_url)
+    host = parts.hostname or ""
+    netloc = f"{quote(role)}:{password}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 async def create_pool(

@@ -14,6 +14,19 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 DOMAIN = "oneassess"
+# What a status may carry: the message, each violation and each metadata value are cut to
+# these lengths, so an error never echoes a huge input and the trailers stay far below gRPC's
+# 16 KiB metadata limit (an over-long trailer turns any status into UNAVAILABLE).
+MAX_MESSAGE_CHARS = 1000
+MAX_DETAIL_CHARS = 200
+MAX_VIOLATIONS = 20
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters with a note of how long it was (for error messages)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,11 @@ class ResourceExhausted(DomainError):
     rpc_code = code_pb2.RESOURCE_EXHAUSTED
 
 
+class DeadlineExceeded(DomainError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    rpc_code = code_pb2.DEADLINE_EXCEEDED
+
+
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
     rpc_code = code_pb2.UNAVAILABLE
@@ -139,7 +157,12 @@ def to_status(error: DomainError) -> status_pb2.Status:
     """The rich status a client receives for a domain error."""
     details = []
     info = error_details_pb2.ErrorInfo(
-        reason=error.reason, domain=DOMAIN, metadata={k: str(v) for k, v in error.metadata.items()}
+        reason=shorten(error.reason, MAX_DETAIL_CHARS),
+        domain=DOMAIN,
+        metadata={
+            shorten(k, MAX_DETAIL_CHARS): shorten(str(v), MAX_DETAIL_CHARS)
+            for k, v in list(error.metadata.items())[:MAX_VIOLATIONS]
+        },
     )
     details.append(info)
     if error.violations:
@@ -147,10 +170,13 @@ def to_status(error: DomainError) -> status_pb2.Status:
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(
-                        field=(f"{v.location}:{v.field}" if v.location else v.field),
-                        description=v.reason,
+                        field=shorten(
+                            f"{v.location}:{v.field}" if v.location else v.field,
+                            MAX_DETAIL_CHARS,
+                        ),
+                        description=shorten(v.reason, MAX_DETAIL_CHARS),
                     )
-                    for v in error.violations
+                    for v in error.violations[:MAX_VIOLATIONS]
                 ]
             )
         )
@@ -159,4 +185,6 @@ def to_status(error: DomainError) -> status_pb2.Status:
         any_msg = any_pb2.Any()
         any_msg.Pack(detail)
         packed.append(any_msg)
-    return status_pb2.Status(code=error.rpc_code, message=error.message, details=packed)
+    return status_pb2.Status(
+        code=error.rpc_code, message=shorten(error.message, MAX_MESSAGE_CHARS), details=packed
+    )

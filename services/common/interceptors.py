@@ -1,4 +1,5 @@
-"""The server interceptor every service runs: authenticate, authorise, map domain errors.
+"""The server interceptor every service runs: authenticate, authorise, check the declared
+limits of every request message (services.common.limits), map domain errors.
 
 UNAUTHENTICATED for a missing, expired, not-yet-valid or forged token (or one from another
 issuer or for another audience); PERMISSION_DENIED for a role the RPC's policy does not admit
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import grpc
 
-from services.common import delegation
+from services.common import delegation, limits
 from services.common.auth import Principal, Role, Verifier, current_principal
 from services.common.errors import DomainError, PermissionDenied, Unauthenticated, to_status
 
@@ -78,7 +79,7 @@ async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> None:
 def _rejecting(error: DomainError) -> Callable:
     """Behaviour wrapper that answers the error without running the handler."""
 
-    def wrap(behavior, streaming_response: bool):
+    def wrap(behavior, streaming_response: bool, streaming_request: bool = False):
         if streaming_response:
 
             async def stream(request, context):
@@ -95,15 +96,31 @@ def _rejecting(error: DomainError) -> Callable:
     return wrap
 
 
-def _with_principal(caller: Principal) -> Callable:
-    """Behaviour wrapper that runs the handler as `caller` and maps its domain errors."""
+async def _checked_stream(requests):
+    """Each streamed request message checked against the limits as it arrives."""
+    async for message in requests:
+        limits.check(message)
+        yield message
 
-    def wrap(behavior, streaming_response: bool):
+
+def _checked(request, streaming_request: bool):
+    if streaming_request:
+        return _checked_stream(request)
+    limits.check(request)
+    return request
+
+
+def _with_principal(caller: Principal) -> Callable:
+    """Behaviour wrapper that runs the handler as `caller`, on a request within its declared
+    limits, and maps its domain errors."""
+
+    def wrap(behavior, streaming_response: bool, streaming_request: bool = False):
         if streaming_response:
 
             async def stream(request, context):
                 current_principal.set(caller)
                 try:
+                    request = _checked(request, streaming_request)
                     async for response in behavior(request, context):
                         yield response
                 except DomainError as error:
@@ -119,7 +136,7 @@ def _with_principal(caller: Principal) -> Callable:
         async def unary(request, context):
             current_principal.set(caller)
             try:
-                return await behavior(request, context)
+                return await behavior(_checked(request, streaming_request), context)
             except DomainError as error:
                 await _abort(context, error)
             except Exception:
@@ -148,12 +165,12 @@ def _wrap(handler: grpc.RpcMethodHandler, wrapper: Callable) -> grpc.RpcMethodHa
         )
     if handler.stream_unary:
         return grpc.stream_unary_rpc_method_handler(
-            wrapper(handler.stream_unary, False),
+            wrapper(handler.stream_unary, False, True),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
     return grpc.stream_stream_rpc_method_handler(
-        wrapper(handler.stream_stream, True),
+        wrapper(handler.stream_stream, True, True),
         request_deserializer=handler.request_deserializer,
         response_serializer=handler.response_serializer,
     )

@@ -56,11 +56,14 @@ def _decode_value(value: Any, kind: type) -> Any:
             raise ValueError
         return uuid.UUID(value)
     if kind is int:
-        if not isinstance(value, int) or isinstance(value, bool):
+        # Positions are row ids, ranks and counts: never negative, within int64.
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
             raise ValueError
         return value
     if not isinstance(value, kind):
         raise ValueError
+    if isinstance(value, str) and (len(value) > 512 or "\x00" in value):
+        raise ValueError  # PostgreSQL text holds no NUL
     return value
 
 

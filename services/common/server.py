@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from oneassess import telemetry
-from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
+from oneassess.client.channels import ServiceClients
 from oneassess.client.tokens import ClientCredentials
 from oneassess.config import Settings
 from services.common import db
@@ -30,6 +30,22 @@ from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
 
 log = logging.getLogger(__name__)
+
+# What one request may be (the largest is a 32 MiB import file or history export, see
+# services.common.limits), and the keepalive policy: pings from clients at most every 20 s,
+# two strikes and the connection goes; idle connections closed after 5 minutes; at most 100
+# concurrent streams on one connection.
+MAX_REQUEST_BYTES = 34 * 1024 * 1024
+SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
+    ("grpc.http2.max_ping_strikes", 2),
+    ("grpc.max_connection_idle_ms", 300_000),
+    ("grpc.max_concurrent_streams", 100),
+]
 
 
 @dataclass
@@ -114,8 +130,11 @@ async def start(
     applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
     if applied:
         log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    # DATABASE_URL is the administrative URL (migrations); the service itself connects as
+    # its own role, which owns its schema and cannot write the others'.
+    service_url = await db.ensure_service_role(url, spec.name)
     pool = await db.create_pool(
-        url, spec.name, max_size=settings.db_pool_max, application=spec.name
+        service_url, spec.name, max_size=settings.db_pool_max, application=spec.name
     )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
@@ -148,7 +167,7 @@ async def _serve(
                 (spec.delegations or _ask_indicators)(runtime),
             ),
         ],
-        options=CHANNEL_OPTIONS,
+        options=SERVER_OPTIONS,
     )
     service_names = spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()

@@ -21,11 +21,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from services.common.errors import InvalidArgument
+from services.common.workbooks import check_workbook
 from services.indicators.catalog import Locate, Path_, table_locator
 from services.indicators.model import SpecialAssessmentDoc, UnitDef
 from services.indicators.sources import Problems
 
 META_SHEET = "special_assessment"
+# Rows read from any one sheet: a catalogue of a city is a few hundred indicators and a few
+# thousand units; anything larger is refused before (raw count) and while (stream) reading.
+MAX_SHEET_ROWS = 20_000
 META_FIELDS = ("code", "name", "name_en", "owner", "applies_to")
 LIST_FIELDS = frozenset({"applies_to", "formats", "evidence"})
 NUMBER_FIELDS = frozenset({"points", "target", "items", "deduct_per", "max"})
@@ -119,6 +123,7 @@ _GRADE = re.compile(r"([^=:：]+?)\s*[=:：]\s*(.+)")
 
 
 def _open(content: bytes, file_name: str):
+    check_workbook(content, name=file_name, max_rows=MAX_SHEET_ROWS)
     try:
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
@@ -191,6 +196,10 @@ def _rows(
             )
     records, numbers = [], []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS + 1:
+            raise InvalidArgument.field(
+                "file", f"sheet {sheet.name} has more than {MAX_SHEET_ROWS} rows: split it"
+            )
         record = {}
         for column, letter in letters.items():
             index = openpyxl.utils.column_index_from_string(letter) - 1

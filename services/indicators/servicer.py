@@ -6,10 +6,18 @@ import bisect
 
 from google.protobuf.json_format import MessageToDict, ParseDict
 
+from oneassess.client.tokens import token_secret
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
-from services.common.auth import ADMIN_ONLY, ADMIN_OR_ASSESSOR, READERS, Role, principal
+from services.common.auth import (
+    ADMIN_ONLY,
+    ADMIN_OR_ASSESSOR,
+    AUDIT_READERS,
+    READERS,
+    Role,
+    principal,
+)
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.paging import Keyset, page_size
 from services.common.server import Runtime
@@ -42,6 +50,7 @@ POLICY = {
     "GetCatalogue": READERS,
     "ListAsks": READERS,
     "GetBurdenReport": READERS,
+    "VerifyAuditChain": AUDIT_READERS,
 }
 
 
@@ -75,6 +84,11 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
         self.pool = runtime.pool
         # Folded catalogues never change, so they are cached for the life of the process.
         self._catalogues: dict[str, tuple[pb.Catalogue, pb.BurdenReport, dict[str, str]]] = {}
+
+    async def VerifyAuditChain(self, request, context):
+        return await audit.answer_verify(
+            self.pool, request, pb, service="indicators", secret=token_secret(self.rt.settings)
+        )
 
     # -- special assessments -------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from services.common.errors import InvalidArgument, PermissionDenied, Violation
+from services.common.workbooks import check_workbook
 from services.scoring.model import Catalogue, IndicatorKey, IndicatorRule
 from services.scoring.numbers import decimal_text
 from services.scoring.reviews import INPUT_FIELDS, Judged, check, check_comment
@@ -32,6 +33,7 @@ TEMPLATE_COLUMNS = (
     "comment",
 )
 MAX_ROWS = 200_000
+MAX_COLUMNS = 64  # cells read per row; the template has a dozen columns
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,14 @@ def _csv_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
     text = decode_csv_text(name, content)
     reader = csv.reader(io.StringIO(text))
     try:
-        return [(reader.line_num, list(row)) for row in reader]
+        rows = []
+        for row in reader:
+            if len(rows) > MAX_ROWS:
+                raise InvalidArgument.field(
+                    "file", f"has more than {MAX_ROWS} rows: split it", name
+                )
+            rows.append((reader.line_num, row[:MAX_COLUMNS]))
+        return rows
     except csv.Error as err:
         raise InvalidArgument.field(
             "file", f"not valid CSV at line {reader.line_num}: {err}", name
@@ -99,13 +108,23 @@ def _xlsx_rows(name: str, content: bytes) -> Iterable[tuple[int, list[object]]]:
 
     import openpyxl
 
+    # Counted on the raw XML first (fast, flat memory), then read row by row as openpyxl
+    # streams them, stopping at the limit whatever the sheet's declared dimension says.
+    check_workbook(content, name=name, max_rows=MAX_ROWS)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError) as err:
         raise InvalidArgument.field("file", f"not an Excel workbook (.xlsx): {err}", name) from err
     try:
         sheet = book["reviews"] if "reviews" in book.sheetnames else book.worksheets[0]
-        return [(i, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows: list[tuple[int, list[object]]] = []
+        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if i > MAX_ROWS + 1:
+                raise InvalidArgument.field(
+                    "file", f"has more than {MAX_ROWS} rows: split it", name
+                )
+            rows.append((i, list(row[:MAX_COLUMNS])))
+        return rows
     finally:
         book.close()
 

@@ -8,12 +8,35 @@ import sys
 from array import array
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 MICRO = 10**6  # review amounts (value, occurrences, claimed) are kept in millionths
 E4 = 10**4  # scores are stored and ranked in 1/10000 points
 DAY = timedelta(days=1)
+# Any decimal a caller sends (weights, review values, cells of an import): at most this many
+# characters and a magnitude between 10^-MAX_EXPONENT and 10^MAX_EXPONENT, checked before
+# any exact (int, Fraction) conversion, which would take seconds to hours on "1e1000000".
+MAX_DECIMAL_CHARS = 40
+MAX_EXPONENT = 30
+
+
+def bounded_decimal(text: str) -> Decimal:
+    """A finite decimal of bounded length and exponent; ValueError (with a short reason)
+    otherwise. Constant time whatever the input."""
+    if len(text) > MAX_DECIMAL_CHARS:
+        raise ValueError(f"must be a number of at most {MAX_DECIMAL_CHARS} characters")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise ValueError(f"must be between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT} in magnitude")
+    if value.as_tuple().exponent < -MAX_EXPONENT:  # type: ignore[operator]
+        raise ValueError(f"must have at most {MAX_EXPONENT} decimal places")
+    return value
 
 
 def round_half_up(numerator: int, denominator: int, scale: int) -> int:

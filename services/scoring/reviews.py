@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from services.common.errors import InvalidArgument, Violation
+from services.common.errors import InvalidArgument, Violation, shorten
 from services.scoring.model import Catalogue, IndicatorKey, IndicatorRule, Judgement
-from services.scoring.numbers import micro_text
+from services.scoring.numbers import bounded_decimal, micro_text
 
 FIELD_OF = {
     "ratio": "value",
@@ -142,11 +142,9 @@ def _amount(raw: object, *, allow_percent: bool) -> Decimal:
         if allow_percent and text.endswith("%"):
             text, percent = text[:-1].strip(), True
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise _Bad(f"must be a number (got {text!r})") from None
-    if not value.is_finite():
-        raise _Bad(f"must be a finite number (got {text!r})")
+        value = bounded_decimal(text)
+    except ValueError as bad:
+        raise _Bad(f"{bad} (got {shorten(text)!r})") from None
     if percent:
         value = value.scaleb(-2)
     if value < 0:
@@ -163,10 +161,11 @@ def _whole(raw: object) -> int:
         raise _Bad(f"must be a whole number (got {raw!r})")
     if isinstance(raw, int):
         return raw
+    text = repr(raw) if isinstance(raw, float) else str(raw).strip()
     try:
-        value = Decimal(repr(raw) if isinstance(raw, float) else str(raw).strip())
-    except InvalidOperation:
-        raise _Bad(f"must be a whole number (got {raw!r})") from None
+        value = bounded_decimal(text)
+    except ValueError as bad:
+        raise _Bad(f"{bad}: a whole number (got {shorten(text)!r})") from None
     if not value.is_finite() or value != value.to_integral_value():
         raise _Bad(f"must be a whole number (got {raw})")
     return int(value)

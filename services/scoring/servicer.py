@@ -8,8 +8,12 @@ verify, scorecards, explain, reviews, claims, appeals, imports, lookups, tokens)
 
 from __future__ import annotations
 
+from oneassess.client.tokens import token_secret
+from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
-from services.common.auth import READERS, Role
+from services.common import audit
+from services.common.auth import AUDIT_READERS, READERS, Role
+from services.common.server import Runtime
 from services.scoring.handlers.appeals import AppealHandlers
 from services.scoring.handlers.claims import ClaimHandlers
 from services.scoring.handlers.reviews import ReviewHandlers
@@ -36,6 +40,7 @@ POLICY = {
     "ListAppeals": READERS,
     "PreviewWeights": frozenset({Role.ADMIN, Role.AUDITOR}),
     "VerifyScores": frozenset({Role.ADMIN, Role.AUDITOR, Role.SERVICE}),
+    "VerifyAuditChain": AUDIT_READERS,
 }
 
 
@@ -48,3 +53,12 @@ class ScoringServicer(
     pb_grpc.ScoringServiceServicer,
 ):
     """Every ScoringService RPC; see the handler mixins."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self._secret = token_secret(runtime.settings)
+
+    async def VerifyAuditChain(self, request, context):
+        return await audit.answer_verify(
+            self.pool, request, pb, service="scoring", secret=self._secret
+        )

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Protocol
 
-from services.common.errors import InvalidArgument, Violation
+from services.common.errors import InvalidArgument, Violation, shorten
 from services.scoring.model import Catalogue, CycleRules, Standing
-from services.scoring.numbers import E4, decimal_text, parse_fraction, round_half_up
+from services.scoring.numbers import (
+    E4,
+    bounded_decimal,
+    decimal_text,
+    parse_fraction,
+    round_half_up,
+)
 from services.scoring.tiers import rank_units
 
 
@@ -32,9 +37,9 @@ def weights_with(catalogue: Catalogue, given: Mapping[str, str]) -> dict[str, Fr
             )
             continue
         try:
-            value = Decimal(str(text).strip())
-        except InvalidOperation:
-            problems.append(Violation(field, f"must be a number (got {text!r})"))
+            value = bounded_decimal(str(text).strip())
+        except ValueError as bad:
+            problems.append(Violation(field, f"{bad} (got {shorten(str(text))!r})"))
             continue
         if not value.is_finite() or value < 0:
             problems.append(Violation(field, f"must be a number >= 0 (got {text!r})"))

@@ -125,20 +125,27 @@ class _LocalWriter:
             remove()
 
 
+def _create_private(path: Path):
+    """A new file open for binary writing, owner-only (0600) from its creation."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 class LocalBlobStore:
     """Blobs under root/sha256/<2 hex>/<64 hex>; this process's temporary files under root/tmp."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp_root = root / "tmp"
-        self._tmp_root.mkdir(parents=True, exist_ok=True)
-        (root / "sha256").mkdir(parents=True, exist_ok=True)
+        # Evidence is readable by the service's owner only: directories 0700, blobs 0400.
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._tmp_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (root / "sha256").mkdir(parents=True, exist_ok=True, mode=0o700)
         instance = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self._lock_path = self._tmp_root / f"{instance}.lock"
         self._lock_file = self._lock_path.open("w")
         fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.tmp = self._tmp_root / instance
-        self.tmp.mkdir()
+        self.tmp.mkdir(mode=0o700)
 
     def path_of(self, sha256: str) -> Path:
         return self.root / "sha256" / sha256[:2] / sha256
@@ -150,7 +157,7 @@ class LocalBlobStore:
     async def writer(self) -> AsyncIterator[_LocalWriter]:
         path = self.tmp / f"{uuid.uuid4().hex}.part"
         # Opened off the event loop: creating a file can wait on the journal behind fsyncs.
-        writer = _LocalWriter(self, path, await asyncio.to_thread(path.open, "xb"))
+        writer = _LocalWriter(self, path, await asyncio.to_thread(_create_private, path))
         try:
             yield writer
         finally:
@@ -158,8 +165,8 @@ class LocalBlobStore:
 
     def _link_into_place(self, temp: Path, sha256: str) -> bool:
         final = self.path_of(sha256)
-        final.parent.mkdir(exist_ok=True)
-        temp.chmod(0o444)
+        final.parent.mkdir(exist_ok=True, mode=0o700)
+        temp.chmod(0o400)
         try:
             os.link(temp, final)  # never replaces an existing blob
             created = True

@@ -10,7 +10,7 @@ from oneassess import telemetry
 from oneassess.contract import SIGNAL_EXTENSION_REQUESTED, ExtensionRequested, cycle_workflow_id
 from oneassess.contract.cycle import MAX_EXTENSIONS_PER_UNIT, REASON_CHARS
 from services.common import audit
-from services.common.errors import FailedPrecondition, InvalidArgument
+from services.common.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from services.submissions import model
 from services.submissions import repository as repo
 
@@ -134,16 +134,22 @@ async def request_extension(
     at most MAX_EXTENSIONS_PER_UNIT per unit and the start of the reason: more requests are
     refused here, and the whole reason stays here."""
     await cycle_window(conn, cycle_code)
-    earlier = await conn.fetchval(
+    # One unit's requests are counted under a lock of (cycle, unit), so concurrent requests
+    # cannot pass the cap together.
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"{cycle_code}/{unit_code}"
+    )
+    made = await conn.fetchval(
         "SELECT count(*) FROM extension_requests WHERE cycle_code = $1 AND unit_code = $2",
         cycle_code,
         unit_code,
     )
-    if earlier >= MAX_EXTENSIONS_PER_UNIT:
-        raise FailedPrecondition.of_field(
-            "unit_code",
-            f"{unit_code} has made {earlier} extension requests this cycle, the most allowed",
+    if made >= MAX_EXTENSIONS_PER_UNIT:
+        raise ResourceExhausted(
+            f"unit_code: {unit_code} has made {made} extension requests in {cycle_code}: "
+            f"at most {MAX_EXTENSIONS_PER_UNIT}; ask the assessment office directly",
             "TOO_MANY_EXTENSION_REQUESTS",
+            metadata={"field": "unit_code", "limit": str(MAX_EXTENSIONS_PER_UNIT)},
         )
     requested_at = datetime.now(UTC)
     extension_id = await repo.insert_extension_request(

@@ -1,8 +1,10 @@
 """Judge an evidence file's format by its bytes, never by the client's label.
 
 Magic numbers come from `filetype` (PDF, JPEG, PNG, MP4, ZIP); an Office Open XML file is a
-ZIP whose central directory has the parts of a Word document or an Excel workbook; JSON is
-parsed incrementally (ijson) so a large file never sits in memory.
+ZIP whose central directory has the parts of a Word document or an Excel workbook. A file is
+only checked against the format its uploader declared: JSON is parsed only when JSON is the
+declared format, incrementally (ijson's basic events, no prefixes) with a nesting-depth limit
+and an event budget, so no file can hold memory or time beyond a small constant.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ FORMATS = ("pdf", "docx", "xlsx", "jpg", "png", "mp4", "json")
 ALIASES = {"jpeg": "jpg"}
 HEAD_BYTES = 8192
 PDF_TAIL_BYTES = 2048
+# JSON evidence and history exports: nesting deeper than this is refused, not parsed.
+MAX_JSON_DEPTH = 64
+# A ZIP whose central directory names more entries than this is not an Office document.
+MAX_ZIP_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -45,22 +51,26 @@ def normalise(declared: str) -> str:
     return name
 
 
-def judge(path: Path) -> Judgement:
-    """Read the file (streaming, flat memory) and say which supported format it is."""
+def judge(path: Path, declared: str) -> Judgement:
+    """Check the bytes against the declared format only (streaming, flat memory): the format
+    when they are one, otherwise None with what was seen. A file declared as anything but JSON
+    is never parsed as JSON, whatever its first byte."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     if not head:
         return Judgement(None, "an empty file")
+    if declared == "json":
+        return _judge_json(path)
     kind = filetype.guess(head)
     extension = kind.extension if kind else ""
-    if extension == "pdf":
+    if declared == "pdf" and extension == "pdf":
         return _judge_pdf(path)
-    if extension in ("jpg", "png", "mp4"):
+    if declared in ("jpg", "png", "mp4") and extension == declared:
         return Judgement(extension, extension)
-    if extension == "zip" or head.startswith(b"PK\x03\x04"):
+    if declared in ("docx", "xlsx") and (extension == "zip" or head.startswith(b"PK\x03\x04")):
         return _judge_ooxml(path)
-    if head.lstrip()[:1] in (b"{", b"["):
-        return _judge_json(path)
+    if extension in ("zip", "docx", "xlsx") or head.startswith(b"PK\x03\x04"):
+        return Judgement(None, "a ZIP archive")
     return Judgement(None, f"{extension} data" if extension else "unrecognised bytes")
 
 
@@ -77,7 +87,10 @@ def _judge_pdf(path: Path) -> Judgement:
 def _judge_ooxml(path: Path) -> Judgement:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                return Judgement(None, f"a ZIP archive of more than {MAX_ZIP_ENTRIES} entries")
+            names = {info.filename for info in infos}
     except (zipfile.BadZipFile, OSError, ValueError):
         return Judgement(None, "a damaged ZIP archive")
     if "[Content_Types].xml" in names:
@@ -93,23 +106,33 @@ def _judge_json(path: Path) -> Judgement:
         return Judgement("json", "json") if is_json(f) else Judgement(None, "malformed JSON")
 
 
-def is_json(stream: BinaryIO) -> bool:
-    """Whether a byte stream is one well-formed JSON object or array (parsed incrementally)."""
+def is_json(stream: BinaryIO, *, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a byte stream is one well-formed JSON object or array, nested at most
+    `max_depth` deep (parsed incrementally, without building prefixes or values)."""
+    depth = 0
     try:
-        events = ijson.parse(stream)
+        events = ijson.basic_parse(stream, use_float=True)
         first = next(events, None)
-        if first is None or first[1] not in ("start_map", "start_array"):
+        if first is None or first[0] not in ("start_map", "start_array"):
             return False
-        for _ in events:
-            pass
+        depth = 1
+        for event, _ in events:
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > max_depth:
+                    return False
+            elif event in ("end_map", "end_array"):
+                depth -= 1
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError):
         return False
-    return True
+    except (OverflowError, RecursionError, MemoryError):
+        return False
+    return depth == 0
 
 
 def require(path: Path, declared: str) -> str:
     """The judged format when it is the declared one; otherwise a clear INVALID_ARGUMENT."""
-    judgement = judge(path)
+    judgement = judge(path, declared)
     if judgement.format != declared:
         raise InvalidArgument(
             f"declared_format: declared {declared} but the bytes are {judgement.seen}",

@@ -16,17 +16,45 @@ MAX_CHUNK_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+# Windows device names: a file called CON.pdf or nul.txt cannot be created (or worse, opens the
+# device) on the machine of whoever downloads it.
+DEVICE_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in range(10)}
+    | {f"LPT{i}" for i in range(10)}
+    | {f"COM{d}" for d in "¹²³"}
+    | {f"LPT{d}" for d in "¹²³"}
+)
+
+
 def sanitise_file_name(name: str) -> str:
-    """The name as stored: NFC, trimmed. Names that could act as a path are refused, not fixed."""
+    """The name as stored: NFC, trimmed. Names that could act as a path, hide their extension
+    (bidi controls and other invisible formatting characters), name a device (CON, NUL...)
+    or a hidden file (a leading dot) are refused, not fixed."""
     clean = unicodedata.normalize("NFC", name).strip()
     if not clean:
         raise InvalidArgument.field("file_name", "is required")
     if any(unicodedata.category(ch) == "Cc" for ch in clean):
         raise InvalidArgument.field("file_name", "must not contain NUL or control characters")
+    if any(unicodedata.category(ch) in ("Cf", "Zl", "Zp") for ch in clean):
+        raise InvalidArgument.field(
+            "file_name",
+            "must not contain invisible formatting characters (such as a right-to-left "
+            "override, which disguises the real extension)",
+        )
     if "/" in clean or "\\" in clean:
         raise InvalidArgument.field("file_name", "must be a bare name, not a path (no '/' or '\\')")
     if ".." in clean or clean == ".":
         raise InvalidArgument.field("file_name", "must not contain '..' or be '.'")
+    if clean.startswith("."):
+        raise InvalidArgument.field("file_name", "must not start with '.' (a hidden file)")
+    stem = clean.split(".", 1)[0].rstrip(" ").upper()
+    if stem in DEVICE_NAMES:
+        raise InvalidArgument.field(
+            "file_name", f"must not be a device name ({stem}): rename the file"
+        )
+    if clean.endswith((".", " ")):
+        raise InvalidArgument.field("file_name", "must not end with '.' or a space")
     if len(clean.encode()) > MAX_FILE_NAME_BYTES:
         raise InvalidArgument.field(
             "file_name",
@@ -237,12 +265,25 @@ NOTIFICATION_KINDS = (
 )  # fmt: skip
 
 
+# A unit's extension requests are kept in full here (the cycle workflow is told their ids and
+# short facts): a reason of at most this many characters, at most this many requests per unit
+# per cycle.
+MAX_EXTENSION_REASON = 2000
+
+
 def check_extension_request(days: int, reason: str) -> None:
     problems = []
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         problems.append(Violation("days", f"must be 1 to {MAX_EXTENSION_DAYS} (got {days})"))
     if not reason.strip():
         problems.append(Violation("reason", "is required: say why more time is needed"))
+    elif len(reason) > MAX_EXTENSION_REASON:
+        problems.append(
+            Violation(
+                "reason",
+                f"is {len(reason)} characters long: at most {MAX_EXTENSION_REASON}",
+            )
+        )
     if problems:
         raise InvalidArgument.many("extension request was rejected", problems)
 

@@ -5,7 +5,9 @@ same time; a row is marked delivered only after its signal landed. Each signal c
 request id derived from the row, so Temporal drops a resend of a signal that landed just
 before a crash; the workflows also deduplicate by submission id / extension id. While
 Temporal is unreachable or the workflow does not exist yet, rows are retried with
-exponential backoff; nothing is dropped.
+exponential backoff; nothing is dropped. A signal Temporal refuses for good (its payload over
+the blob size limit, an invalid argument) is not retried forever: the row becomes a dead
+letter (dead_at, last_error), kept and listed for the office by ListDeadLetters.
 
 Relays wake on NOTIFY from the transactions that enqueue, and poll as a fallback.
 """
@@ -57,6 +59,21 @@ def backoff(attempts: int, options: RelayOptions) -> float:
     """Exponential with full jitter on the upper half, capped."""
     ceiling = min(options.max_backoff_seconds, options.base_backoff_seconds * 2**attempts)
     return ceiling / 2 + random.random() * ceiling / 2
+
+
+# Temporal refuses a signal whose payloads exceed its blob size limit (2 MiB by default);
+# larger ones are dead letters before they are sent.
+MAX_SIGNAL_BYTES = 2 * 1024 * 1024
+DEAD = "DEAD: "
+
+
+def is_permanent(error: str) -> bool:
+    """Whether a failed signal can never land however often it is retried."""
+    return (
+        error.startswith((DEAD, "INVALID_ARGUMENT"))
+        or "exceeds limit" in error
+        or "too large" in error.lower()
+    )
 
 
 def signal_request_id(row_id: int) -> str:
@@ -123,13 +140,25 @@ class OutboxRelay:
                 return 0, False
             results = await asyncio.gather(*(self._signal(client, row) for row in rows))
             delivered = [row.id for row, error in zip(rows, results, strict=True) if error is None]
+            dead = [
+                (row.id, error)
+                for row, error in zip(rows, results, strict=True)
+                if error is not None and is_permanent(error)
+            ]
             failed = [
                 (row.id, backoff(row.attempts, self.options), error)
                 for row, error in zip(rows, results, strict=True)
-                if error is not None
+                if error is not None and not is_permanent(error)
             ]
             if delivered:
                 await repo.mark_delivered(conn, ids=delivered)
+            if dead:
+                await repo.mark_dead(conn, failures=dead)
+                log.error(
+                    "outbox: %d signals refused for good, kept as dead letters (%s)",
+                    len(dead),
+                    dead[0][1],
+                )
             if failed:
                 await repo.mark_failed(conn, failures=failed)
                 log.info(
@@ -157,6 +186,9 @@ class OutboxRelay:
             request_id=signal_request_id(row.id),
         )
         request.input.payloads.extend(await client.data_converter.encode([arg]))
+        size = sum(p.ByteSize() for p in request.input.payloads)
+        if size > MAX_SIGNAL_BYTES:
+            return f"{DEAD}payload of {size} bytes exceeds Temporal's {MAX_SIGNAL_BYTES}-byte limit"
         if row.trace_context:
             # The upload's trace continues in the workflow that handles the signal.
             request.header.fields[telemetry.TEMPORAL_TRACE_HEADER].CopyFrom(

@@ -325,7 +325,7 @@ async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
     """Due rows, locked for this transaction; rows another replica holds are skipped."""
     rows = await conn.fetch(
         "SELECT id, workflow_id, signal, payload, attempts, trace_context FROM outbox"
-        " WHERE delivered_at IS NULL AND next_attempt_at <= clock_timestamp()"
+        " WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= clock_timestamp()"
         " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
@@ -350,11 +350,53 @@ async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:
     )
 
 
+async def mark_dead(conn, *, failures: list[tuple[int, str]]) -> None:
+    """(id, error) for each row Temporal refused for good: a dead letter, never retried."""
+    await conn.executemany(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, dead_at = clock_timestamp()"
+        " WHERE id = $1",
+        failures,
+    )
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    workflow_id: str
+    signal: str
+    error: str
+    attempts: int
+    created_at: datetime
+    dead_at: datetime
+
+
+async def list_dead_letters(conn, *, after: int | None, limit: int) -> list[DeadLetter]:
+    """Dead letters oldest first, after the row id `after`."""
+    rows = await conn.fetch(
+        "SELECT id, workflow_id, signal, last_error, attempts, created_at, dead_at FROM outbox"
+        " WHERE dead_at IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+        after or 0,
+        limit,
+    )
+    return [
+        DeadLetter(
+            r["id"],
+            r["workflow_id"],
+            r["signal"],
+            r["last_error"],
+            r["attempts"],
+            r["created_at"],
+            r["dead_at"],
+        )
+        for r in rows
+    ]
+
+
 async def next_due_in(conn) -> float | None:
     """Seconds until the next undelivered row is due (0 when overdue), None when none."""
     value = await conn.fetchval(
         "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp())"
-        " FROM outbox WHERE delivered_at IS NULL"
+        " FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL"
     )
     return None if value is None else max(0.0, float(value))
 

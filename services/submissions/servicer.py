@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 
 import grpc
 
+from oneassess.client.tokens import token_secret
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
-from services.common import idempotency
+from services.common import audit, idempotency
 from services.common.auth import (
     AUDIT_READERS,
     OFFICE,
@@ -23,7 +24,14 @@ from services.common.auth import (
     Role,
     principal,
 )
-from services.common.errors import DataLoss, InvalidArgument, PermissionDenied, from_peer
+from services.common.errors import (
+    DataLoss,
+    DeadlineExceeded,
+    InvalidArgument,
+    PermissionDenied,
+    ResourceExhausted,
+    from_peer,
+)
 from services.common.paging import Keyset, page_size
 from services.common.server import Runtime
 from services.common.timestamps import moment, timestamp
@@ -60,6 +68,8 @@ POLICY = {
     "StoreHistoryExport": OFFICE,
     "ListHistoryExports": AUDIT_READERS,
     "GetHistoryExport": AUDIT_READERS,
+    "VerifyAuditChain": AUDIT_READERS,
+    "ListDeadLetters": OFFICE | {Role.AUDITOR},
 }
 
 # Keyset positions of the listings (the token names its listing).
@@ -67,6 +77,25 @@ SUBMISSIONS_PAGE = Keyset("submissions", datetime, uuid.UUID)  # newest first
 ASK_TIMES_PAGE = Keyset("ask_times", str, str)  # unit code, evidence key
 NOTIFICATIONS_PAGE = Keyset("notifications", datetime, str)  # at, id
 HISTORY_EXPORTS_PAGE = Keyset("history_exports", str, str)  # workflow id, run id
+DEAD_LETTERS_PAGE = Keyset("dead_letters", int)  # outbox row id
+
+
+async def _idle_bounded(messages, seconds: float):
+    """The stream's messages; DEADLINE_EXCEEDED when the caller sends nothing for `seconds`
+    (a stream that only sent its header holds no file descriptor or temp file for long)."""
+    iterator = aiter(messages)
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                message = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"the upload sent nothing for {seconds:.0f} s: dropped, send it again",
+                "UPLOAD_IDLE",
+            ) from None
+        yield message
 
 
 class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
@@ -75,10 +104,63 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         self.pool = runtime.pool
         self.blobs = blobs
         self.asks = AskCatalogues(self._fetch_catalogue)
+        self._uploading: dict[str, int] = {}  # caller -> uploads in flight
+
+    # -- audit and dead letters ---------------------------------------------------------------
+
+    async def VerifyAuditChain(self, request, context):
+        return await audit.answer_verify(
+            self.pool,
+            request,
+            pb,
+            service="submissions",
+            secret=token_secret(self.rt.settings),
+        )
+
+    async def ListDeadLetters(self, request, context):
+        size = page_size(request.page_size, default=100, maximum=1000)
+        after = DEAD_LETTERS_PAGE.decode(request.page_token)
+        rows = await repo.list_dead_letters(
+            self.pool, after=after[0] if after else None, limit=size + 1
+        )
+        page, next_token = DEAD_LETTERS_PAGE.page(rows, size, lambda d: (d.id,))
+        return pb.ListDeadLettersResponse(
+            dead_letters=[
+                pb.DeadLetter(
+                    id=d.id,
+                    workflow_id=d.workflow_id,
+                    signal=d.signal,
+                    error=d.error,
+                    attempts=d.attempts,
+                    created_at=timestamp(d.created_at),
+                    dead_at=timestamp(d.dead_at),
+                )
+                for d in page
+            ],
+            next_page_token=next_token,
+        )
 
     # -- uploads -------------------------------------------------------------------------------
 
     async def Upload(self, request_iterator, context):
+        caller = principal().subject
+        cap = self.rt.settings.uploads_per_caller
+        if self._uploading.get(caller, 0) >= cap:
+            raise ResourceExhausted(
+                f"{caller} already has {cap} uploads in progress: finish one first",
+                "TOO_MANY_UPLOADS",
+                metadata={"limit": str(cap)},
+            )
+        self._uploading[caller] = self._uploading.get(caller, 0) + 1
+        try:
+            idle = self.rt.settings.upload_idle_seconds
+            return await self._upload(_idle_bounded(request_iterator, idle), context)
+        finally:
+            self._uploading[caller] -= 1
+            if not self._uploading[caller]:
+                del self._uploading[caller]
+
+    async def _upload(self, request_iterator, context):
         messages = aiter(request_iterator)
         first = await anext(messages, None)
         if first is None or first.WhichOneof("payload") != "header":

@@ -133,8 +133,8 @@ async def test_a_unit_may_ask_for_more_time_only_so_often(services_stack):
         await ask(n)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await ask(MAX_EXTENSIONS_PER_UNIT)
-    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert "the most allowed" in err.value.details()
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert f"at most {MAX_EXTENSIONS_PER_UNIT}" in err.value.details()
     pool = stack.pool("submissions")
     assert await pool.fetchval("SELECT count(*) FROM extension_requests") == MAX_EXTENSIONS_PER_UNIT
     # The whole reason stays in the service; the workflow hears its start.

@@ -30,34 +30,38 @@ from tests.support import submissions as s
 def test_each_supported_format_is_recognised_by_its_bytes(tmp_path, fmt):
     path = tmp_path / "file.bin"
     path.write_bytes(s.sample(fmt))
-    assert formats.judge(path).format == fmt
+    assert formats.judge(path, fmt).format == fmt
     assert formats.require(path, fmt) == fmt
 
 
 @pytest.mark.parametrize(
-    ("data", "seen"),
+    ("data", "declared", "seen"),
     [
-        (b"PK\x03\x04" + b"\x00" * 40, "a damaged ZIP archive"),
+        (b"PK\x03\x04" + b"\x00" * 40, "docx", "a damaged ZIP archive"),
         (
             s.ooxml("docx").replace(b"word/document.xml", b"word/other___.xml"),
+            "docx",
             "neither a Word document",
         ),
-        (b'{"a": 1} trailing', "malformed JSON"),
-        (b"[1, 2", "malformed JSON"),
-        (b"%PDF-1.7\nno trailer", "a truncated PDF"),
-        (b"GIF89a" + b"\x00" * 32, "gif data"),
-        (b"hello", "unrecognised bytes"),
+        (b'{"a": 1} trailing', "json", "malformed JSON"),
+        (b"[1, 2", "json", "malformed JSON"),
+        (b"%PDF-1.7\nno trailer", "pdf", "a truncated PDF"),
+        (b"GIF89a" + b"\x00" * 32, "pdf", "gif data"),
+        (b"hello", "pdf", "unrecognised bytes"),
+        # JSON is never parsed unless declared: nested brackets declared as a PDF are just bytes.
+        (b"[" * 30_000, "pdf", "unrecognised bytes"),
+        (b"[" * 100 + b"]" * 100, "json", "malformed JSON"),
     ],
 )
-def test_bytes_that_are_no_supported_format(tmp_path, data, seen):
+def test_bytes_that_are_not_the_declared_format(tmp_path, data, declared, seen):
     path = tmp_path / "file.bin"
     path.write_bytes(data)
-    judged = formats.judge(path)
+    judged = formats.judge(path, declared)
     assert judged.format is None and seen in judged.seen
     with pytest.raises(InvalidArgument) as err:
-        formats.require(path, "pdf")
+        formats.require(path, declared)
     assert err.value.reason == "FORMAT_MISMATCH" and str(err.value).startswith(
-        "declared_format: declared pdf"
+        f"declared_format: declared {declared}"
     )
 
 
@@ -76,6 +80,9 @@ def test_json_must_be_an_object_or_array():
     assert formats.is_json(io.BytesIO(b' [{"a": "\xe4\xbd\xa0"}] '))
     assert not formats.is_json(io.BytesIO(b'"just a string"'))
     assert not formats.is_json(io.BytesIO(b"\xff\xfe{}"))
+    assert formats.is_json(io.BytesIO(b"[" * 64 + b"]" * 64))
+    assert not formats.is_json(io.BytesIO(b"[" * 65 + b"]" * 65))
+    assert not formats.is_json(io.BytesIO(b"[" * 2_000_000))
 
 
 # -- file names and headers --------------------------------------------------------------------

@@ -559,3 +559,35 @@ class GetBurdenReportResponse(_message.Message):
     REPORT_FIELD_NUMBER: _ClassVar[int]
     report: BurdenReport
     def __init__(self, report: _Optional[_Union[BurdenReport, _Mapping]] = ...) -> None: ...
+
+class AuditAnchor(_message.Message):
+    __slots__ = ("seq", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class VerifyAuditChainRequest(_message.Message):
+    __slots__ = ("anchors",)
+    ANCHORS_FIELD_NUMBER: _ClassVar[int]
+    anchors: _containers.RepeatedCompositeFieldContainer[AuditAnchor]
+    def __init__(self, anchors: _Optional[_Iterable[_Union[AuditAnchor, _Mapping]]] = ...) -> None: ...
+
+class VerifyAuditChainResponse(_message.Message):
+    __slots__ = ("service", "entries", "ok", "first_bad_seq", "reason", "head", "head_signature")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    entries: int
+    ok: bool
+    first_bad_seq: int
+    reason: str
+    head: AuditAnchor
+    head_signature: str
+    def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ..., head: _Optional[_Union[AuditAnchor, _Mapping]] = ..., head_signature: _Optional[str] = ...) -> None: ...

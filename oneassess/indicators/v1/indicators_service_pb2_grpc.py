@@ -26,7 +26,12 @@ if _version_not_supported:
 
 
 class IndicatorsServiceStub:
-    """IndicatorsService owns the catalogue: the line departments' special assessments, the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    IndicatorsService owns the catalogue: the line departments' special assessments, the
     assessed units, the cycles and their fold into one catalogue of evidence asks.
     """
 
@@ -86,10 +91,20 @@ class IndicatorsServiceStub:
                 request_serializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportRequest.SerializeToString,
                 response_deserializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportResponse.FromString,
                 _registered_method=True)
+        self.VerifyAuditChain = channel.unary_unary(
+                '/oneassess.indicators.v1.IndicatorsService/VerifyAuditChain',
+                request_serializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainRequest.SerializeToString,
+                response_deserializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainResponse.FromString,
+                _registered_method=True)
 
 
 class IndicatorsServiceServicer:
-    """IndicatorsService owns the catalogue: the line departments' special assessments, the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    IndicatorsService owns the catalogue: the line departments' special assessments, the
     assessed units, the cycles and their fold into one catalogue of evidence asks.
     """
 
@@ -164,6 +179,16 @@ class IndicatorsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyAuditChain(self, request, context):
+        """Verifies this service's hash-chained audit log: every entry's hash, the links, no gap,
+        and each anchor (a head recorded outside the database earlier) still in the chain, so an
+        edited, reordered, deleted, truncated or recomputed chain is reported. The answer's head
+        comes with a signature to keep as the next anchor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IndicatorsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +242,11 @@ def add_IndicatorsServiceServicer_to_server(servicer, server):
                     request_deserializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportRequest.FromString,
                     response_serializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportResponse.SerializeToString,
             ),
+            'VerifyAuditChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditChain,
+                    request_deserializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainRequest.FromString,
+                    response_serializer=oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'oneassess.indicators.v1.IndicatorsService', rpc_method_handlers)
@@ -226,7 +256,12 @@ def add_IndicatorsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class IndicatorsService:
-    """IndicatorsService owns the catalogue: the line departments' special assessments, the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    IndicatorsService owns the catalogue: the line departments' special assessments, the
     assessed units, the cycles and their fold into one catalogue of evidence asks.
     """
 
@@ -490,6 +525,33 @@ class IndicatorsService:
             '/oneassess.indicators.v1.IndicatorsService/GetBurdenReport',
             oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportRequest.SerializeToString,
             oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.GetBurdenReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.indicators.v1.IndicatorsService/VerifyAuditChain',
+            oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainRequest.SerializeToString,
+            oneassess_dot_indicators_dot_v1_dot_indicators__service__pb2.VerifyAuditChainResponse.FromString,
             options,
             channel_credentials,
             insecure,

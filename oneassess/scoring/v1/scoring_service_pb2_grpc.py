@@ -26,7 +26,12 @@ if _version_not_supported:
 
 
 class ScoringServiceStub:
-    """ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
     computed from them, each with its explanation.
     """
 
@@ -126,10 +131,20 @@ class ScoringServiceStub:
                 request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.SerializeToString,
                 response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.FromString,
                 _registered_method=True)
+        self.VerifyAuditChain = channel.unary_unary(
+                '/oneassess.scoring.v1.ScoringService/VerifyAuditChain',
+                request_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainRequest.SerializeToString,
+                response_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainResponse.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
-    """ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
     computed from them, each with its explanation.
     """
 
@@ -263,6 +278,16 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyAuditChain(self, request, context):
+        """Verifies this service's hash-chained audit log: every entry's hash, the links, no gap,
+        and each anchor (a head recorded outside the database earlier) still in the chain, so an
+        edited, reordered, deleted, truncated or recomputed chain is reported. The answer's head
+        comes with a signature to keep as the next anchor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -356,6 +381,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.FromString,
                     response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.SerializeToString,
             ),
+            'VerifyAuditChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditChain,
+                    request_deserializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainRequest.FromString,
+                    response_serializer=oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'oneassess.scoring.v1.ScoringService', rpc_method_handlers)
@@ -365,7 +395,12 @@ def add_ScoringServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ScoringService:
-    """ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    ScoringService owns judgement: reviews, tolerance claims, appeals, and the scores
     computed from them, each with its explanation.
     """
 
@@ -845,6 +880,33 @@ class ScoringService:
             '/oneassess.scoring.v1.ScoringService/VerifyScores',
             oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresRequest.SerializeToString,
             oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyScoresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.scoring.v1.ScoringService/VerifyAuditChain',
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainRequest.SerializeToString,
+            oneassess_dot_scoring_dot_v1_dot_scoring__service__pb2.VerifyAuditChainResponse.FromString,
             options,
             channel_credentials,
             insecure,

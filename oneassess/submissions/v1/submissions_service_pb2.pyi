@@ -502,3 +502,69 @@ class GetHistoryExportResponse(_message.Message):
     export: HistoryExport
     history_json: bytes
     def __init__(self, export: _Optional[_Union[HistoryExport, _Mapping]] = ..., history_json: _Optional[bytes] = ...) -> None: ...
+
+class AuditAnchor(_message.Message):
+    __slots__ = ("seq", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class VerifyAuditChainRequest(_message.Message):
+    __slots__ = ("anchors",)
+    ANCHORS_FIELD_NUMBER: _ClassVar[int]
+    anchors: _containers.RepeatedCompositeFieldContainer[AuditAnchor]
+    def __init__(self, anchors: _Optional[_Iterable[_Union[AuditAnchor, _Mapping]]] = ...) -> None: ...
+
+class VerifyAuditChainResponse(_message.Message):
+    __slots__ = ("service", "entries", "ok", "first_bad_seq", "reason", "head", "head_signature")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    entries: int
+    ok: bool
+    first_bad_seq: int
+    reason: str
+    head: AuditAnchor
+    head_signature: str
+    def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ..., head: _Optional[_Union[AuditAnchor, _Mapping]] = ..., head_signature: _Optional[str] = ...) -> None: ...
+
+class ListDeadLettersRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("id", "workflow_id", "signal", "error", "attempts", "created_at", "dead_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DEAD_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    workflow_id: str
+    signal: str
+    error: str
+    attempts: int
+    created_at: _timestamp_pb2.Timestamp
+    dead_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., workflow_id: _Optional[str] = ..., signal: _Optional[str] = ..., error: _Optional[str] = ..., attempts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dead_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDeadLettersResponse(_message.Message):
+    __slots__ = ("dead_letters", "next_page_token")
+    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
+    next_page_token: str
+    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

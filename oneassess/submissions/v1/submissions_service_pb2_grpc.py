@@ -26,7 +26,12 @@ if _version_not_supported:
 
 
 class SubmissionsServiceStub:
-    """SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
     collection windows that lock asks, and the outbox that tells unit workflows.
     """
 
@@ -111,10 +116,25 @@ class SubmissionsServiceStub:
                 request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.SerializeToString,
                 response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.FromString,
                 _registered_method=True)
+        self.VerifyAuditChain = channel.unary_unary(
+                '/oneassess.submissions.v1.SubmissionsService/VerifyAuditChain',
+                request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainRequest.SerializeToString,
+                response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainResponse.FromString,
+                _registered_method=True)
+        self.ListDeadLetters = channel.unary_unary(
+                '/oneassess.submissions.v1.SubmissionsService/ListDeadLetters',
+                request_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersRequest.SerializeToString,
+                response_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionsServiceServicer:
-    """SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
     collection windows that lock asks, and the outbox that tells unit workflows.
     """
 
@@ -230,6 +250,24 @@ class SubmissionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyAuditChain(self, request, context):
+        """Verifies this service's hash-chained audit log: every entry's hash, the links, no gap,
+        and each anchor (a head recorded outside the database earlier) still in the chain, so an
+        edited, reordered, deleted, truncated or recomputed chain is reported. The answer's head
+        comes with a signature to keep as the next anchor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeadLetters(self, request, context):
+        """Lists the outbox's dead letters: signals Temporal refused for good (too large, invalid),
+        kept with the error instead of being retried forever. Oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -308,6 +346,16 @@ def add_SubmissionsServiceServicer_to_server(servicer, server):
                     request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.FromString,
                     response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.SerializeToString,
             ),
+            'VerifyAuditChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditChain,
+                    request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainRequest.FromString,
+                    response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainResponse.SerializeToString,
+            ),
+            'ListDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadLetters,
+                    request_deserializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersRequest.FromString,
+                    response_serializer=oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'oneassess.submissions.v1.SubmissionsService', rpc_method_handlers)
@@ -317,7 +365,12 @@ def add_SubmissionsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SubmissionsService:
-    """SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
+    """Limits: every request field is bounded by the one table in services/common/limits.py
+    (identifiers at most 128 characters without control characters, free text 4,000, other
+    strings 1,024, lists and maps 1,000 entries, doubles within ±1e9, integers >= 0, times in
+    years 1..9999); see docs/security.md. Violations are INVALID_ARGUMENT naming the field.
+
+    SubmissionsService owns evidence: uploads (content-addressed, immutable versions), the
     collection windows that lock asks, and the outbox that tells unit workflows.
     """
 
@@ -716,6 +769,60 @@ class SubmissionsService:
             '/oneassess.submissions.v1.SubmissionsService/GetHistoryExport',
             oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportRequest.SerializeToString,
             oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.GetHistoryExportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.submissions.v1.SubmissionsService/VerifyAuditChain',
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainRequest.SerializeToString,
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.VerifyAuditChainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oneassess.submissions.v1.SubmissionsService/ListDeadLetters',
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersRequest.SerializeToString,
+            oneassess_dot_submissions_dot_v1_dot_submissions__service__pb2.ListDeadLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,
