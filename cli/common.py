@@ -22,6 +22,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from rich.console import Console
 
+from oneassess.client import retry
 from oneassess.client.channels import ServiceClients
 from oneassess.client.errors import describe_rpc_error
 from oneassess.client.tokens import issue_token, parse_as, token_secret
@@ -90,6 +91,18 @@ async def clients():
 
 def request_id() -> str:
     return str(uuid.uuid4())
+
+
+async def retrying(attempt: Callable[[], Awaitable[T]], what: str = "the call") -> T:
+    """`attempt()` (one RPC with its request id fixed), sent again while the server answers
+    UNAVAILABLE, for ONEASSESS_RETRY_SECONDS, saying on stderr that it is waiting."""
+
+    def say_waiting(waiting: retry.Waiting) -> None:
+        err_console.print(waiting.line(what), style="yellow", markup=False, highlight=False)
+
+    return await retry.call(
+        attempt, policy=retry.RetryPolicy.from_settings(settings()), on_wait=say_waiting
+    )
 
 
 def to_dict(message: Message) -> dict[str, Any]:

@@ -19,11 +19,8 @@ from workflows import control
 async def connect() -> Client:
     try:
         return await control.connect(settings())
-    except RuntimeError as err:  # the bridge's "Failed client connect: ..."
-        raise Refused(
-            f"cannot reach Temporal at {settings().temporal_address} ({err}): "
-            "is the stack running (`oneassess up`)?"
-        ) from None
+    except RuntimeError as err:  # TemporalUnreachable: refused, or no answer in time
+        raise Refused(f"{err}: is the stack running (`oneassess up`)?") from None
 
 
 def who() -> str:

@@ -34,7 +34,7 @@ from demo.script import (
 )
 from demo.summary import print_summary, write_outputs
 from localstack import stack
-from oneassess.client import results, uploads
+from oneassess.client import results, retry, uploads
 from oneassess.config import Settings
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
 from oneassess.scoring.v1 import scoring_service_pb2 as sc
@@ -240,15 +240,15 @@ class Demo:
 
     async def request_and_grant_extension(self, temporal) -> None:
         unit = self.script.by_behaviour(EXTENDED)[0]
-        response = await self.actors.unit(unit).submissions.RequestExtension(
-            sub.RequestExtensionRequest(
-                request_id=_rid(),
-                cycle_code=self.cycle_code,
-                unit_code=unit,
-                days=self.script.extension_days,
-                reason="台风影响，档案室搬迁 (typhoon: records room moved)",
-            )
+        request = sub.RequestExtensionRequest(
+            request_id=_rid(),
+            cycle_code=self.cycle_code,
+            unit_code=unit,
+            days=self.script.extension_days,
+            reason="台风影响，档案室搬迁 (typhoon: records room moved)",
         )
+        submissions = self.actors.unit(unit).submissions
+        response = await retry.call(lambda: submissions.RequestExtension(request))
         self.say(
             f"  {unit} asked for {self.script.extension_days} more days (request "
             f"{response.extension_id})"

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
+    # How often a service checks its database and background jobs for its health (seconds).
+    readiness_check_seconds: float = Field(default=2.0, alias="ONEASSESS_READINESS_SECONDS")
+    # How long a client (CLI, demo, worker) retries a call answered UNAVAILABLE before giving
+    # up; uploads at least 2 minutes, so a database restart is a pause, not a failure.
+    retry_seconds: float = Field(default=150.0, alias="ONEASSESS_RETRY_SECONDS")
 
     @cached_property
     def home(self) -> Path:

@@ -1,17 +1,43 @@
 """The Temporal client of the worker and of whoever drives a cycle (workflows.control): one
-address, namespace and tracing interceptor from oneassess.config.Settings."""
+address, namespace and tracing interceptor from oneassess.config.Settings.
+
+Connecting gives up after CONNECT_TIMEOUT_SECONDS with one sentence (TemporalUnreachable),
+whether the server refuses connections or accepts them and never answers (stopped, or a
+network that drops packets): a command that needs Temporal never hangs on it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from oneassess import telemetry
 from oneassess.config import Settings
 
+CONNECT_TIMEOUT_SECONDS = 8.0
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        interceptors=telemetry.temporal_interceptors(),
-    )
+
+class TemporalUnreachable(RuntimeError):
+    """Temporal did not answer: one sentence naming the address."""
+
+
+async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT_SECONDS) -> Client:
+    address = settings.temporal_address
+    try:
+        return await asyncio.wait_for(
+            Client.connect(
+                address,
+                namespace=settings.temporal_namespace,
+                interceptors=telemetry.temporal_interceptors(),
+            ),
+            timeout=within_seconds,
+        )
+    except TimeoutError:
+        raise TemporalUnreachable(
+            f"Temporal at {address} did not answer within {within_seconds:.0f}s"
+        ) from None
+    except (RuntimeError, OSError, RPCError) as err:  # the bridge's "Failed client connect: ..."
+        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise TemporalUnreachable(f"Temporal at {address} is unreachable ({cause[:160]})") from None

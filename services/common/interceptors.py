@@ -1,8 +1,9 @@
 """The server interceptor every service runs: authenticate, authorise, map domain errors.
 
 UNAUTHENTICATED for a missing, expired or forged token; PERMISSION_DENIED for a role the
-RPC's policy does not admit; a DomainError becomes its status with ErrorInfo; anything else
-is logged and answered INTERNAL without taking the server down.
+RPC's policy does not admit; a DomainError becomes its status with ErrorInfo; a dependency out
+of reach (PostgreSQL, Temporal, a peer) is UNAVAILABLE, logged once in a while with its cause;
+anything else is logged with its traceback and answered INTERNAL without taking the server down.
 """
 
 from __future__ import annotations
@@ -13,9 +14,17 @@ from collections.abc import Callable, Mapping
 import grpc
 
 from services.common.auth import Principal, Role, current_principal, verify_token
-from services.common.errors import DomainError, PermissionDenied, Unauthenticated, to_status
+from services.common.errors import (
+    DomainError,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    to_status,
+)
+from services.common.outage import RateLimitedLog, outage_cause
 
 log = logging.getLogger(__name__)
+_outages = RateLimitedLog(log)
 
 # Methods anyone may call: health checks and reflection (probes and `buf curl` carry no token).
 PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -98,11 +107,10 @@ def _with_principal(caller: Principal) -> Callable:
                         yield response
                 except DomainError as error:
                     await _abort(context, error)
-                except Exception:
+                except Exception as error:
                     if context.code() is not None:
                         raise
-                    log.exception("unhandled error in %s", behavior)
-                    await _abort(context, DomainError("internal error", "INTERNAL"))
+                    await _abort(context, _unexpected(error, behavior))
 
             return stream
 
@@ -112,15 +120,25 @@ def _with_principal(caller: Principal) -> Callable:
                 return await behavior(request, context)
             except DomainError as error:
                 await _abort(context, error)
-            except Exception:
+            except Exception as error:
                 if context.code() is not None:  # an abort the handler chose itself
                     raise
-                log.exception("unhandled error in %s", behavior)
-                await _abort(context, DomainError("internal error", "INTERNAL"))
+                await _abort(context, _unexpected(error, behavior))
 
         return unary
 
     return wrap
+
+
+def _unexpected(error: Exception, behavior) -> DomainError:
+    """An exception the handler did not map: UNAVAILABLE (retry) when a dependency is out of
+    reach, logged once in a while with its cause; INTERNAL with a traceback for a bug."""
+    cause = outage_cause(error)
+    if cause is not None:
+        _outages.warning(cause.split(" (", 1)[0], f"answering UNAVAILABLE: {cause}")
+        return Unavailable(f"{cause}; retry", "DEPENDENCY_UNAVAILABLE")
+    log.error("unhandled error in %s", behavior, exc_info=error)
+    return DomainError("internal error", "INTERNAL")
 
 
 def _wrap(handler: grpc.RpcMethodHandler, wrapper: Callable) -> grpc.RpcMethodHandler:

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from oneassess.client import retry
 from workflows import timeline
 
 NON_RETRYABLE = {
@@ -28,9 +29,14 @@ def invalid(err: grpc.aio.AioRpcError) -> ApplicationError:
     )
 
 
+# Inside an activity a short ride-out is enough: Temporal retries the activity after that.
+ACTIVITY_RETRY = retry.RetryPolicy(total_seconds=30.0)
+
+
 async def call(rpc, request):
+    """The RPC with its request (and request id) retried while the service is UNAVAILABLE."""
     try:
-        return await rpc(request, timeout=60)
+        return await retry.call(lambda: rpc(request, timeout=60), policy=ACTIVITY_RETRY)
     except grpc.aio.AioRpcError as err:
         if err.code() in NON_RETRYABLE:
             raise invalid(err) from err
