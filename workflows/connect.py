@@ -16,7 +16,7 @@ from temporalio.service import RPCError
 from oneassess import telemetry
 from oneassess.config import Settings
 
-CONNECT_TIMEOUT_SECONDS = 8.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class TemporalUnreachable(RuntimeError):
@@ -39,5 +39,20 @@ async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT
             f"Temporal at {address} did not answer within {within_seconds:.0f}s"
         ) from None
     except (RuntimeError, OSError, RPCError) as err:  # the bridge's "Failed client connect: ..."
-        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise TemporalUnreachable(f"Temporal at {address} is unreachable ({cause[:160]})") from None
+        raise TemporalUnreachable(f"Temporal at {address} is unreachable ({_cause(err)})") from None
+
+
+def _cause(err: BaseException) -> str:
+    """The bridge's long transport error in a few words."""
+    text = str(err)
+    for words, said in (
+        ("refused", "connection refused"),
+        ("timed out", "connection timed out"),
+        ("reset", "connection reset"),
+        ("dns error", "unknown host"),
+        ("broken pipe", "connection lost"),
+    ):
+        if words in text.lower():
+            return said
+    first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    return first[:100]

@@ -8,6 +8,7 @@ PostgreSQL advisory lock, so two replicas starting at once apply each exactly on
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import asyncpg
 
 from oneassess.config import Settings
 from services.common.canonical import canonical_json
+from services.common.outage import outage_cause
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -95,6 +97,22 @@ async def migrate(url: str, schema: str, migrations: list[Migration]) -> list[st
     finally:
         await conn.close()
     return applied_now
+
+
+class _OneLineOutages(logging.Filter):
+    """asyncpg's pool logs a traceback each time it cannot reconnect its idle connections
+    during an outage: keep the line and its cause, drop the traceback of a known outage."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and outage_cause(error) is not None:
+            record.msg = f"{record.msg} ({outage_cause(error)})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_OneLineOutages())
 
 
 async def create_pool(

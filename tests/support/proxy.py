@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: one per connection
 class _Link:
     client: asyncio.StreamWriter
     upstream: asyncio.StreamWriter | None = None
