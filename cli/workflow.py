@@ -7,8 +7,10 @@ behind the services' RPCs it goes through the client package like every other co
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import psutil
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -18,9 +20,23 @@ from workflows import control
 
 async def connect() -> Client:
     try:
-        return await control.connect(settings())
+        return await control.connect(settings(), within_seconds=_connect_budget())
     except RuntimeError as err:  # TemporalUnreachable: refused, or no answer in time
         raise Refused(f"{err}: is the stack running (`oneassess up`)?") from None
+
+
+# A command that needs Temporal answers within 10 s of its start, reachable or not: what is
+# left of ANSWER_WITHIN_SECONDS once the CLI has loaded (at least MIN_CONNECT_SECONDS).
+ANSWER_WITHIN_SECONDS = 8.0
+MIN_CONNECT_SECONDS = 2.0
+
+
+def _connect_budget() -> float:
+    try:
+        age = time.time() - psutil.Process().create_time()
+    except psutil.Error:
+        age = 0.0
+    return max(MIN_CONNECT_SECONDS, ANSWER_WITHIN_SECONDS - age)
 
 
 def who() -> str:
