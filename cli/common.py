@@ -98,7 +98,9 @@ async def retrying(attempt: Callable[[], Awaitable[T]], what: str = "the call") 
     UNAVAILABLE, for ONEASSESS_RETRY_SECONDS, saying on stderr that it is waiting."""
 
     def say_waiting(waiting: retry.Waiting) -> None:
-        err_console.print(waiting.line(what), style="yellow", markup=False, highlight=False)
+        err_console.print(
+            waiting.line(what), style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
 
     return await retry.call(
         attempt, policy=retry.RetryPolicy.from_settings(settings()), on_wait=say_waiting

@@ -31,7 +31,9 @@ app = typer.Typer()  # its command sits at the top: `oneassess submit ...`
 
 
 def _say_retry(waiting: uploads.Waiting) -> None:
-    err_console.print(waiting.line("the upload"), style="yellow", markup=False, highlight=False)
+    err_console.print(
+        waiting.line("the upload"), style="yellow", markup=False, highlight=False, soft_wrap=True
+    )
 
 
 @app.command("submit")
