@@ -1,7 +1,8 @@
 """Health follows readiness: a service is SERVING only while it reaches its database and every
 background job it owns (supervised) runs and makes progress.
 
-One background loop checks, every few seconds, that a pooled connection answers `SELECT 1`,
+One background loop checks, every few seconds, that the database answers `SELECT 1` on a
+connection of the check's own (so a pool busy with a burst is not mistaken for an outage),
 asks each supervisor for its problem and runs each probe (e.g. the outbox depth), and caches
 the result; health checks only read the cache. The health service carries:
 
@@ -45,12 +46,15 @@ class Readiness:
         self,
         name: str,
         pool: asyncpg.Pool,
+        database_url: str,
         *,
         check_seconds: float = 2.0,
         timeout_seconds: float = 2.0,
     ) -> None:
         self.name = name
         self.pool = pool
+        self.database_url = database_url
+        self._conn: asyncpg.Connection | None = None
         self.check_seconds = check_seconds
         self.timeout_seconds = timeout_seconds
         self.supervisors: list[Supervisor] = []
@@ -111,22 +115,35 @@ class Readiness:
 
     async def run(self, supervisor: Supervisor) -> None:
         """Check forever (run under a Supervisor of its own)."""
-        while True:
-            await self.check()
-            supervisor.beat()
-            await asyncio.sleep(self.check_seconds)
+        try:
+            while True:
+                await self.check()
+                supervisor.beat()
+                await asyncio.sleep(self.check_seconds)
+        finally:
+            await self.close()
 
     async def _database(self) -> str | None:
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                async with self.pool.acquire() as conn:
-                    await conn.fetchval("SELECT 1")
+                if self._conn is None or self._conn.is_closed():
+                    self._conn = await asyncpg.connect(
+                        self.database_url,
+                        server_settings={"application_name": f"{self.name}-readiness"},
+                    )
+                await self._conn.fetchval("SELECT 1")
         except Exception as error:
+            await self.close()
             cause = outage_cause(error)
             if cause is None:
                 cause = f"database check failed ({type(error).__name__}: {error})"
             return cause.replace("database unavailable", "database unreachable", 1)
         return None
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()
 
     async def _publish(self) -> None:
         if self._health is None:

@@ -110,7 +110,9 @@ async def start(
     )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
-    runtime.readiness = Readiness(spec.name, pool, check_seconds=settings.readiness_check_seconds)
+    runtime.readiness = Readiness(
+        spec.name, pool, url, check_seconds=settings.readiness_check_seconds
+    )
     resources = contextlib.AsyncExitStack()
     try:
         if spec.lifespan:
