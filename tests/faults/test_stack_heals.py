@@ -119,3 +119,19 @@ async def test_status_names_a_service_that_cannot_reach_its_database(stack_env):
 
 async def _gone(env: dict[str, str], *names: str) -> bool:
     return all(_pid(env, name) is None for name in names)
+
+
+async def test_status_names_a_stopped_temporal(stack_env):
+    temporal = _pid(stack_env, "temporal")
+    assert temporal is not None
+    os.kill(temporal, signal.SIGSTOP)  # alive, accepting connections, answering nothing
+    try:
+        rows = await _status(stack_env)
+        assert rows["temporal"]["state"] == "unhealthy (not answering)", rows["temporal"]
+    finally:
+        os.kill(temporal, signal.SIGCONT)
+
+    async def answering() -> bool:
+        return (await _status(stack_env))["temporal"]["state"] == "running"
+
+    await wait_for(answering, "Temporal answers again after SIGCONT", within=60)
