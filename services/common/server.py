@@ -60,8 +60,10 @@ class ServiceSpec:
     policy: Policy
     # Adds the servicers to the server; returns their full service names (for health/reflection).
     register: Callable[[grpc.aio.Server, Runtime], list[str]]
-    # Optional background work started with the server and cancelled when it stops.
-    background: Callable[[Runtime], list[Awaitable]] | None = None
+    # Optional background work started with the server and cancelled when it stops. A
+    # Supervisor (services.common.supervisor) is restarted on failure and counts in health:
+    # use one for anything long-lived; a bare awaitable just runs once.
+    background: Callable[[Runtime], list[Awaitable | Supervisor]] | None = None
     # Optional per-service resources (a blob store, a relay...): an async context manager
     # entered after the pool opens and before `register` (which finds what it yielded in
     # `runtime.resources`), exited after the server has drained and before the pool closes.
@@ -124,8 +126,11 @@ async def start(
         await peers.close()
         await pool.close()
         raise
-    if spec.background:
-        runtime.background = [asyncio.create_task(job) for job in spec.background(runtime)]
+    for job in spec.background(runtime) if spec.background else []:
+        if isinstance(job, Supervisor):
+            runtime.background.append(runtime.supervise(job).start())
+        else:
+            runtime.background.append(asyncio.create_task(job))
     checking = Supervisor("readiness", runtime.readiness.run, stuck_after_seconds=None)
     runtime.background.append(checking.start())
     log.info("%s listening on %s:%d", spec.name, settings.bind_host, bound)

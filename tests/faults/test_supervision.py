@@ -105,3 +105,39 @@ def _async(condition):
         return condition()
 
     return wrapped
+
+
+async def test_a_services_supervised_background_job_counts_in_its_health(settings):
+    import dataclasses
+
+    from services.common import server
+    from services.indicators.service import SPEC
+
+    allowed = asyncio.Event()
+
+    async def sweeper(supervisor: Supervisor) -> None:
+        if not allowed.is_set():
+            raise ValueError("not yet")
+        while True:
+            supervisor.beat()
+            await asyncio.sleep(0.05)
+
+    spec = dataclasses.replace(
+        SPEC, background=lambda runtime: [Supervisor("sweeper", sweeper, backoff=FAST)]
+    )
+    running = await server.start(
+        spec, settings.model_copy(update={"readiness_check_seconds": 0.1}), port=0
+    )
+    try:
+        async with channel(f"127.0.0.1:{running.port}", None) as ch:
+
+            async def failing() -> bool:
+                health = await check(ch)
+                return not health.serving and "sweeper restarting after" in health.reason
+
+            await wait_for(failing, "NOT_SERVING while the sweeper fails", within=30)
+            allowed.set()
+            await wait_for(lambda: _serving(ch), "SERVING once the sweeper runs", within=30)
+            assert (await check(ch, service="oneassess.sweeper")).serving
+    finally:
+        await running.stop(grace=0.5)
