@@ -471,7 +471,7 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
     """Start the stack if it is not running, play the year, write the outputs, stop what we
     started."""
     started = not any(
-        row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres"
+        row["pid"] for row in await stack.status(settings) if row["name"] != "postgres"
     )
     if started:
         console.print(
