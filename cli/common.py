@@ -24,7 +24,7 @@ from rich.console import Console
 
 from oneassess.client import retry
 from oneassess.client.channels import ServiceClients
-from oneassess.client.errors import describe_rpc_error
+from oneassess.client.errors import describe_rpc_error, error_reason
 from oneassess.client.tokens import issue_token, parse_as, token_secret
 from oneassess.config import Settings, load
 
@@ -132,6 +132,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def rpc_error_text(err: grpc.aio.AioRpcError) -> str:
     """A received gRPC error in plain words, with every field violation."""
     code, message, violations = describe_rpc_error(err)
+    if code == "UNAVAILABLE" and error_reason(err) == "DEPENDENCY_UNAVAILABLE":
+        return (
+            f"the service runs but cannot work right now ({message}); "
+            "try again later (`oneassess status` says why)"
+        )
     if code == "UNAVAILABLE":
         return (
             f"cannot reach the service ({err.details()}). Is the stack running? "

@@ -90,6 +90,19 @@ async def test_submit_rides_out_a_stopped_database(tmp_path, database_url, datab
         assert down.reason.startswith("database unreachable"), down
         assert not down.serving
 
+        # A client told to wait only a second gives up with a sentence that says why.
+        impatient = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cli.main", "extension", "request", s.CYCLE, "--unit", s.UNIT,
+            "--days", "3", "--reason", "flood", "--as", f"unit:{s.UNIT}",
+            env={**env, "ONEASSESS_RETRY_SECONDS": "1"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, complaint = await asyncio.wait_for(impatient.communicate(), timeout=60)
+        assert impatient.returncode == 1
+        assert "the service runs but cannot work right now (database unavailable" in (
+            complaint.decode()
+        ), complaint.decode()
+
         # The outage lasts its 30 s, then PostgreSQL is back.
         await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - started)))
         assert all(p.returncode is None for p in processes), "a CLI gave up during the outage"
