@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -148,14 +149,12 @@ class Readiness:
     async def _publish(self) -> None:
         if self._health is None:
             return
-        state = (self.ready, tuple(self.problems))
+        # What is failing, without the numbers that change on every check ("stuck for 61s").
+        state = (self.ready, tuple(re.sub(r"\d+(\.\d+)?", "#", p) for p in self.problems))
         if state == self._published:
             return
-        if self._published is not None and state[0] != self._published[0]:
-            if self.ready:
-                log.warning("%s: ready again: SERVING", self.name)
-            else:
-                log.warning("%s: NOT_SERVING: %s", self.name, "; ".join(self.problems))
+        if self.ready and self._published is not None:
+            log.warning("%s: ready again: SERVING", self.name)
         elif not self.ready:
             log.warning("%s: NOT_SERVING: %s", self.name, "; ".join(self.problems))
         self._published = state
