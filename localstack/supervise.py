@@ -5,7 +5,8 @@ that died (crashed, killed) is started again with the same command and environme
 back-off that doubles with each crash in a row (1 s up to 30 s; a child that ran a minute
 starts the count again). Each restart is one line in its own log and in the supervisor's log
 (`logs/supervisor.log`), naming the child's log; `run/supervisor.json` keeps the counts that
-`oneassess status` shows. `oneassess down` stops the supervisor before the children.
+`oneassess status` shows. `oneassess down` stops the supervisor before the children; a
+supervisor whose pid file is gone (or names another process) stops by itself.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class StackSupervisor:
         self.state: dict[str, ChildState] = {}
         self.children: dict[str, subprocess.Popen] = {}  # the ones this supervisor started
         self.stopping = False
+        self.born = time.monotonic()
 
     def round(self) -> None:
         """Look at every child once; start again the dead ones that are due."""
@@ -122,6 +124,15 @@ class StackSupervisor:
             self.paths.log(proc.name),
         )
 
+    def _still_wanted(self) -> bool:
+        """False once `down` removed its pid file or the data directory is gone, so a
+        supervisor left behind never restarts children nobody wants."""
+        try:
+            return int(self.paths.pid(stack.SUPERVISOR).read_text().strip()) == os.getpid()
+        except (OSError, ValueError):
+            # `up` writes the pid file just after starting this process: give it a moment.
+            return time.monotonic() - self.born < 10.0
+
     def _save(self) -> None:
         data = {name: asdict(s) for name, s in self.state.items()}
         target = self.paths.supervisor_state
@@ -137,6 +148,9 @@ class StackSupervisor:
         signal.signal(signal.SIGINT, stop)
         log.info("supervising the local stack in %s", self.settings.home)
         while not self.stopping:
+            if not self._still_wanted():
+                log.info("supervisor: the stack no longer names this supervisor; stopping")
+                break
             try:
                 self.round()
             except Exception:
