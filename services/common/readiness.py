@@ -72,6 +72,7 @@ class Readiness:
     def supervise(self, supervisor: Supervisor) -> Supervisor:
         """Count `supervisor`'s job in readiness (the caller starts and stops it)."""
         self.supervisors.append(supervisor)
+        self._published = None  # the next check publishes its component too
         return supervisor
 
     def probe(self, name: str, probe: Probe) -> None:

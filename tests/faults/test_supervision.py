@@ -141,3 +141,29 @@ async def test_a_services_supervised_background_job_counts_in_its_health(setting
             assert (await check(ch, service="oneassess.sweeper")).serving
     finally:
         await running.stop(grace=0.5)
+
+
+async def test_a_job_that_always_worked_has_its_component_serving(settings):
+    import dataclasses
+
+    from services.common import server
+    from services.indicators.service import SPEC
+
+    async def steady(supervisor: Supervisor) -> None:
+        while True:
+            supervisor.beat()
+            await asyncio.sleep(0.05)
+
+    spec = dataclasses.replace(SPEC, background=lambda runtime: [Supervisor("steady", steady)])
+    running = await server.start(
+        spec, settings.model_copy(update={"readiness_check_seconds": 0.1}), port=0
+    )
+    try:
+        async with channel(f"127.0.0.1:{running.port}", None) as ch:
+
+            async def published() -> bool:
+                return (await check(ch, service="oneassess.steady")).serving
+
+            await wait_for(published, "the job's component is published SERVING", within=10)
+    finally:
+        await running.stop(grace=0.5)
