@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import JSON_OPTION, console, fail, print_json, run, settings
@@ -57,7 +58,7 @@ def status(json_output: bool = JSON_OPTION) -> None:
     styles = {"running": "green", "stopped": "dim"}
     for row in rows:
         style = styles.get(row["state"], "bold red")
-        state = row["state"].replace("[", "\\[")
+        state = escape(row["state"])
         cells = (row["pid"], row["endpoint"], row["detail"], row["log"])
         table.add_row(row["name"], f"[{style}]{state}[/]", *cells)
     console.print(table)
