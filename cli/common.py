@@ -22,8 +22,9 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from rich.console import Console
 
+from oneassess.client import retry
 from oneassess.client.channels import ServiceClients
-from oneassess.client.errors import describe_rpc_error
+from oneassess.client.errors import describe_rpc_error, error_reason
 from oneassess.client.tokens import (
     TokenCache,
     TokenError,
@@ -119,6 +120,20 @@ def request_id() -> str:
     return str(uuid.uuid4())
 
 
+async def retrying(attempt: Callable[[], Awaitable[T]], what: str = "the call") -> T:
+    """`attempt()` (one RPC with its request id fixed), sent again while the server answers
+    UNAVAILABLE, for ONEASSESS_RETRY_SECONDS, saying on stderr that it is waiting."""
+
+    def say_waiting(waiting: retry.Waiting) -> None:
+        err_console.print(
+            waiting.line(what), style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
+
+    return await retry.call(
+        attempt, policy=retry.RetryPolicy.from_settings(settings()), on_wait=say_waiting
+    )
+
+
 def to_dict(message: Message) -> dict[str, Any]:
     return MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
@@ -144,6 +159,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def rpc_error_text(err: grpc.aio.AioRpcError) -> str:
     """A received gRPC error in plain words, with every field violation."""
     code, message, violations = describe_rpc_error(err)
+    if code == "UNAVAILABLE" and error_reason(err) == "DEPENDENCY_UNAVAILABLE":
+        return (
+            f"the service runs but cannot work right now ({message}); "
+            "try again later (`oneassess status` says why)"
+        )
     if code == "UNAVAILABLE":
         return (
             f"cannot reach the service ({err.details()}). Is the stack running? "

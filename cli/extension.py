@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.common import clients, console, fail, request_id, run, say
+from cli.common import clients, console, fail, request_id, retrying, run, say
 from oneassess.client import cycles
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
@@ -30,17 +30,13 @@ def request_extension(
         --reason "typhoon" --as unit:baiquan-town
     """
 
+    request = pb.RequestExtensionRequest(
+        request_id=request_id(), cycle_code=cycle_code, unit_code=unit, days=days, reason=reason
+    )
+
     async def go():
         async with clients() as svc:
-            return await svc.submissions.RequestExtension(
-                pb.RequestExtensionRequest(
-                    request_id=request_id(),
-                    cycle_code=cycle_code,
-                    unit_code=unit,
-                    days=days,
-                    reason=reason,
-                )
-            )
+            return await retrying(lambda: svc.submissions.RequestExtension(request), "the request")
 
     response = run(go)
     console.print(

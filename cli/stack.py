@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import JSON_OPTION, Refused, bearer_token, console, fail, print_json, run, settings
@@ -42,20 +43,23 @@ def down() -> None:
 
 @app.command("status")
 def status(json_output: bool = JSON_OPTION) -> None:
-    """Show each process of the local stack: state, pid, endpoint, log.
+    """Show each process of the local stack: state (running, stopped, unhealthy (why)), pid,
+    endpoint, detail (restarts, the outbox's backlog), log.
 
     Example: oneassess status --json
     """
-    rows = stack.status(settings())
+    cfg = settings()
+    rows = run(lambda: stack.status(cfg))
     if json_output:
         print_json(rows)
         return
-    table = Table("process", "state", "pid", "endpoint", "log")
+    table = Table("process", "state", "pid", "endpoint", "detail", "log")
+    styles = {"running": "green", "stopped": "dim"}
     for row in rows:
-        style = "green" if row["state"] == "running" else "dim"
-        table.add_row(
-            row["name"], f"[{style}]{row['state']}[/]", row["pid"], row["endpoint"], row["log"]
-        )
+        style = styles.get(row["state"], "bold red")
+        state = escape(row["state"])
+        cells = (row["pid"], row["endpoint"], row["detail"], row["log"])
+        table.add_row(row["name"], f"[{style}]{state}[/]", *cells)
     console.print(table)
 
 

@@ -1,18 +1,27 @@
 """`oneassess submit`: a unit's evidence file for one ask, hashed, streamed, stored once.
 
-The upload (oneassess.client.uploads) retries a dropped connection with the same request id,
-so a retry never makes a second submission; files from 1 MiB on show a progress bar.
+The upload (oneassess.client.uploads) retries a dropped connection or a server waiting for its
+database with the same request id, for ONEASSESS_RETRY_SECONDS (150 s by default), saying that
+it is waiting; a retry never makes a second submission. Files from 1 MiB on show a progress bar.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import grpc
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from cli.common import JSON_OPTION, clients, console, err_console, print_json, request_id, run
+from cli.common import (
+    JSON_OPTION,
+    clients,
+    console,
+    err_console,
+    print_json,
+    request_id,
+    run,
+    settings,
+)
 from oneassess.client import uploads
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 
@@ -21,9 +30,9 @@ PROGRESS_FROM_BYTES = 1024 * 1024  # smaller files upload before a bar could be 
 app = typer.Typer()  # its command sits at the top: `oneassess submit ...`
 
 
-def _say_retry(err: grpc.aio.AioRpcError) -> None:
+def _say_retry(waiting: uploads.Waiting) -> None:
     err_console.print(
-        f"[yellow]upload interrupted ({err.code().name}); retrying with the same request id[/]"
+        waiting.line("the upload"), style="yellow", markup=False, highlight=False, soft_wrap=True
     )
 
 
@@ -63,10 +72,14 @@ def submit(
         effective_date=effective_date,
     )
 
+    policy = uploads.RetryPolicy.from_settings(settings())
+
     async def go() -> pb.UploadResponse:
         async with clients() as svc:
             if header.size_bytes < PROGRESS_FROM_BYTES or json_output:
-                return await uploads.upload(svc.submissions, header, file, on_retry=_say_retry)
+                return await uploads.upload(
+                    svc.submissions, header, file, policy=policy, on_retry=_say_retry
+                )
             columns = (
                 *Progress.get_default_columns()[:1],
                 BarColumn(),
@@ -81,6 +94,7 @@ def submit(
                     file,
                     on_attempt=lambda: progress.reset(task, total=header.size_bytes),
                     on_chunk=lambda n: progress.advance(task, n),
+                    policy=policy,
                     on_retry=_say_retry,
                 )
 

@@ -34,7 +34,7 @@ from demo.script import (
 )
 from demo.summary import print_summary, write_outputs
 from localstack import stack
-from oneassess.client import cycles, results, uploads
+from oneassess.client import cycles, results, retry, uploads
 from oneassess.config import Settings
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
@@ -243,15 +243,15 @@ class Demo:
 
     async def request_and_grant_extension(self) -> None:
         unit = self.script.by_behaviour(EXTENDED)[0]
-        response = await self.actors.unit(unit).submissions.RequestExtension(
-            sub.RequestExtensionRequest(
-                request_id=_rid(),
-                cycle_code=self.cycle_code,
-                unit_code=unit,
-                days=self.script.extension_days,
-                reason="台风影响，档案室搬迁 (typhoon: records room moved)",
-            )
+        request = sub.RequestExtensionRequest(
+            request_id=_rid(),
+            cycle_code=self.cycle_code,
+            unit_code=unit,
+            days=self.script.extension_days,
+            reason="台风影响，档案室搬迁 (typhoon: records room moved)",
         )
+        submissions = self.actors.unit(unit).submissions
+        response = await retry.call(lambda: submissions.RequestExtension(request))
         self.say(
             f"  {unit} asked for {self.script.extension_days} more days (request "
             f"{response.extension_id})"
@@ -473,7 +473,7 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
     """Start the stack if it is not running, play the year, write the outputs, stop what we
     started."""
     started = not any(
-        row["state"] == "running" for row in stack.status(settings) if row["name"] != "postgres"
+        row["pid"] for row in await stack.status(settings) if row["name"] != "postgres"
     )
     if started:
         console.print(

@@ -1,11 +1,18 @@
 """`oneassess up / status / down`: the whole local stack in the background, nothing installed
 by hand. Every process gets a pid file and a log under the data directory; `down` stops
 exactly those processes.
+
+`up` starts whatever is not running (all of it the first time) and a supervisor
+(localstack.supervise) that starts a crashed child again with a back-off. `status` asks each
+service's health, so a service that runs but cannot work shows "unhealthy (why)".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import json
 import os
 import signal
 import subprocess
@@ -14,16 +21,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
 import httpx
 import psutil
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from localstack.clients import local_clients
 from localstack.ports import port_in_use
 from localstack.postgres import EmbeddedPostgres
 from localstack.temporal import dev_server_command, set_retention
+from oneassess.client import health
 from oneassess.client.channels import channel
+from oneassess.client.tokens import write_private
 from oneassess.config import Settings
 
 SERVICES = ("indicators", "submissions", "scoring")
@@ -63,6 +70,35 @@ class Paths:
     @property
     def worker_ready(self) -> Path:
         return self.run / "worker.ready"
+
+    @property
+    def client_secrets(self) -> Path:
+        """Each child's client secret at the local issuer (owner-only), for restarts."""
+        return self.run / "client-secrets.json"
+
+    @property
+    def supervisor_state(self) -> Path:
+        return self.run / "supervisor.json"
+
+
+SUPERVISOR = "supervisor"
+
+
+@contextlib.contextmanager
+def start_lock(paths: Paths, *, blocking: bool = True):
+    """Held while children are started, so `up` and the supervisor never start the same one
+    twice; yields whether it was acquired (always, when blocking)."""
+    paths.run.mkdir(parents=True, exist_ok=True)
+    with open(paths.run / ".start.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _env(settings: Settings, database_url: str) -> dict[str, str]:
@@ -130,6 +166,10 @@ def processes(settings: Settings) -> list[Process]:
     return procs
 
 
+def supervisor_process() -> Process:
+    return Process(SUPERVISOR, [sys.executable, "-m", "localstack.supervise"], None)
+
+
 def _alive(pid_file: Path) -> int | None:
     try:
         pid = int(pid_file.read_text().strip())
@@ -144,13 +184,13 @@ def _alive(pid_file: Path) -> int | None:
     return pid
 
 
-def _spawn(paths: Paths, proc: Process, env: dict[str, str]) -> subprocess.Popen:
+def _spawn(paths: Paths, proc: Process, env: dict[str, str], *, note: str = "") -> subprocess.Popen:
     paths.logs.mkdir(parents=True, exist_ok=True)
     paths.run.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(proc.name), "ab")
-    log.write(
-        f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(proc.command)}\n".encode()
-    )
+    why = f" ({note})" if note else ""
+    when = time.strftime("%Y-%m-%d %H:%M:%S")
+    log.write(f"\n--- {when} starting{why} {' '.join(proc.command)}\n".encode())
     log.flush()
     try:
         child = subprocess.Popen(
@@ -171,14 +211,8 @@ def _spawn(paths: Paths, proc: Process, env: dict[str, str]) -> subprocess.Popen
 
 
 async def _serving(settings: Settings, port: int) -> bool:
-    try:
-        async with channel(f"127.0.0.1:{port}", None, tls_root=settings.tls_root()) as ch:
-            reply = await health_pb2_grpc.HealthStub(ch).Check(
-                health_pb2.HealthCheckRequest(), timeout=2
-            )
-            return reply.status == health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
-        return False
+    async with channel(f"127.0.0.1:{port}", None, tls_root=settings.tls_root()) as ch:
+        return (await health.check(ch, within_seconds=2)).serving
 
 
 async def _http_ready(url: str) -> bool:
@@ -193,17 +227,18 @@ async def _issuer_ready(settings: Settings) -> bool:
     return await _http_ready(settings.discovery_url)
 
 
-async def _temporal_ready(settings: Settings) -> bool:
+async def _temporal_ready(settings: Settings, within_seconds: float = 5.0) -> bool:
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
     from temporalio.client import Client
 
     try:
-        client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
-        )
-        await client.workflow_service.describe_namespace(
-            DescribeNamespaceRequest(namespace=settings.temporal_namespace)
-        )
+        async with asyncio.timeout(within_seconds):
+            client = await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace
+            )
+            await client.workflow_service.describe_namespace(
+                DescribeNamespaceRequest(namespace=settings.temporal_namespace)
+            )
         return True
     except Exception:  # not up yet: connection refused, namespace not registered yet, ...
         return False
@@ -261,55 +296,96 @@ def redacted(url: str) -> str:
 
 
 async def up(settings: Settings, *, progress=print) -> dict[str, str]:
+    """Start whatever is not running (everything the first time), then the supervisor; say
+    what was started. A child that fails to start stops what this call started."""
     # Everything the stack and its children create under ONEASSESS_HOME (logs, pid files, the
     # Temporal database, blobs, secrets) is the owner's only: 0700 directories, 0600 files.
     os.umask(0o077)
     settings.home.chmod(0o700)
     paths = Paths(settings.home)
-    running = [p.name for p in processes(settings) if _alive(paths.pid(p.name))]
-    if running:
-        raise StackError(
-            f"already running: {', '.join(running)} (oneassess status; oneassess down)"
-        )
+    with start_lock(paths):
+        started = await _start_missing(settings, paths, progress)
+    if _alive(paths.pid(SUPERVISOR)) is None:
+        child = _spawn(paths, supervisor_process(), _env(settings, _database_url(settings)))
+        started.append(SUPERVISOR)
+        progress(f"{SUPERVISOR:<11} started (pid {child.pid}); log: {paths.log(SUPERVISOR)}")
+    if started:
+        progress(f"started: {', '.join(started)}")
+    else:
+        progress("everything was already running")
+    return endpoints(settings)
+
+
+def _save_client_secrets(paths: Paths, secrets: dict[str, str]) -> None:
+    write_private(paths.client_secrets, json.dumps(secrets))
+
+
+def child_env(paths: Paths, proc: Process, env: dict[str, str]) -> dict[str, str]:
+    """A child's environment: the stack's, the process's own, and its own client secret at
+    the local issuer (the supervisor restarts children with the same)."""
+    own = {**env, **proc.env}
+    try:
+        secrets = json.loads(paths.client_secrets.read_text())
+    except FileNotFoundError:
+        return own
+    if proc.name in secrets:
+        own |= {"ONEASSESS_CLIENT_ID": proc.name, "ONEASSESS_CLIENT_SECRET": secrets[proc.name]}
+    return own
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return EmbeddedPostgres(settings.home / "postgres").url
+
+
+async def _start_missing(settings: Settings, paths: Paths, progress) -> list[str]:
     procs = processes(settings)
-    for proc in procs:
+    running = {p.name for p in procs if _alive(paths.pid(p.name))}
+    missing = [p for p in procs if p.name not in running]
+    for proc in missing:
         if proc.port is not None and port_in_use(proc.port):
             raise StackError(
                 f"{proc.name}: port {proc.port} is already in use; free it or set "
                 f"{'TEMPORAL_ADDRESS' if proc.name == 'temporal' else proc.name.upper() + '_PORT'}"
             )
+    if running:
+        progress(f"already running: {', '.join(p.name for p in procs if p.name in running)}")
 
+    started: list[str] = []
     if settings.database_url:
         database_url = settings.database_url
         progress("postgres    using DATABASE_URL")
     else:
         pg = EmbeddedPostgres(settings.home / "postgres")
+        was_running = pg.running_pid() is not None
         try:
             pg.ensure_running()
         except (RuntimeError, OSError) as err:
             raise StackError(f"postgres: {str(err).splitlines()[0]}") from err
         database_url = pg.url
+        if not was_running:
+            started.append("postgres")
         progress(f"postgres    {redacted(database_url)} (password in {pg.password_file})")
 
     env = _env(settings, database_url)
-    secrets = {}
-    if _local_issuer(settings):
-        # Fresh client secrets at every start: the issuer keeps their hashes, each process
-        # gets its own secret in its environment.
-        secrets = local_clients(
-            settings.issuer_clients_path,
-            [*settings.portal_redirect_uris.split(","), settings.portal_callback_url],
+    if _local_issuer(settings) and (not running or not paths.client_secrets.exists()):
+        # Fresh client secrets when the stack starts from nothing: the issuer keeps their
+        # hashes; each process gets its own secret in its environment (kept owner-only, so a
+        # child restarted later, by `up` or the supervisor, gets the same).
+        _save_client_secrets(
+            paths,
+            local_clients(
+                settings.issuer_clients_path,
+                [*settings.portal_redirect_uris.split(","), settings.portal_callback_url],
+            ),
         )
-    paths.worker_ready.unlink(missing_ok=True)
     try:
-        for proc in procs:
-            own = dict(proc.env)
-            if proc.name in secrets:
-                own |= {
-                    "ONEASSESS_CLIENT_ID": proc.name,
-                    "ONEASSESS_CLIENT_SECRET": secrets[proc.name],
-                }
-            child = _spawn(paths, proc, {**env, **own})
+        for proc in missing:
+            if proc.name == "worker":
+                paths.worker_ready.unlink(missing_ok=True)
+            child = _spawn(paths, proc, child_env(paths, proc, env))
+            started.append(proc.name)
             await _wait_ready(paths, settings, proc, child)
             if proc.name == "temporal":
                 set_retention(
@@ -319,9 +395,16 @@ async def up(settings: Settings, *, progress=print) -> dict[str, str]:
                 )
             progress(f"{proc.name:<11} ready (pid {child.pid})")
     except BaseException:
-        down(settings, progress=lambda *_: None)
+        if not running:
+            down(settings, progress=lambda *_: None)
+        else:  # stop only what this call started; leave what was running alone
+            for name in reversed(started):
+                pid = _alive(paths.pid(name)) if name != "postgres" else None
+                if pid is not None:
+                    _stop_pid(pid)
+                paths.pid(name).unlink(missing_ok=True)
         raise
-    return endpoints(settings)
+    return started
 
 
 def _stop_pid(pid: int, timeout: float = 20.0) -> None:
@@ -349,7 +432,8 @@ def down(settings: Settings, *, progress=print) -> list[str]:
     """Stop, in reverse order, exactly what `up` started; returns the names stopped."""
     paths = Paths(settings.home)
     stopped = []
-    for proc in reversed(processes(settings)):
+    # The supervisor first, so it does not start again what is being stopped.
+    for proc in [supervisor_process(), *reversed(processes(settings))]:
         pid_file = paths.pid(proc.name)
         pid = _alive(pid_file)
         if pid is not None:
@@ -367,7 +451,9 @@ def down(settings: Settings, *, progress=print) -> list[str]:
     return stopped
 
 
-def status(settings: Settings) -> list[dict[str, str]]:
+async def status(settings: Settings) -> list[dict[str, str]]:
+    """Each process: state ("running", "stopped" or "unhealthy (why)"), pid, endpoint, log,
+    and a detail (restarts by the supervisor; the outbox's depth for submissions)."""
     paths = Paths(settings.home)
     rows = []
     if not settings.database_url:
@@ -380,18 +466,59 @@ def status(settings: Settings) -> list[dict[str, str]]:
                 "pid": str(pid or ""),
                 "endpoint": redacted(pg.url) if pid else "",
                 "log": str(pg.data_dir / "server.log"),
+                "detail": "",
             }
         )
     ends = endpoints(settings)
-    for proc in processes(settings):
+    restarts = _restarts(paths)
+    for proc in [*processes(settings), supervisor_process()]:
         pid = _alive(paths.pid(proc.name))
+        state, detail = ("running", "") if pid else ("stopped", "")
+        if pid and proc.name in SERVICES:
+            state, detail = await _service_state(settings, proc.port)
+        elif pid and proc.name == "temporal":
+            if not await _temporal_ready(settings, within_seconds=3):
+                state = "unhealthy (not answering)"
+        elif pid and proc.name == "worker" and not paths.worker_ready.exists():
+            state = "unhealthy (not polling yet)"
+        if restarts.get(proc.name):
+            detail = ", ".join(filter(None, [f"restarted {restarts[proc.name]}x", detail]))
         rows.append(
             {
                 "name": proc.name,
-                "state": "running" if pid else "stopped",
+                "state": state,
                 "pid": str(pid or ""),
                 "endpoint": ends.get(proc.name, "") if pid else "",
                 "log": str(paths.log(proc.name)),
+                "detail": detail,
             }
         )
     return rows
+
+
+def _restarts(paths: Paths) -> dict[str, int]:
+    try:
+        data = json.loads(paths.supervisor_state.read_text())
+        return {name: int(child.get("restarts", 0)) for name, child in data.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+async def _service_state(settings: Settings, port: int | None) -> tuple[str, str]:
+    async with channel(f"127.0.0.1:{port}", None, tls_root=settings.tls_root()) as ch:
+        result = await health.check(ch)
+    outbox = result.report.get("outbox") or {}
+    detail = ""
+    if "depth" in outbox:
+        oldest = outbox.get("oldest_seconds")
+        detail = f"outbox {outbox['depth']} undelivered" + (
+            f", oldest {oldest:.0f}s" if oldest is not None else ""
+        )
+        if not outbox.get("listening", True):
+            detail += ", not listening"
+    return result.state, detail
+
+
+# What the supervisor (localstack.supervise) shares with `up`.
+alive = _alive
+spawn = _spawn

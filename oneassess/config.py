@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     # Where browsers reach the portal (its OIDC redirect URI is this + /auth/callback);
     # http://127.0.0.1:PORTAL_PORT when empty.
     portal_public_url: str = Field(default="", alias="PORTAL_PUBLIC_URL")
+    # How often a service checks its database and background jobs for its health (seconds).
+    readiness_check_seconds: float = Field(default=2.0, alias="ONEASSESS_READINESS_SECONDS")
+    # How long a client (CLI, demo, worker) retries a call answered UNAVAILABLE before giving
+    # up; uploads at least 2 minutes, so a database restart is a pause, not a failure.
+    retry_seconds: float = Field(default=150.0, alias="ONEASSESS_RETRY_SECONDS")
 
     @cached_property
     def home(self) -> Path:

@@ -7,8 +7,10 @@ only through the services' RPCs.
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.client import Client
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, TLSConfig
 
 from oneassess import telemetry
 from oneassess.config import Settings
@@ -21,11 +23,48 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return TLSConfig(**files)
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        interceptors=telemetry.temporal_interceptors(),
-        tls=tls_config(settings),
-        api_key=settings.temporal_api_key or None,
-    )
+# Connecting gives up after this long with one sentence (TemporalUnreachable), whether the
+# server refuses connections or accepts them and never answers (stopped, or a network that
+# drops packets): nothing that needs Temporal hangs on it.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class TemporalUnreachable(RuntimeError):
+    """Temporal did not answer: one sentence naming the address."""
+
+
+async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT_SECONDS) -> Client:
+    address = settings.temporal_address
+    try:
+        return await asyncio.wait_for(
+            Client.connect(
+                address,
+                namespace=settings.temporal_namespace,
+                interceptors=telemetry.temporal_interceptors(),
+                tls=tls_config(settings),
+                api_key=settings.temporal_api_key or None,
+            ),
+            timeout=within_seconds,
+        )
+    except TimeoutError:
+        raise TemporalUnreachable(
+            f"Temporal at {address} did not answer within {within_seconds:.0f}s"
+        ) from None
+    except (RuntimeError, OSError, RPCError) as err:  # the bridge's "Failed client connect: ..."
+        raise TemporalUnreachable(f"Temporal at {address} is unreachable ({_cause(err)})") from None
+
+
+def _cause(err: BaseException) -> str:
+    """The bridge's long transport error in a few words."""
+    text = str(err)
+    for words, said in (
+        ("refused", "connection refused"),
+        ("timed out", "connection timed out"),
+        ("reset", "connection reset"),
+        ("dns error", "unknown host"),
+        ("broken pipe", "connection lost"),
+    ):
+        if words in text.lower():
+            return said
+    first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    return first[:100]

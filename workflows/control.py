@@ -67,8 +67,12 @@ class ClosedCycle:
     exports: ExportSummary
 
 
-async def connect(settings: Settings) -> Client:
-    return await connection.connect(settings)
+async def connect(
+    settings: Settings, *, within_seconds: float = connection.CONNECT_TIMEOUT_SECONDS
+) -> Client:
+    """A client of the cycle's Temporal; TemporalUnreachable (one sentence) after
+    `within_seconds` without an answer."""
+    return await connection.connect(settings, within_seconds=within_seconds)
 
 
 def _handle(client: Client, cycle_code: str) -> WorkflowHandle[CycleWorkflow, CycleStatus]:

@@ -99,7 +99,7 @@ def ready_file(settings: Settings) -> Path:
 
 async def serve(settings: Settings, notify: NotifySettings) -> None:
     telemetry.setup("worker")
-    client = await connect(settings)
+    client = await connect(settings, within_seconds=30)
     services = ServiceClients.from_settings(settings, service_token(settings, "worker"))
     worker = build_worker(client, settings, notify, services)
     stop = asyncio.Event()

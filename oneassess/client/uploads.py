@@ -1,7 +1,8 @@
 """Uploading evidence: the file streams in 64 KiB chunks after its header, and a transient
-failure (the service restarting, a dropped connection) is retried with the same header, so
-with the same request id: a retry never makes a second submission. The CLI and the demo
-both upload through `upload`.
+failure (the service restarting, its database out of reach, a dropped connection) is retried
+with the same header, so with the same request id: a retry never makes a second submission.
+Retries follow oneassess.client.retry: back-off with jitter for a total time (2.5 minutes by
+default). The CLI and the demo both upload through `upload`.
 """
 
 from __future__ import annotations
@@ -10,23 +11,15 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import grpc
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
-
+from oneassess.client import retry
+from oneassess.client.retry import RetryPolicy, Waiting, retryable
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 
 CHUNK_BYTES = 64 * 1024
-ATTEMPTS = 6
-RETRYABLE = frozenset(
-    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
-)
+RETRYABLE = retry.RETRYABLE
 
 Content = bytes | Path
-
-
-def retryable(error: BaseException) -> bool:
-    """A failure worth trying again with the same request id."""
-    return isinstance(error, grpc.aio.AioRpcError) and error.code() in RETRYABLE
+__all__ = ["RETRYABLE", "RetryPolicy", "Waiting", "retryable", "sha256_of", "upload"]
 
 
 def sha256_of(content: Content) -> str:
@@ -63,23 +56,18 @@ async def upload(
     header: pb.UploadHeader,
     content: Content,
     *,
-    attempts: int = ATTEMPTS,
+    policy: RetryPolicy | None = None,
     on_attempt: Callable[[], None] = lambda: None,
     on_chunk: Callable[[int], None] = lambda n: None,
-    on_retry: Callable[[grpc.aio.AioRpcError], None] = lambda err: None,
+    on_retry: Callable[[Waiting], None] = lambda waiting: None,
 ) -> pb.UploadResponse:
     """Upload `content` (bytes, or a file streamed from disk) to the submissions stub.
 
     `on_attempt` runs before each attempt (a progress bar resets), `on_chunk` after each chunk
-    sent, `on_retry` with the error before waiting to try again."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(retryable),
-        wait=wait_exponential(multiplier=0.5, max=8),
-        stop=stop_after_attempt(attempts),
-        reraise=True,
-        before_sleep=lambda state: on_retry(state.outcome.exception()),
-    ):
-        with attempt:
-            on_attempt()
-            return await submissions.Upload(_messages(header, content, on_chunk))
-    raise AssertionError("unreachable: tenacity re-raises the last failure")
+    sent, `on_retry` with what failed and how long it waits before trying again."""
+
+    async def attempt() -> pb.UploadResponse:
+        on_attempt()
+        return await submissions.Upload(_messages(header, content, on_chunk))
+
+    return await retry.call(attempt, policy=policy, on_wait=on_retry)

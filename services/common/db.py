@@ -20,6 +20,7 @@ import asyncpg
 
 from oneassess.config import Settings
 from services.common.canonical import canonical_json
+from services.common.outage import outage_cause
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,22 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
     host = parts.hostname or ""
     netloc = f"{quote(role)}:{password}@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+class _OneLineOutages(logging.Filter):
+    """asyncpg's pool logs a traceback each time it cannot reconnect its idle connections
+    during an outage: keep the line and its cause, drop the traceback of a known outage."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and outage_cause(error) is not None:
+            record.msg = f"{record.msg} ({outage_cause(error)})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_OneLineOutages())
 
 
 async def create_pool(

@@ -4,7 +4,9 @@ limits of every request message (services.common.limits), map domain errors.
 UNAUTHENTICATED for a missing, expired, not-yet-valid or forged token (or one from another
 issuer or for another audience); PERMISSION_DENIED for a role the RPC's policy does not admit
 or a token without the scope its role needs; a DomainError becomes its status with
-ErrorInfo; anything else is logged and answered INTERNAL without taking the server down.
+ErrorInfo; a dependency out of reach (PostgreSQL, Temporal, a peer) is UNAVAILABLE, logged once
+in a while with its cause; anything else is logged with its traceback and answered INTERNAL
+without taking the server down.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ import grpc
 
 from services.common import delegation, limits
 from services.common.auth import Principal, Role, Verifier, current_principal
-from services.common.errors import DomainError, PermissionDenied, Unauthenticated, to_status
+from services.common.errors import (
+    DomainError,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    to_status,
+)
+from services.common.outage import RateLimitedLog, outage_cause
 
 log = logging.getLogger(__name__)
+_outages = RateLimitedLog(log)
 
 # Methods anyone may call: health checks and reflection (probes and `buf curl` carry no token).
 PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -125,11 +135,10 @@ def _with_principal(caller: Principal) -> Callable:
                         yield response
                 except DomainError as error:
                     await _abort(context, error)
-                except Exception:
+                except Exception as error:
                     if context.code() is not None:
                         raise
-                    log.exception("unhandled error in %s", behavior)
-                    await _abort(context, DomainError("internal error", "INTERNAL"))
+                    await _abort(context, _unexpected(error, behavior))
 
             return stream
 
@@ -139,15 +148,25 @@ def _with_principal(caller: Principal) -> Callable:
                 return await behavior(_checked(request, streaming_request), context)
             except DomainError as error:
                 await _abort(context, error)
-            except Exception:
+            except Exception as error:
                 if context.code() is not None:  # an abort the handler chose itself
                     raise
-                log.exception("unhandled error in %s", behavior)
-                await _abort(context, DomainError("internal error", "INTERNAL"))
+                await _abort(context, _unexpected(error, behavior))
 
         return unary
 
     return wrap
+
+
+def _unexpected(error: Exception, behavior) -> DomainError:
+    """An exception the handler did not map: UNAVAILABLE (retry) when a dependency is out of
+    reach, logged once in a while with its cause; INTERNAL with a traceback for a bug."""
+    cause = outage_cause(error)
+    if cause is not None:
+        _outages.warning(cause.split(" (", 1)[0], f"answering UNAVAILABLE: {cause}")
+        return Unavailable(f"{cause}; retry", "DEPENDENCY_UNAVAILABLE")
+    log.error("unhandled error in %s", behavior, exc_info=error)
+    return DomainError("internal error", "INTERNAL")
 
 
 def _wrap(handler: grpc.RpcMethodHandler, wrapper: Callable) -> grpc.RpcMethodHandler:

@@ -28,6 +28,8 @@ from services.common import db
 from services.common.auth import Verifier
 from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
+from services.common.readiness import Readiness, ReadinessHealthServicer
+from services.common.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,13 @@ class Runtime:
     background: list[asyncio.Task] = field(default_factory=list)
     # What the spec's lifespan yielded (e.g. the submissions blob store), None without one.
     resources: Any = None
+    # Health follows it: the database and every supervised job (services.common.readiness).
+    readiness: Readiness | None = None
+
+    def supervise(self, supervisor: Supervisor) -> Supervisor:
+        """Count a long-lived job in this service's health; the caller starts and stops it."""
+        assert self.readiness is not None
+        return self.readiness.supervise(supervisor)
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,10 @@ class ServiceSpec:
     policy: Policy
     # Adds the servicers to the server; returns their full service names (for health/reflection).
     register: Callable[[grpc.aio.Server, Runtime], list[str]]
-    # Optional background work started with the server and cancelled when it stops.
-    background: Callable[[Runtime], list[Awaitable]] | None = None
+    # Optional background work started with the server and cancelled when it stops. A
+    # Supervisor (services.common.supervisor) is restarted on failure and counts in health:
+    # use one for anything long-lived; a bare awaitable just runs once.
+    background: Callable[[Runtime], list[Awaitable | Supervisor]] | None = None
     # Optional per-service resources (a blob store, a relay...): an async context manager
     # entered after the pool opens and before `register` (which finds what it yielded in
     # `runtime.resources`), exited after the server has drained and before the pool closes.
@@ -138,26 +149,36 @@ async def start(
     )
     peers = ServiceClients.from_settings(settings, service_token(settings, spec.name))
     runtime = Runtime(spec.name, settings, pool, peers)
+    runtime.readiness = Readiness(
+        spec.name, pool, url, check_seconds=settings.readiness_check_seconds
+    )
     resources = contextlib.AsyncExitStack()
     try:
         if spec.lifespan:
             runtime.resources = await resources.enter_async_context(spec.lifespan(runtime))
-        server, bound, health_servicer = await _serve(spec, settings, runtime, port)
+        server, bound, health_servicer, names = await _serve(spec, settings, runtime, port)
+        await runtime.readiness.attach(health_servicer, names)
     except BaseException:
         await resources.aclose()
         await peers.close()
         await pool.close()
         raise
-    if spec.background:
-        runtime.background = [asyncio.create_task(job) for job in spec.background(runtime)]
+    for job in spec.background(runtime) if spec.background else []:
+        if isinstance(job, Supervisor):
+            runtime.background.append(runtime.supervise(job).start())
+        else:
+            runtime.background.append(asyncio.create_task(job))
+    checking = Supervisor("readiness", runtime.readiness.run, stuck_after_seconds=None)
+    runtime.background.append(checking.start())
     log.info("%s listening on %s:%d", spec.name, settings.bind_host, bound)
     return RunningService(spec, server, bound, runtime, health_servicer, resources)
 
 
 async def _serve(
     spec: ServiceSpec, settings: Settings, runtime: Runtime, port: int | None
-) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
-    """The started server (servicers, health, reflection), the port it bound, its health."""
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, list[str]]:
+    """The started server (servicers, health, reflection), the port it bound, its health and
+    the names of its servicers."""
     server = grpc.aio.server(
         interceptors=[
             *telemetry.server_interceptors(),
@@ -170,7 +191,7 @@ async def _serve(
         options=SERVER_OPTIONS,
     )
     service_names = spec.register(server, runtime)
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = ReadinessHealthServicer(runtime.readiness)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
@@ -190,7 +211,7 @@ async def _serve(
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return server, bound, health_servicer
+    return server, bound, health_servicer, service_names
 
 
 async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:

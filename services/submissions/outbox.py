@@ -9,7 +9,11 @@ exponential backoff; nothing is dropped. A signal Temporal refuses for good (its
 the blob size limit, an invalid argument) is not retried forever: the row becomes a dead
 letter (dead_at, last_error), kept and listed for the office by ListDeadLetters.
 
-Relays wake on NOTIFY from the transactions that enqueue, and poll as a fallback.
+Relays wake on NOTIFY from the transactions that enqueue, and poll as a fallback; the
+listening connection is opened again whenever it is lost (a PostgreSQL restart, a dropped
+connection). The relay runs under a services.common Supervisor: any exception it does not
+handle itself is logged and the relay starts again after a back-off; it beats on every round,
+so one that hangs makes the service's health NOT_SERVING.
 """
 
 from __future__ import annotations
@@ -34,9 +38,12 @@ from oneassess.contract import (
     EvidenceSubmitted,
     ExtensionRequested,
 )
+from services.common.outage import RateLimitedLog
+from services.common.supervisor import Supervisor
 from services.submissions import repository as repo
 
 log = logging.getLogger(__name__)
+_database_errors = RateLimitedLog(log)
 
 PAYLOADS = {
     SIGNAL_EVIDENCE_SUBMITTED: EvidenceSubmitted,
@@ -53,6 +60,8 @@ class RelayOptions:
     base_backoff_seconds: float = 0.25
     max_backoff_seconds: float = 5.0
     signal_timeout_seconds: float = 10.0
+    # A round (claim, signal, mark) that takes longer than this means the relay is stuck.
+    stuck_after_seconds: float = 60.0
 
 
 def backoff(attempts: int, options: RelayOptions) -> float:
@@ -103,14 +112,24 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._client: Client | None = None
         self._reported_unreachable = False
+        self._listener: asyncpg.Connection | None = None
+        self.delivered = 0  # signals landed since start
+        self.listening = False
 
-    async def run(self) -> None:
-        """Deliver forever (until cancelled)."""
-        listener = await self._listen()
+    def supervisor(self) -> Supervisor:
+        """The supervisor to run this relay under (its `problem` is the relay's health)."""
+        return Supervisor("relay", self.run, stuck_after_seconds=self.options.stuck_after_seconds)
+
+    async def run(self, supervisor: Supervisor | None = None) -> None:
+        """Deliver forever (until cancelled). Database errors are waited out here; anything
+        else escapes to the supervisor, which restarts the relay."""
+        beat = supervisor.beat if supervisor is not None else (lambda: None)
         outage = 0
         try:
             while True:
+                beat()
                 self._wake.clear()  # a NOTIFY from here on wakes the idle wait below
+                await self._ensure_listening()
                 client = await self._connected()
                 if client is None:
                     outage += 1
@@ -118,19 +137,20 @@ class OutboxRelay:
                     continue
                 try:
                     sent, unreachable = await self.deliver_once(client)
+                    if unreachable:  # Temporal is down: wait for it, not for new rows
+                        outage += 1
+                        await asyncio.sleep(backoff(outage, self.options))
+                    elif sent < self.options.batch:
+                        outage = 0
+                        await self._idle(await self._idle_seconds())
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-                    log.warning("outbox: database error, retrying: %s", err)
-                    await asyncio.sleep(backoff(outage + 1, self.options))
-                    continue
-                if unreachable:  # Temporal is down: wait for it, not for new rows
                     outage += 1
+                    _database_errors.warning(
+                        "database", f"outbox: database unavailable, retrying: {err!r}"
+                    )
                     await asyncio.sleep(backoff(outage, self.options))
-                elif sent < self.options.batch:
-                    outage = 0
-                    await self._idle(await self._idle_seconds())
         finally:
-            if listener is not None:
-                await listener.close()
+            await self._stop_listening()
 
     async def deliver_once(self, client: Client) -> tuple[int, bool]:
         """One batch: (rows attempted, whether Temporal itself looked unreachable)."""
@@ -199,22 +219,27 @@ class OutboxRelay:
                 request, retry=False, timeout=timedelta(seconds=self.options.signal_timeout_seconds)
             )
         except RPCError as err:
-            return f"{err.status.name}: {err.message}"
+            name = err.status.name if err.status is not None else "UNAVAILABLE"
+            return f"{name}: {err.message}"
         except (RuntimeError, OSError) as err:  # the core client raises these when disconnected
             return f"UNAVAILABLE: {err}"
+        self.delivered += 1
         return None
 
     async def _connected(self) -> Client | None:
         if self._client is None:
             try:
-                self._client = await Client.connect(
-                    self.temporal_address,
-                    namespace=self.namespace,
-                    interceptors=telemetry.temporal_interceptors(),
-                    tls=self.tls,
-                    api_key=self.api_key,
+                self._client = await asyncio.wait_for(
+                    Client.connect(
+                        self.temporal_address,
+                        namespace=self.namespace,
+                        interceptors=telemetry.temporal_interceptors(),
+                        tls=self.tls,
+                        api_key=self.api_key,
+                    ),
+                    timeout=self.options.signal_timeout_seconds,
                 )
-            except (RuntimeError, OSError, RPCError) as err:
+            except (TimeoutError, RuntimeError, OSError, RPCError) as err:
                 level = logging.DEBUG if self._reported_unreachable else logging.WARNING
                 log.log(
                     level,
@@ -228,19 +253,57 @@ class OutboxRelay:
             self._reported_unreachable = False
         return self._client
 
-    async def _listen(self) -> asyncpg.Connection | None:
+    async def _ensure_listening(self) -> None:
+        """LISTEN on a connection of its own; again whenever that connection was lost."""
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        if self._listener is not None:
+            log.warning("outbox: lost the LISTEN connection; listening again")
+            await self._stop_listening()
         try:
-            conn = await asyncpg.connect(self.database_url)
+            conn = await asyncio.wait_for(asyncpg.connect(self.database_url), timeout=10)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+            _database_errors.warning(
+                "listen", f"outbox: cannot LISTEN ({err!r}); polling until the database is back"
+            )
+            return
+        try:
             await conn.add_listener(repo.OUTBOX_CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError) as err:
-            log.warning("outbox: cannot LISTEN (%s); polling only", err)
-            return None
+            # A lost connection wakes the relay at once, to listen again and catch up.
+            conn.add_termination_listener(lambda *_: self._wake.set())
+        except BaseException:
+            conn.terminate()
+            raise
+        self._listener = conn
+        self.listening = True
+        # Rows committed while nobody listened are due now: look at once.
+        self._wake.set()
+
+    async def _stop_listening(self) -> None:
+        listener, self._listener = self._listener, None
+        self.listening = False
+        if listener is not None and not listener.is_closed():
+            try:
+                await asyncio.wait_for(listener.close(), timeout=2)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                listener.terminate()
 
     async def _idle_seconds(self) -> float:
         async with self.pool.acquire() as conn:
             due = await repo.next_due_in(conn)
         return self.options.poll_seconds if due is None else min(due, self.options.poll_seconds)
+
+    async def backlog(self, pool: asyncpg.Pool) -> dict[str, object]:
+        """The readiness probe: outbox depth, oldest undelivered age, whether it listens."""
+        async with pool.acquire() as conn:
+            depth, oldest = await repo.outbox_backlog(conn)
+        return {
+            "depth": depth,
+            "oldest_seconds": None if oldest is None else round(oldest, 1),
+            "delivered": self.delivered,
+            "listening": self.listening,
+            "temporal": "reachable" if self._client is not None else "unreachable",
+        }
 
     async def _idle(self, seconds: float) -> None:
         try:

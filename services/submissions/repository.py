@@ -401,6 +401,15 @@ async def next_due_in(conn) -> float | None:
     return None if value is None else max(0.0, float(value))
 
 
+async def outbox_backlog(conn) -> tuple[int, float | None]:
+    """(undelivered rows, age in seconds of the oldest one, None when there is none)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS depth, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) AS age"
+        " FROM outbox WHERE delivered_at IS NULL"
+    )
+    return int(row["depth"]), (None if row["age"] is None else float(row["age"]))
+
+
 # -- extension requests ---------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@ its lifespan: the blob store and the outbox relay, opened and closed with the se
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -40,12 +39,11 @@ async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
         tls=temporal.tls_config(runtime.settings),
         api_key=runtime.settings.temporal_api_key or None,
     )
-    relaying = asyncio.create_task(relay.run())
+    runtime.readiness.probe("outbox", relay.backlog)
     try:
-        yield store
+        async with runtime.supervise(relay.supervisor()):
+            yield store
     finally:
-        relaying.cancel()
-        await asyncio.gather(relaying, return_exceptions=True)
         store.close()
 
 

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from oneassess.client import retry
 from oneassess.client.channels import ON_BEHALF_OF_HEADER
 from workflows import timeline
 
@@ -29,11 +30,18 @@ def invalid(err: grpc.aio.AioRpcError) -> ApplicationError:
     )
 
 
+# Inside an activity a short ride-out is enough: Temporal retries the activity after that.
+ACTIVITY_RETRY = retry.RetryPolicy(total_seconds=30.0)
+
+
 async def call(rpc, request, *, on_behalf_of: str = ""):
-    """One service call; `on_behalf_of` names the person a scheduled call is made for."""
+    """One service call, its request (and request id) retried while the service is
+    UNAVAILABLE; `on_behalf_of` names the person a scheduled call is made for."""
     metadata = ((ON_BEHALF_OF_HEADER, on_behalf_of),) if on_behalf_of else None
     try:
-        return await rpc(request, timeout=60, metadata=metadata)
+        return await retry.call(
+            lambda: rpc(request, timeout=60, metadata=metadata), policy=ACTIVITY_RETRY
+        )
     except grpc.aio.AioRpcError as err:
         if err.code() in NON_RETRYABLE:
             raise invalid(err) from err
