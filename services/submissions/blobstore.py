@@ -1,8 +1,9 @@
 """Content-addressed blob storage: bytes by their sha256, written once, never overwritten.
 
 `BlobStore` is the interface the service uses; `LocalBlobStore` keeps blobs in a directory
-(settings.blobs). An S3-compatible store can implement the same interface (multipart
-upload as the writer, the object key as the sha256).
+(settings.blobs, the embedded default); `services.submissions.s3store.S3BlobStore` keeps them
+in any S3-compatible object store (ONEASSESS_BLOB_STORE=s3://bucket/prefix). `open_store`
+picks one from the settings.
 
 Uploads stream into a temporary file of this process while being hashed; only a complete,
 verified file is fsynced and linked into place under its hash, so a reader never sees a
@@ -21,8 +22,12 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from oneassess.config import Settings
 
 READ_CHUNK_BYTES = 256 * 1024
 BLOCK_BYTES = 1024 * 1024  # what an upload hands its writer thread at a time
@@ -43,9 +48,15 @@ class BlobStore(Protocol):
     async def put_bytes(self, data: bytes) -> tuple[str, bool]: ...  # (sha256, created)
     def chunks(self, sha256: str, chunk_size: int = READ_CHUNK_BYTES) -> AsyncIterator[bytes]: ...
     async def read_bytes(self, sha256: str) -> bytes: ...
-    def exists(self, sha256: str) -> bool: ...
+    async def exists(self, sha256: str) -> bool: ...
     def recover(self) -> int: ...  # removes what dead processes left; returns files removed
     def close(self) -> None: ...
+    # For the sweeper: every stored blob with when it was written; removing one.
+    def blobs(self) -> AsyncIterator[tuple[str, datetime]]: ...
+    async def delete(self, sha256: str) -> None: ...
+    # Leftovers of uploads that died (staging objects, unfinished multipart uploads) older
+    # than `before`; returns how many were removed.
+    async def remove_stale_uploads(self, before: datetime) -> int: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -143,8 +154,34 @@ class LocalBlobStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / "sha256" / sha256[:2] / sha256
 
-    def exists(self, sha256: str) -> bool:
-        return self.path_of(sha256).is_file()
+    async def exists(self, sha256: str) -> bool:
+        return await asyncio.to_thread(self.path_of(sha256).is_file)
+
+    async def blobs(self) -> AsyncIterator[tuple[str, datetime]]:
+        def listing() -> list[tuple[str, datetime]]:
+            found = []
+            for path in (self.root / "sha256").glob("??/*"):
+                with contextlib.suppress(FileNotFoundError):
+                    found.append((path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)))
+            return found
+
+        for item in await asyncio.to_thread(listing):
+            yield item
+
+    async def delete(self, sha256: str) -> None:
+        path = self.path_of(sha256)
+        if path.exists():
+            path.chmod(0o644)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def remove_stale_uploads(self, before: datetime) -> int:
+        return 0  # recover() removes what dead processes left, at start-up
+
+    async def __aenter__(self) -> LocalBlobStore:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.close()
 
     @contextlib.asynccontextmanager
     async def writer(self) -> AsyncIterator[_LocalWriter]:
@@ -215,3 +252,22 @@ class LocalBlobStore:
         shutil.rmtree(self.tmp, ignore_errors=True)
         self._lock_path.unlink(missing_ok=True)
         self._lock_file.close()
+
+
+def blob_lock_key(sha256: str) -> int:
+    """The PostgreSQL advisory lock guarding one blob between an upload's transaction (shared:
+    it will reference the blob) and the sweeper (exclusive: it may remove it)."""
+    return int(sha256[:15], 16)
+
+
+def open_store(settings: Settings) -> contextlib.AbstractAsyncContextManager[BlobStore]:
+    """The store the settings name: ONEASSESS_BLOB_STORE=s3://bucket/prefix, else local."""
+    url = settings.blob_store
+    if not url or url.startswith("file://"):
+        root = Path(url.removeprefix("file://")) if url else settings.blobs
+        return LocalBlobStore(root)
+    if url.startswith("s3://"):
+        from services.submissions.s3store import S3BlobStore
+
+        return S3BlobStore.from_settings(settings)
+    raise ValueError(f"ONEASSESS_BLOB_STORE must be s3://bucket/prefix or file://path: {url!r}")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -14,7 +15,8 @@ import grpc
 from oneassess.submissions.v1 import submissions_service_pb2, submissions_service_pb2_grpc
 from services.common import db
 from services.common.server import Runtime, ServiceSpec
-from services.submissions.blobstore import BlobStore, LocalBlobStore
+from services.submissions import blobstore, sweeper
+from services.submissions.blobstore import BlobStore
 from services.submissions.outbox import OutboxRelay
 from services.submissions.servicer import POLICY, SubmissionsServicer
 
@@ -25,7 +27,27 @@ log = logging.getLogger(__name__)
 async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
     """Yields the blob store (after removing what stopped processes left in it) while the
     outbox relay delivers to Temporal; on exit stops the relay, then closes the store."""
-    store = LocalBlobStore(runtime.settings.blobs)
+    async with blobstore.open_store(runtime.settings) as store:
+        async with _relaying(runtime, store):
+            yield store
+
+
+def _background(runtime: Runtime) -> list:
+    settings = runtime.settings
+    if settings.blob_sweep_interval_seconds <= 0:
+        return []
+    return [
+        sweeper.sweep_forever(
+            runtime.pool,
+            runtime.resources,
+            grace=timedelta(seconds=settings.blob_sweep_grace_seconds),
+            interval=settings.blob_sweep_interval_seconds,
+        )
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _relaying(runtime: Runtime, store: BlobStore) -> AsyncIterator[None]:
     removed = store.recover()
     if removed:
         log.info(
@@ -39,11 +61,10 @@ async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
     )
     relaying = asyncio.create_task(relay.run())
     try:
-        yield store
+        yield
     finally:
         relaying.cancel()
         await asyncio.gather(relaying, return_exceptions=True)
-        store.close()
 
 
 def _register(server: grpc.aio.Server, runtime: Runtime) -> list[str]:
@@ -58,4 +79,5 @@ SPEC = ServiceSpec(
     policy=POLICY,
     register=_register,
     lifespan=_lifespan,
+    background=_background,
 )

@@ -146,7 +146,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
 
     async def Download(self, request, context):
         stored = await self._readable_submission(request.submission_id)
-        if not self.blobs.exists(stored.sha256):
+        if not await self.blobs.exists(stored.sha256):
             raise DataLoss.of_field(
                 "submission_id",
                 f"the bytes of {stored.id} (sha256 {stored.sha256}) are missing from the blob "
@@ -414,7 +414,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         export = await records_repo.get_history_export(
             self.pool, workflow_id=request.workflow_id, run_id=request.run_id
         )
-        if not self.blobs.exists(export.sha256):
+        if not await self.blobs.exists(export.sha256):
             raise DataLoss.of_field(
                 "workflow_id",
                 f"the exported history of {export.workflow_id}/{export.run_id}"
