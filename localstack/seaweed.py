@@ -108,9 +108,7 @@ class SeaweedS3:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"SeaweedFS did not answer on {self.endpoint} in {timeout:.0f}s"
-                )
+                raise TimeoutError(f"SeaweedFS did not answer on {self.endpoint} in {timeout:.0f}s")
             time.sleep(0.2)
 
     def create_bucket(self, bucket: str, timeout: float = 60.0) -> None:

@@ -82,9 +82,7 @@ class _S3Writer:
     async def _send_part(self) -> None:
         s3 = self._store.client
         if self._upload_id is None:
-            created = await s3.create_multipart_upload(
-                Bucket=self._store.bucket, Key=self._staging
-            )
+            created = await s3.create_multipart_upload(Bucket=self._store.bucket, Key=self._staging)
             self._upload_id = created["UploadId"]
         if self._in_flight is not None:
             await self._in_flight

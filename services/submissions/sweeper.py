@@ -47,14 +47,20 @@ async def sweep(
             candidates = await _unreferenced(conn, old[start : start + BATCH])
         for sha in candidates:
             async with pool.acquire() as conn, conn.transaction():
-                locked = await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", blob_lock_key(sha))
+                locked = await conn.fetchval(
+                    "SELECT pg_try_advisory_xact_lock($1)", blob_lock_key(sha)
+                )
                 if not locked or not await _unreferenced(conn, [sha]):
                     continue  # an upload is committing it, or one just did
                 await store.delete(sha)
                 removed += 1
     stale = await store.remove_stale_uploads(cutoff)
     if removed or stale:
-        log.info("blob sweeper: removed %d unreferenced blob(s), %d stale upload(s)", removed, stale)
+        log.info(
+            "blob sweeper: removed %d unreferenced blob(s), %d stale upload(s)",
+            removed,
+            stale,
+        )
     return removed
 
 

@@ -82,9 +82,7 @@ async def _download(clients, submission_id: str) -> bytes:
 
 
 @pytest.mark.parametrize("size", [200 * 1024, 2 * PART_BYTES + 12345], ids=["small", "multipart"])
-async def test_upload_lands_at_its_content_address_once_and_downloads_streamed(
-    stack, s3, size
-):
+async def test_upload_lands_at_its_content_address_once_and_downloads_streamed(stack, s3, size):
     unit = stack.as_(Role.UNIT, unit=s.UNIT)
     other = stack.as_(Role.UNIT, unit=s.OTHER_UNIT)
     data = s.pdf(size)
