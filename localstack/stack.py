@@ -166,7 +166,9 @@ async def _temporal_ready(settings: Settings) -> bool:
 
     try:
         client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            **settings.temporal_connect_options(),
         )
         await client.workflow_service.describe_namespace(
             DescribeNamespaceRequest(namespace=settings.temporal_namespace)

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     temporal_ui_port: int = Field(default=8233, alias="TEMPORAL_UI_PORT")
     # Namespace retention set by `oneassess up`; the dev server accepts 1h up to years.
     temporal_retention: str = Field(default="3650d", alias="TEMPORAL_RETENTION")
+    # A Temporal cluster's TLS: the client certificate and key (mTLS), the CA to trust (else
+    # the system's), and an API key (Temporal Cloud; implies TLS). TEMPORAL_TLS=true turns TLS
+    # on with none of these (a cluster whose certificate the system trusts).
+    temporal_tls: bool = Field(default=False, alias="TEMPORAL_TLS")
+    temporal_tls_cert: Path | None = Field(default=None, alias="TEMPORAL_TLS_CERT")
+    temporal_tls_key: Path | None = Field(default=None, alias="TEMPORAL_TLS_KEY")
+    temporal_tls_ca: Path | None = Field(default=None, alias="TEMPORAL_TLS_CA")
+    temporal_tls_server_name: str = Field(default="", alias="TEMPORAL_TLS_SERVER_NAME")
+    temporal_api_key: str = Field(default="", alias="TEMPORAL_API_KEY")
     # Set when TEMPORAL_ADDRESS points at a cluster that `oneassess up` must not start.
     external_temporal: bool = Field(default=False, alias="ONEASSESS_EXTERNAL_TEMPORAL")
     bind_host: str = Field(default="127.0.0.1", alias="ONEASSESS_BIND_HOST")
@@ -87,6 +96,36 @@ class Settings(BaseSettings):
         return grpc.ssl_server_credentials(
             [(self.tls_key.read_bytes(), self.tls_cert.read_bytes())]
         )
+
+    def temporal_connect_options(self) -> dict:
+        """Keyword arguments for temporalio's Client.connect beyond address and namespace:
+        `tls` (client certificate, CA, server name) and `api_key`, from the TEMPORAL_* settings.
+        Every Temporal client of the project (worker, outbox relay, services, CLI) uses it."""
+        if bool(self.temporal_tls_cert) != bool(self.temporal_tls_key):
+            raise ValueError("Temporal mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY")
+        options: dict = {}
+        wants_tls = (
+            self.temporal_tls
+            or self.temporal_tls_cert
+            or self.temporal_tls_ca
+            or self.temporal_api_key
+        )
+        if wants_tls:
+            from temporalio.service import TLSConfig
+
+            options["tls"] = TLSConfig(
+                server_root_ca_cert=self.temporal_tls_ca.read_bytes()
+                if self.temporal_tls_ca
+                else None,
+                client_cert=self.temporal_tls_cert.read_bytes() if self.temporal_tls_cert else None,
+                client_private_key=self.temporal_tls_key.read_bytes()
+                if self.temporal_tls_key
+                else None,
+                domain=self.temporal_tls_server_name or None,
+            )
+        if self.temporal_api_key:
+            options["api_key"] = self.temporal_api_key
+        return options
 
     @property
     def blobs(self) -> Path:

@@ -14,4 +14,5 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         interceptors=telemetry.temporal_interceptors(),
+        **settings.temporal_connect_options(),
     )

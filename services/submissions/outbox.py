@@ -72,8 +72,10 @@ class OutboxRelay:
         temporal_address: str,
         namespace: str,
         options: RelayOptions | None = None,
+        connect_options: dict | None = None,
     ) -> None:
         self.pool = pool
+        self.connect_options = connect_options or {}  # TLS, API key (Settings)
         self.database_url = database_url
         self.temporal_address = temporal_address
         self.namespace = namespace
@@ -174,6 +176,7 @@ class OutboxRelay:
                     self.temporal_address,
                     namespace=self.namespace,
                     interceptors=telemetry.temporal_interceptors(),
+                    **self.connect_options,
                 )
             except (RuntimeError, OSError, RPCError) as err:
                 level = logging.DEBUG if self._reported_unreachable else logging.WARNING

@@ -58,6 +58,7 @@ async def _relaying(runtime: Runtime, store: BlobStore) -> AsyncIterator[None]:
         database_url=db.database_url(runtime.settings),
         temporal_address=runtime.settings.temporal_address,
         namespace=runtime.settings.temporal_namespace,
+        connect_options=runtime.settings.temporal_connect_options(),
     )
     relaying = asyncio.create_task(relay.run())
     try:
