@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     blob_sweep_interval_seconds: float = Field(
         default=3600.0, alias="ONEASSESS_BLOB_SWEEP_INTERVAL"
     )
+    # Prometheus metrics on http://<bind host>:<port>/metrics; 0 = off.
+    metrics_port: int = Field(default=0, alias="ONEASSESS_METRICS_PORT")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
 

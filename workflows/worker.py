@@ -29,7 +29,7 @@ from workflows.activities.notifications import NotificationActivities
 from workflows.activities.scoring import ScoringActivities
 from workflows.activities.units import UnitSignalActivities
 from workflows.config import NotifySettings, WorkerSettings
-from workflows.connect import connect
+from workflows.connect import connect, metrics_runtime
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.notify import Channel, channel_from
@@ -99,7 +99,7 @@ def ready_file(settings: Settings) -> Path:
 
 async def serve(settings: Settings, notify: NotifySettings) -> None:
     telemetry.setup("worker")
-    client = await connect(settings)
+    client = await connect(settings, runtime=metrics_runtime(settings))
     services = ServiceClients.from_settings(settings, service_token(settings, "worker"))
     worker = build_worker(client, settings, notify, services)
     stop = asyncio.Event()

@@ -20,13 +20,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from oneassess import telemetry
+from oneassess import metrics, telemetry
 from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
 from oneassess.client.tokens import issue_token, token_secret
 from oneassess.config import Settings
 from services.common import db
 from services.common.auth import Role
 from services.common.interceptors import Policy, RequestContextInterceptor
+from services.common.metrics import MetricsInterceptor
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ async def start(
     spec: ServiceSpec, settings: Settings, *, port: int | None = None
 ) -> RunningService:
     telemetry.setup(spec.name)
+    metrics.serve(settings.metrics_port, settings.bind_host)
     url = db.database_url(settings)
     applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
     if applied:
@@ -123,6 +125,7 @@ async def _serve(
     """The started server (servicers, health, reflection), the port it bound, its health."""
     server = grpc.aio.server(
         interceptors=[
+            MetricsInterceptor(spec.name),
             *telemetry.server_interceptors(),
             RequestContextInterceptor(token_secret(settings), spec.policy),
         ],

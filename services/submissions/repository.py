@@ -337,8 +337,24 @@ async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
     ]
 
 
-async def mark_delivered(conn, *, ids: list[int]) -> None:
-    await conn.execute("UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)", ids)
+async def mark_delivered(conn, *, ids: list[int]) -> list[float]:
+    """Marks the rows delivered; returns each one's lag (commit to delivery) in seconds."""
+    rows = await conn.fetch(
+        "UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)"
+        " RETURNING extract(epoch FROM delivered_at - created_at)::float8 AS lag",
+        ids,
+    )
+    return [r["lag"] for r in rows]
+
+
+async def outbox_depth(conn) -> tuple[int, float]:
+    """(undelivered events, age in seconds of the oldest one, 0 when none)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n,"
+        " coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS age"
+        " FROM outbox WHERE delivered_at IS NULL"
+    )
+    return row["n"], row["age"]
 
 
 async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:

@@ -17,7 +17,7 @@ from services.common import db
 from services.common.server import Runtime, ServiceSpec
 from services.submissions import blobstore, sweeper
 from services.submissions.blobstore import BlobStore
-from services.submissions.outbox import OutboxRelay
+from services.submissions.outbox import OutboxRelay, sample_depth
 from services.submissions.servicer import POLICY, SubmissionsServicer
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,17 @@ async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
 
 def _background(runtime: Runtime) -> list:
     settings = runtime.settings
+    jobs = [sample_depth(runtime.pool)]
     if settings.blob_sweep_interval_seconds <= 0:
-        return []
+        return jobs
     return [
+        *jobs,
         sweeper.sweep_forever(
             runtime.pool,
             runtime.resources,
             grace=timedelta(seconds=settings.blob_sweep_grace_seconds),
             interval=settings.blob_sweep_interval_seconds,
-        )
+        ),
     ]
 
 

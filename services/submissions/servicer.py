@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from oneassess import metrics
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
@@ -128,7 +129,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                     submission=submission_pb(stored), deduplicated=deduplicated
                 )
 
-            return await idempotency.once(
+            response = await idempotency.once(
                 self.pool,
                 first.header,
                 pb.UploadResponse,
@@ -137,6 +138,10 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 request_id=plan.request_id,
                 extra=(sha256.encode(),),
             )
+            metrics.UPLOADS.labels(str(response.deduplicated).lower()).inc()
+            if not response.deduplicated:
+                metrics.UPLOAD_BYTES.inc(response.submission.size_bytes)
+            return response
 
     # -- reading -------------------------------------------------------------------------------
 
