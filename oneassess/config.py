@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     blob_sweep_interval_seconds: float = Field(
         default=3600.0, alias="ONEASSESS_BLOB_SWEEP_INTERVAL"
     )
+    # Apply pending migrations when a service starts (the local stack); a deployment runs
+    # `python -m services.<name> --migrate-only` first and sets this false.
+    migrate_on_start: bool = Field(default=True, alias="ONEASSESS_MIGRATE_ON_START")
     # Prometheus metrics on http://<bind host>:<port>/metrics; 0 = off.
     metrics_port: int = Field(default=0, alias="ONEASSESS_METRICS_PORT")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")

@@ -18,7 +18,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from oneassess import telemetry
+from oneassess import logs, telemetry
 from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings, load
 from services.common.server import service_token
@@ -127,7 +127,7 @@ async def serve(settings: Settings, notify: NotifySettings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("worker")
     asyncio.run(serve(load(), NotifySettings()))
 
 

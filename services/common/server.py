@@ -20,7 +20,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from oneassess import metrics, telemetry
+from oneassess import logs, metrics, telemetry
 from oneassess.client.channels import CHANNEL_OPTIONS, ServiceClients
 from oneassess.client.tokens import issue_token, token_secret
 from oneassess.config import Settings
@@ -89,15 +89,26 @@ def service_token(settings: Settings, name: str) -> Callable[[], str]:
     return lambda: issue_token(secret, Role.SERVICE, subject=f"service:{name}", ttl_seconds=300)
 
 
+async def migrate(spec: ServiceSpec, settings: Settings) -> list[str]:
+    """Apply the service's pending migrations (under an advisory lock: replicas and a
+    migration Job or init container may race safely); returns the names applied."""
+    url = db.database_url(settings)
+    applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
+    if applied:
+        log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    else:
+        log.info("%s: schema up to date", spec.name)
+    return applied
+
+
 async def start(
     spec: ServiceSpec, settings: Settings, *, port: int | None = None
 ) -> RunningService:
     telemetry.setup(spec.name)
     metrics.serve(settings.metrics_port, settings.bind_host)
     url = db.database_url(settings)
-    applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
-    if applied:
-        log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    if settings.migrate_on_start:
+        await migrate(spec, settings)
     pool = await db.create_pool(
         url, spec.name, max_size=settings.db_pool_max, application=spec.name
     )
@@ -169,7 +180,14 @@ async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:
 
 
 def main(spec: ServiceSpec) -> None:
+    import sys
+
     from oneassess.config import load
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(spec.name)
+    if "--migrate-only" in sys.argv[1:]:
+        # A deployment's migration step (init container or Job) before the rollout: the
+        # replicas then start with ONEASSESS_MIGRATE_ON_START=false.
+        asyncio.run(migrate(spec, load()))
+        return
     asyncio.run(serve_forever(spec, load()))
