@@ -255,7 +255,7 @@ async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
             await eventually(outbox_drained, what="every event delivered", within=120)
         finally:
             await conn.close()
-        assert Counter(r["id"] for r in rows) == Counter(accepted)
+        assert Counter(r["id"] for r in rows) == Counter(list(accepted))
         assert {r["id"]: r["sha256"] for r in rows} == {i: sha for i, (_, sha) in accepted.items()}
         async with S3BlobStore(s3_store_url, spool=tmp_path / "spool") as store:
             stored = {sha async for sha, _ in store.blobs()}
