@@ -89,7 +89,7 @@ deploy-check: $(STAMP)
 # The production image's exact dependencies (deploy/Dockerfile installs them with hashes).
 lock: $(STAMP)
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links \
 		-o deploy/requirements.lock pyproject.toml
 
 clean:
