@@ -100,7 +100,8 @@ class _LocalWriter:
     async def finish(self) -> tuple[str, int]:
         def flush() -> None:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self._store.durable:
+                os.fsync(self._file.fileno())
             # Written once, rarely read: hand its pages back, so the next upload writes into
             # memory already in use instead of claiming more (several times faster).
             os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
@@ -139,8 +140,10 @@ class _LocalWriter:
 class LocalBlobStore:
     """Blobs under root/sha256/<2 hex>/<64 hex>; this process's temporary files under root/tmp."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
+        # False for a spool (the S3 store's local copies for format checks): no fsync.
+        self.durable = durable
         self._tmp_root = root / "tmp"
         self._tmp_root.mkdir(parents=True, exist_ok=True)
         (root / "sha256").mkdir(parents=True, exist_ok=True)

@@ -182,7 +182,8 @@ class S3BlobStore:
     ) -> None:
         self.bucket, self.prefix = parse_url(url)
         self._base = f"{self.prefix}/" if self.prefix else ""
-        self._spool = LocalBlobStore(spool)  # temporary files for format checks
+        # Temporary files for format checks; the object store makes blobs durable, not them.
+        self._spool = LocalBlobStore(spool, durable=False)
         instance = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self._staging_prefix = f"{self._base}uploads/{instance}"
         self._addressing_style = addressing_style
