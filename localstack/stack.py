@@ -231,10 +231,15 @@ async def _temporal_ready(settings: Settings, within_seconds: float = 5.0) -> bo
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
     from temporalio.client import Client
 
+    from oneassess.temporal import tls_config
+
     try:
         async with asyncio.timeout(within_seconds):
             client = await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                tls=tls_config(settings),
+                api_key=settings.temporal_api_key or None,
             )
             await client.workflow_service.describe_namespace(
                 DescribeNamespaceRequest(namespace=settings.temporal_namespace)

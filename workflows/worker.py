@@ -18,7 +18,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from oneassess import telemetry
+from oneassess import logs, telemetry
 from oneassess.client.channels import ServiceClients
 from oneassess.config import Settings, load
 from services.common.server import service_token
@@ -29,7 +29,7 @@ from workflows.activities.notifications import NotificationActivities
 from workflows.activities.scoring import ScoringActivities
 from workflows.activities.units import UnitSignalActivities
 from workflows.config import NotifySettings, WorkerSettings
-from workflows.connect import connect
+from workflows.connect import connect, metrics_runtime
 from workflows.cycle import CycleWorkflow
 from workflows.export import HistoryExportWorkflow
 from workflows.notify import Channel, channel_from
@@ -99,7 +99,7 @@ def ready_file(settings: Settings) -> Path:
 
 async def serve(settings: Settings, notify: NotifySettings) -> None:
     telemetry.setup("worker")
-    client = await connect(settings, within_seconds=30)
+    client = await connect(settings, within_seconds=30, runtime=metrics_runtime(settings))
     services = ServiceClients.from_settings(settings, service_token(settings, "worker"))
     worker = build_worker(client, settings, notify, services)
     stop = asyncio.Event()
@@ -127,7 +127,7 @@ async def serve(settings: Settings, notify: NotifySettings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("worker")
     asyncio.run(serve(load(), NotifySettings()))
 
 

@@ -21,6 +21,9 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.keepalive_time_ms", 30_000),
+    # A target naming several replicas (ipv4:a:p,b:p, or dns: of a headless Service) spreads
+    # calls over them and skips one that died; one address behaves as before.
+    ("grpc.lb_policy_name", "round_robin"),
 ]
 
 

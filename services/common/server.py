@@ -20,7 +20,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from oneassess import telemetry
+from oneassess import logs, metrics, telemetry
 from oneassess.client.channels import ServiceClients
 from oneassess.client.tokens import ClientCredentials
 from oneassess.config import Settings
@@ -28,6 +28,7 @@ from services.common import db
 from services.common.auth import Verifier
 from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
+from services.common.metrics import MetricsInterceptor
 from services.common.readiness import Readiness, ReadinessHealthServicer
 from services.common.supervisor import Supervisor
 
@@ -133,14 +134,26 @@ def _ask_indicators(runtime: Runtime) -> DelegationCheck:
     return CachedCheck(ask)
 
 
-async def start(
-    spec: ServiceSpec, settings: Settings, *, port: int | None = None
-) -> RunningService:
-    telemetry.setup(spec.name)
+async def migrate(spec: ServiceSpec, settings: Settings) -> list[str]:
+    """Apply the service's pending migrations (under an advisory lock: replicas and a
+    migration Job or init container may race safely); returns the names applied."""
     url = db.database_url(settings)
     applied = await db.migrate(url, spec.name, db.load_migrations(spec.name, spec.migrations))
     if applied:
         log.info("%s: applied migrations %s", spec.name, ", ".join(applied))
+    else:
+        log.info("%s: schema up to date", spec.name)
+    return applied
+
+
+async def start(
+    spec: ServiceSpec, settings: Settings, *, port: int | None = None
+) -> RunningService:
+    telemetry.setup(spec.name)
+    metrics.serve(settings.metrics_port, settings.bind_host)
+    url = db.database_url(settings)
+    if settings.migrate_on_start:
+        await migrate(spec, settings)
     # DATABASE_URL is the administrative URL (migrations); the service itself connects as
     # its own role, which owns its schema and cannot write the others'.
     service_url = await db.ensure_service_role(url, spec.name)
@@ -181,6 +194,7 @@ async def _serve(
     the names of its servicers."""
     server = grpc.aio.server(
         interceptors=[
+            MetricsInterceptor(spec.name),
             *telemetry.server_interceptors(),
             RequestContextInterceptor(
                 Verifier.from_settings(settings),
@@ -228,7 +242,14 @@ async def serve_forever(spec: ServiceSpec, settings: Settings) -> None:
 
 
 def main(spec: ServiceSpec) -> None:
+    import sys
+
     from oneassess.config import load
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(spec.name)
+    if "--migrate-only" in sys.argv[1:]:
+        # A deployment's migration step (init container or Job) before the rollout: the
+        # replicas then start with ONEASSESS_MIGRATE_ON_START=false.
+        asyncio.run(migrate(spec, load()))
+        return
     asyncio.run(serve_forever(spec, load()))

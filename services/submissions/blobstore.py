@@ -1,8 +1,9 @@
 """Content-addressed blob storage: bytes by their sha256, written once, never overwritten.
 
 `BlobStore` is the interface the service uses; `LocalBlobStore` keeps blobs in a directory
-(settings.blobs). An S3-compatible store can implement the same interface (multipart
-upload as the writer, the object key as the sha256).
+(settings.blobs, the embedded default); `services.submissions.s3store.S3BlobStore` keeps them
+in any S3-compatible object store (ONEASSESS_BLOB_STORE=s3://bucket/prefix). `open_store`
+picks one from the settings.
 
 Uploads stream into a temporary file of this process while being hashed; only a complete,
 verified file is fsynced and linked into place under its hash, so a reader never sees a
@@ -21,8 +22,12 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from oneassess.config import Settings
 
 READ_CHUNK_BYTES = 256 * 1024
 BLOCK_BYTES = 1024 * 1024  # what an upload hands its writer thread at a time
@@ -43,9 +48,15 @@ class BlobStore(Protocol):
     async def put_bytes(self, data: bytes) -> tuple[str, bool]: ...  # (sha256, created)
     def chunks(self, sha256: str, chunk_size: int = READ_CHUNK_BYTES) -> AsyncIterator[bytes]: ...
     async def read_bytes(self, sha256: str) -> bytes: ...
-    def exists(self, sha256: str) -> bool: ...
+    async def exists(self, sha256: str) -> bool: ...
     def recover(self) -> int: ...  # removes what dead processes left; returns files removed
     def close(self) -> None: ...
+    # For the sweeper: every stored blob with when it was written; removing one.
+    def blobs(self) -> AsyncIterator[tuple[str, datetime]]: ...
+    async def delete(self, sha256: str) -> None: ...
+    # Leftovers of uploads that died (staging objects, unfinished multipart uploads) older
+    # than `before`; returns how many were removed.
+    async def remove_stale_uploads(self, before: datetime) -> int: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -89,7 +100,8 @@ class _LocalWriter:
     async def finish(self) -> tuple[str, int]:
         def flush() -> None:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self._store.durable:
+                os.fsync(self._file.fileno())
             # Written once, rarely read: hand its pages back, so the next upload writes into
             # memory already in use instead of claiming more (several times faster).
             os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
@@ -133,8 +145,10 @@ def _create_private(path: Path):
 class LocalBlobStore:
     """Blobs under root/sha256/<2 hex>/<64 hex>; this process's temporary files under root/tmp."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
+        # False for a spool (the S3 store's local copies for format checks): no fsync.
+        self.durable = durable
         self._tmp_root = root / "tmp"
         # Evidence is readable by the service's owner only: directories 0700, blobs 0400.
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -150,8 +164,34 @@ class LocalBlobStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / "sha256" / sha256[:2] / sha256
 
-    def exists(self, sha256: str) -> bool:
-        return self.path_of(sha256).is_file()
+    async def exists(self, sha256: str) -> bool:
+        return await asyncio.to_thread(self.path_of(sha256).is_file)
+
+    async def blobs(self) -> AsyncIterator[tuple[str, datetime]]:
+        def listing() -> list[tuple[str, datetime]]:
+            found = []
+            for path in (self.root / "sha256").glob("??/*"):
+                with contextlib.suppress(FileNotFoundError):
+                    found.append((path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)))
+            return found
+
+        for item in await asyncio.to_thread(listing):
+            yield item
+
+    async def delete(self, sha256: str) -> None:
+        path = self.path_of(sha256)
+        if path.exists():
+            path.chmod(0o644)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    async def remove_stale_uploads(self, before: datetime) -> int:
+        return 0  # recover() removes what dead processes left, at start-up
+
+    async def __aenter__(self) -> LocalBlobStore:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.close()
 
     @contextlib.asynccontextmanager
     async def writer(self) -> AsyncIterator[_LocalWriter]:
@@ -222,3 +262,22 @@ class LocalBlobStore:
         shutil.rmtree(self.tmp, ignore_errors=True)
         self._lock_path.unlink(missing_ok=True)
         self._lock_file.close()
+
+
+def blob_lock_key(sha256: str) -> int:
+    """The PostgreSQL advisory lock guarding one blob between an upload's transaction (shared:
+    it will reference the blob) and the sweeper (exclusive: it may remove it)."""
+    return int(sha256[:15], 16)
+
+
+def open_store(settings: Settings) -> contextlib.AbstractAsyncContextManager[BlobStore]:
+    """The store the settings name: ONEASSESS_BLOB_STORE=s3://bucket/prefix, else local."""
+    url = settings.blob_store
+    if not url or url.startswith("file://"):
+        root = Path(url.removeprefix("file://")) if url else settings.blobs
+        return LocalBlobStore(root)
+    if url.startswith("s3://"):
+        from services.submissions.s3store import S3BlobStore
+
+        return S3BlobStore.from_settings(settings)
+    raise ValueError(f"ONEASSESS_BLOB_STORE must be s3://bucket/prefix or file://path: {url!r}")

@@ -31,7 +31,7 @@ from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, TLSConfig
 
-from oneassess import telemetry
+from oneassess import metrics, telemetry
 from oneassess.contract import (
     SIGNAL_EVIDENCE_SUBMITTED,
     SIGNAL_EXTENSION_REQUESTED,
@@ -171,7 +171,9 @@ class OutboxRelay:
                 if error is not None and not is_permanent(error)
             ]
             if delivered:
-                await repo.mark_delivered(conn, ids=delivered)
+                for lag in await repo.mark_delivered(conn, ids=delivered):
+                    metrics.OUTBOX_LAG_SECONDS.observe(lag)
+                metrics.OUTBOX_DELIVERED.inc(len(delivered))
             if dead:
                 await repo.mark_dead(conn, failures=dead)
                 log.error(
@@ -181,6 +183,7 @@ class OutboxRelay:
                 )
             if failed:
                 await repo.mark_failed(conn, failures=failed)
+                metrics.OUTBOX_FAILED.inc(len(failed))
                 log.info(
                     "outbox: %d of %d signals failed (%s); retrying",
                     len(failed),
@@ -312,3 +315,16 @@ class OutboxRelay:
             return
         # Woken by a commit: let a burst's other commits land, to send them in one batch.
         await asyncio.sleep(self.options.gather_seconds)
+
+
+async def sample_depth(pool: asyncpg.Pool, *, every: float = 5.0) -> None:
+    """Keeps the outbox depth and oldest-pending-age gauges current (for /metrics)."""
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                pending, oldest = await repo.outbox_backlog(conn)
+            metrics.OUTBOX_PENDING.set(pending)
+            metrics.OUTBOX_OLDEST_SECONDS.set(oldest or 0.0)
+        except (OSError, asyncpg.PostgresError) as err:
+            log.debug("outbox depth not sampled: %s", err)
+        await asyncio.sleep(every)

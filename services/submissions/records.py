@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.common import audit
 from services.submissions import records_repository as repo
-from services.submissions.blobstore import BlobStore
+from services.submissions.blobstore import BlobStore, blob_lock_key
 
 
 async def record_notification(
@@ -22,6 +22,7 @@ async def store_history_export(
     store and the audit log records their hash."""
     stored, created = await repo.insert_history_export(conn, export=export)
     if created:
+        await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", blob_lock_key(export.sha256))
         await blobs.put_bytes(history_json)
         await audit.append(
             conn,

@@ -337,8 +337,14 @@ async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
     ]
 
 
-async def mark_delivered(conn, *, ids: list[int]) -> None:
-    await conn.execute("UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)", ids)
+async def mark_delivered(conn, *, ids: list[int]) -> list[float]:
+    """Marks the rows delivered; returns each one's lag (commit to delivery) in seconds."""
+    rows = await conn.fetch(
+        "UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)"
+        " RETURNING extract(epoch FROM delivered_at - created_at)::float8 AS lag",
+        ids,
+    )
+    return [r["lag"] for r in rows]
 
 
 async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:
@@ -405,7 +411,7 @@ async def outbox_backlog(conn) -> tuple[int, float | None]:
     """(undelivered rows, age in seconds of the oldest one, None when there is none)."""
     row = await conn.fetchrow(
         "SELECT count(*) AS depth, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) AS age"
-        " FROM outbox WHERE delivered_at IS NULL"
+        " FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL"
     )
     return int(row["depth"]), (None if row["age"] is None else float(row["age"]))
 

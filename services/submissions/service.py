@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -14,8 +15,9 @@ from oneassess import temporal
 from oneassess.submissions.v1 import submissions_service_pb2, submissions_service_pb2_grpc
 from services.common import db
 from services.common.server import Runtime, ServiceSpec
-from services.submissions.blobstore import BlobStore, LocalBlobStore
-from services.submissions.outbox import OutboxRelay
+from services.submissions import blobstore, sweeper
+from services.submissions.blobstore import BlobStore
+from services.submissions.outbox import OutboxRelay, sample_depth
 from services.submissions.servicer import POLICY, SubmissionsServicer
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,30 @@ log = logging.getLogger(__name__)
 async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
     """Yields the blob store (after removing what stopped processes left in it) while the
     outbox relay delivers to Temporal; on exit stops the relay, then closes the store."""
-    store = LocalBlobStore(runtime.settings.blobs)
+    async with blobstore.open_store(runtime.settings) as store:
+        async with _relaying(runtime, store):
+            yield store
+
+
+def _background(runtime: Runtime) -> list:
+    settings = runtime.settings
+    jobs = [sample_depth(runtime.pool)]
+    if settings.blob_sweep_interval_seconds <= 0:
+        return jobs
+    return [
+        *jobs,
+        sweeper.sweep_forever(
+            runtime.pool,
+            runtime.resources,
+            grace=timedelta(seconds=settings.blob_sweep_grace_seconds),
+            interval=settings.blob_sweep_interval_seconds,
+        ),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _relaying(runtime: Runtime, store: BlobStore) -> AsyncIterator[None]:
+    """The outbox relay, supervised (restarted on failure, counted in health) while it runs."""
     removed = store.recover()
     if removed:
         log.info(
@@ -40,11 +65,8 @@ async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
         api_key=runtime.settings.temporal_api_key or None,
     )
     runtime.readiness.probe("outbox", relay.backlog)
-    try:
-        async with runtime.supervise(relay.supervisor()):
-            yield store
-    finally:
-        store.close()
+    async with runtime.supervise(relay.supervisor()):
+        yield
 
 
 def _register(server: grpc.aio.Server, runtime: Runtime) -> list[str]:
@@ -59,4 +81,5 @@ SPEC = ServiceSpec(
     policy=POLICY,
     register=_register,
     lifespan=_lifespan,
+    background=_background,
 )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from oneassess import metrics
 from oneassess.client.tokens import token_secret
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
@@ -210,7 +211,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                     submission=submission_pb(stored), deduplicated=deduplicated
                 )
 
-            return await idempotency.once(
+            response = await idempotency.once(
                 self.pool,
                 first.header,
                 pb.UploadResponse,
@@ -219,6 +220,10 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
                 request_id=plan.request_id,
                 extra=(sha256.encode(),),
             )
+            metrics.UPLOADS.labels(str(response.deduplicated).lower()).inc()
+            if not response.deduplicated:
+                metrics.UPLOAD_BYTES.inc(response.submission.size_bytes)
+            return response
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -228,7 +233,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
 
     async def Download(self, request, context):
         stored = await self._readable_submission(request.submission_id)
-        if not self.blobs.exists(stored.sha256):
+        if not await self.blobs.exists(stored.sha256):
             raise DataLoss.of_field(
                 "submission_id",
                 f"the bytes of {stored.id} (sha256 {stored.sha256}) are missing from the blob "
@@ -496,7 +501,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
         export = await records_repo.get_history_export(
             self.pool, workflow_id=request.workflow_id, run_id=request.run_id
         )
-        if not self.blobs.exists(export.sha256):
+        if not await self.blobs.exists(export.sha256):
             raise DataLoss.of_field(
                 "workflow_id",
                 f"the exported history of {export.workflow_id}/{export.run_id}"

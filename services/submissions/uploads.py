@@ -11,7 +11,7 @@ from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, uni
 from services.common import audit
 from services.submissions import model
 from services.submissions import repository as repo
-from services.submissions.blobstore import BlobWriter
+from services.submissions.blobstore import BlobWriter, blob_lock_key
 from services.submissions.collection import require_collecting
 
 
@@ -66,6 +66,9 @@ async def commit_upload(
             )
         ),
     )
+    # Held until the transaction ends, so the sweeper cannot remove the blob between our
+    # commit() (which may find it already there) and the row that references it.
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", blob_lock_key(sha256))
     await blob.commit()  # last step before the commit: a refused upload leaves no file
     await audit.append(
         conn,

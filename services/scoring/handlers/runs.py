@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from oneassess import metrics
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from services.common import idempotency
 from services.common.auth import principal
@@ -32,7 +33,8 @@ class RunHandlers(Handlers):
         caller = principal()
 
         async def work(conn):
-            run = await runs.compute(conn, ctx=ctx, asks=asks, by=caller.signature)
+            with metrics.SCORING_RUN_SECONDS.time():
+                run = await runs.compute(conn, ctx=ctx, asks=asks, by=caller.signature)
             return pb.ComputeScoresResponse(run=run_pb(run))
 
         return await idempotency.once(self.pool, request, pb.ComputeScoresResponse, work)
