@@ -7,7 +7,6 @@ person of that role and scope (examples/haizhou-2026/people.yaml).
 
 from __future__ import annotations
 
-import jwt
 import typer
 
 from cli.common import Refused, acting, console, fail, login_as, print_json, settings
@@ -18,6 +17,8 @@ app = typer.Typer()  # its commands sit at the top: `oneassess login`, `oneasses
 
 def _shown(access_token: str) -> dict[str, str]:
     """The token's claims, for display only (the services verify it; the CLI does not)."""
+    import jwt  # here: PyJWT loads cryptography, which no other command needs
+
     claims = jwt.decode(access_token, options={"verify_signature": False})
     keep = ("sub", "name", "role", "unit", "department", "exp")
     return {k: str(claims[k]) for k in keep if k in claims}

@@ -84,9 +84,10 @@ def _env(settings: Settings, database_url: str) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    # Each process gets its own client secret (below), never another's.
-    env.pop("ONEASSESS_CLIENT_ID", None)
-    env.pop("ONEASSESS_CLIENT_SECRET", None)
+    if _local_issuer(settings):
+        # Each process gets its own client secret from `up`, never another's (or the shell's).
+        env.pop("ONEASSESS_CLIENT_ID", None)
+        env.pop("ONEASSESS_CLIENT_SECRET", None)
     return env
 
 

@@ -1,6 +1,6 @@
 """The worker's own settings (notification channels), from the environment. Everything else
-(Temporal address and namespace, service addresses, token secret) comes from the shared
-oneassess.config.Settings."""
+(Temporal address and namespace, service addresses, the worker's client at the issuer) comes
+from the shared oneassess.config.Settings."""
 
 from __future__ import annotations
 

@@ -20,11 +20,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from oneassess.config import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 HTTP_TIMEOUT_SECONDS = 10.0
 REFRESH_BEFORE_SECONDS = 60  # a cached token is renewed this long before it expires
@@ -93,6 +94,8 @@ def _token_from(reply: httpx.Response, subject: str = "") -> Token:
 
 
 def _discovery(settings: Settings) -> dict[str, Any]:
+    import httpx  # here, not at the top: every CLI command imports this module
+
     try:
         reply = httpx.get(settings.discovery_url, timeout=HTTP_TIMEOUT_SECONDS)
         reply.raise_for_status()
@@ -102,6 +105,8 @@ def _discovery(settings: Settings) -> dict[str, Any]:
 
 
 async def _discovery_async(client: httpx.AsyncClient, settings: Settings) -> dict[str, Any]:
+    import httpx
+
     try:
         reply = await client.get(settings.discovery_url)
         reply.raise_for_status()
@@ -114,6 +119,8 @@ def password_login(
     settings: Settings, username: str, password: str, *, client_id: str = CLI_CLIENT_ID
 ) -> Token:
     """A person's token by the password grant (the local stack's issuer allows it for the CLI)."""
+    import httpx
+
     endpoint = _discovery(settings)["token_endpoint"]
     try:
         reply = httpx.post(
@@ -184,6 +191,8 @@ class ClientCredentials:
         return self._token.access_token
 
     async def _fetch(self) -> Token:
+        import httpx
+
         if not self._secret:
             raise TokenError(
                 f"client {self._client_id!r} has no secret: set ONEASSESS_CLIENT_SECRET "

@@ -197,7 +197,11 @@ def create_app(issuer: Issuer) -> Starlette:
                 params = await _form(request)
             client, redirect_uri = _code_client(issuer, params)
         except OAuthError as err:  # never redirect to an unregistered URI: say it here
-            return HTMLResponse(_page(f"登录请求无效：{err.description}"), status_code=err.status)
+            return HTMLResponse(
+                _page(f"登录请求无效：{html.escape(err.description)}"),
+                status_code=err.status,
+                headers=PAGE_HEADERS,
+            )
         state = params.get("state", "")
 
         def back(**values: str) -> Response:
@@ -213,10 +217,12 @@ def create_app(issuer: Issuer) -> Starlette:
         if params.get("code_challenge_method") != "S256" or not (43 <= len(challenge) <= 128):
             return back(error="invalid_request", error_description="PKCE S256 is required")
         if request.method == "GET":
-            return HTMLResponse(_login_form(params, ""))
+            return HTMLResponse(_login_form(params, ""), headers=PAGE_HEADERS)
         person = issuer.authenticate_person(params.get("username", ""), params.get("password", ""))
         if person is None:
-            return HTMLResponse(_login_form(params, "用户名或密码错误"), status_code=401)
+            return HTMLResponse(
+                _login_form(params, "用户名或密码错误"), status_code=401, headers=PAGE_HEADERS
+            )
         code = issuer.new_code(client, redirect_uri, person.sub, challenge, params.get("nonce", ""))
         return back(code=code, iss=issuer.config.issuer)
 
@@ -346,6 +352,16 @@ def _grant(issuer: Issuer, client: Client, grant: str, form: dict[str, str]) -> 
     if person is None:
         raise OAuthError("invalid_grant", "the person is no longer known")
     return issuer.person_tokens(person, client.id, found.nonce)
+
+
+# The login page may not be framed (clickjacking) nor cached; it runs no script.
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _page(body: str) -> str:

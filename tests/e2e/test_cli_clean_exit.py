@@ -19,7 +19,7 @@ AS_ASSESSOR = ("--as", "assessor:emergency-bureau")
 # (group, arguments, exit code), in order: later steps rely on earlier ones.
 STEPS: list[tuple[str, tuple[str, ...], int]] = [
     ("stack", ("status",), 0),
-    ("stack", ("token", "--role", "unit"), 1),
+    ("stack", ("token", "--as", "unit"), 1),  # a unit needs its code
     ("catalog", ("catalog", "import", str(EXAMPLE / "special-assessments")), 0),
     ("catalog", ("catalog", "import", str(EXAMPLE / "no-such-folder")), 1),
     ("catalog", ("catalog", "list"), 0),

@@ -1,4 +1,5 @@
-"""The CLI signs tokens itself only for the local stack; elsewhere a real token is required."""
+"""The CLI signs in as a sample person only on the local stack; elsewhere a person signs in
+(`oneassess login`) or brings a token."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ def test_a_remote_endpoint_without_a_token_is_refused_before_any_call(tmp_path):
         INDICATORS_ADDRESS="assess.example.gov.cn:443",
     )
     assert result.returncode == 1
-    assert "assess.example.gov.cn:443 is not the local stack: set ONEASSESS_TOKEN" in result.stderr
-    assert not (tmp_path / "token-secret").exists()  # no local secret was made up for it
+    assert "assess.example.gov.cn:443 is not the local stack" in result.stderr
+    assert "sign in with" in result.stderr
+    assert not (tmp_path / "tokens").exists()  # nobody was signed in on its behalf
 
 
 def test_an_unknown_role_is_named(tmp_path):
