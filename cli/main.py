@@ -20,6 +20,7 @@ from cli import (
     claims,
     common,
     cycle,
+    delegation,
     demo,
     evidence,
     extension,
@@ -51,6 +52,7 @@ GROUPS = {
     "claims": claims.app,
     "appeals": appeals.app,
     "audit": audit.app,
+    "delegation": delegation.app,
 }
 # `oneassess COMMAND ...`: groups whose commands sit at the top of the line.
 TOP_LEVEL = (stack.app, login.app, asks.app, submit.app, scores.app, report.app, demo.app)

@@ -23,7 +23,7 @@ import asyncpg
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, TLSConfig
 
 from oneassess import telemetry
 from oneassess.contract import (
@@ -72,12 +72,17 @@ class OutboxRelay:
         temporal_address: str,
         namespace: str,
         options: RelayOptions | None = None,
+        tls: TLSConfig | bool = False,
+        api_key: str | None = None,
     ) -> None:
         self.pool = pool
         self.database_url = database_url
         self.temporal_address = temporal_address
         self.namespace = namespace
         self.options = options or RelayOptions()
+        # A cluster's TLS (CA, client certificate) and a Temporal Cloud API key, when set.
+        self.tls = tls
+        self.api_key = api_key
         self._wake = asyncio.Event()
         self._client: Client | None = None
         self._reported_unreachable = False
@@ -174,6 +179,8 @@ class OutboxRelay:
                     self.temporal_address,
                     namespace=self.namespace,
                     interceptors=telemetry.temporal_interceptors(),
+                    tls=self.tls,
+                    api_key=self.api_key,
                 )
             except (RuntimeError, OSError, RPCError) as err:
                 level = logging.DEBUG if self._reported_unreachable else logging.WARNING

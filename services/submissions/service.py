@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 
+from oneassess import temporal
 from oneassess.submissions.v1 import submissions_service_pb2, submissions_service_pb2_grpc
 from services.common import db
 from services.common.server import Runtime, ServiceSpec
@@ -36,6 +37,8 @@ async def _lifespan(runtime: Runtime) -> AsyncIterator[BlobStore]:
         database_url=db.database_url(runtime.settings),
         temporal_address=runtime.settings.temporal_address,
         namespace=runtime.settings.temporal_namespace,
+        tls=temporal.tls_config(runtime.settings),
+        api_key=runtime.settings.temporal_api_key or None,
     )
     relaying = asyncio.create_task(relay.run())
     try:

@@ -30,8 +30,10 @@ class Harness:
     env: dict[str, str]
 
     async def cli(self, *args: str):
+        from cli import common
         from cli.main import _take_as_option, app
 
+        common.acting.value = "admin"  # each command starts as a fresh process would
         argv = _take_as_option(list(args))
         return await asyncio.to_thread(CliRunner().invoke, app, argv, env=self.env)
 

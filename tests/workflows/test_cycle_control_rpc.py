@@ -6,6 +6,7 @@ PostgreSQL) drives a real dev server whose worker is wired to fake services."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,10 @@ CLERK = "li.na"  # an office clerk who acts for the head
 
 async def cli(env: dict, *args: str, token: str = "", on_behalf_of: str = ""):
     """The CLI as a person runs it: `--as ROLE` in args, or a person's token."""
+    from cli import common
     from cli.main import _take_as_option, app
+
+    common.acting.value = "admin"  # each command starts as a fresh process would
 
     env = {**env, "ONEASSESS_TOKEN": token, "ONEASSESS_ON_BEHALF_OF": on_behalf_of}
     argv = _take_as_option(list(args))
@@ -121,6 +125,13 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
         env, "audit", "history", code, "--unit", "unit-0002", "--as", "unit:unit-0001"
     )
     assert other.exit_code == 1 and "PERMISSION_DENIED" in other.output
+    cycle_trail = await cli(env, "audit", "history", code, "--as", "unit:unit-0001")
+    assert cycle_trail.exit_code == 1 and "PERMISSION_DENIED" in cycle_trail.output
+    # A unit reads its own timeline (from Temporal while the workflow runs).
+    own = await cli(env, "audit", "history", code, "--unit", "unit-0001", "--as", "unit:unit-0001")
+    assert own.exit_code == 0, own.output
+    assert f"cycle/{code}/unit/unit-0001  source: Temporal" in own.output
+    assert "unit workflow started" in own.output
 
     # The clerk may act for the head only once the office has granted it.
     undelegated = await cli(
@@ -191,6 +202,20 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
         env, "cycle", "close-collection", code, token=person(CLERK), on_behalf_of=HEAD
     )
     assert after.exit_code == 1 and "holds no active delegation" in after.output
+    # The trail of delegations, as the auditor reads it; the auditor cannot grant one.
+    listed = await cli(env, "delegation", "list", "--json", "--as", "auditor")
+    assert listed.exit_code == 0, listed.output
+    [shown] = json.loads(listed.output)
+    assert (shown["delegate"], shown["delegator"], shown["revoked_by"]) == (CLERK, HEAD, HEAD)
+    denied = await cli(
+        env, "delegation", "grant", "--delegate", CLERK, "--for", HEAD, "--as", "auditor"
+    )
+    assert denied.exit_code == 1 and "PERMISSION_DENIED" in denied.output
+    regranted = await cli(
+        env, "delegation", "grant", "--delegate", CLERK, "--for", HEAD, token=person(HEAD)
+    )
+    assert regranted.exit_code == 0, regranted.output
+    assert f"{CLERK} may act for {HEAD} (admin)" in regranted.output
 
 
 async def test_close_collection_early_move_review_and_publish_close_review_publishes(
