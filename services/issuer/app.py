@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 from starlette.applications import Starlette
@@ -217,11 +217,13 @@ def create_app(issuer: Issuer) -> Starlette:
         if params.get("code_challenge_method") != "S256" or not (43 <= len(challenge) <= 128):
             return back(error="invalid_request", error_description="PKCE S256 is required")
         if request.method == "GET":
-            return HTMLResponse(_login_form(params, ""), headers=PAGE_HEADERS)
+            return HTMLResponse(_login_form(params, ""), headers=_login_headers(redirect_uri))
         person = issuer.authenticate_person(params.get("username", ""), params.get("password", ""))
         if person is None:
             return HTMLResponse(
-                _login_form(params, "用户名或密码错误"), status_code=401, headers=PAGE_HEADERS
+                _login_form(params, "用户名或密码错误"),
+                status_code=401,
+                headers=_login_headers(redirect_uri),
             )
         code = issuer.new_code(client, redirect_uri, person.sub, challenge, params.get("nonce", ""))
         return back(code=code, iss=issuer.config.issuer)
@@ -362,6 +364,18 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def _login_headers(redirect_uri: str) -> dict[str, str]:
+    """The login form posts here and is then redirected to the client's (registered, already
+    checked) redirect URI: browsers apply form-action to that redirect too, so its origin is
+    allowed next to 'self', and nothing else."""
+    parts = urlsplit(redirect_uri)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    csp = PAGE_HEADERS["Content-Security-Policy"].replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return {**PAGE_HEADERS, "Content-Security-Policy": csp}
 
 
 def _page(body: str) -> str:
