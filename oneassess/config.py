@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     tls_cert: Path | None = Field(default=None, alias="ONEASSESS_TLS_CERT")
     tls_key: Path | None = Field(default=None, alias="ONEASSESS_TLS_KEY")
     tls_ca: Path | None = Field(default=None, alias="ONEASSESS_TLS_CA")
+    # The key a service signs its audit chain's head with (VerifyAuditChain); generated once
+    # into ONEASSESS_HOME/audit-key (owner-only) when unset. Set the same value for every
+    # replica of a city so their signatures agree.
+    audit_key: str = Field(default="", alias="ONEASSESS_AUDIT_KEY", repr=False)
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, alias="ONEASSESS_MAX_UPLOAD_BYTES")
     # Per-caller bounds on uploads: a stream that sends nothing for this long is dropped
     # (DEADLINE_EXCEEDED), and one caller has at most this many uploads in flight

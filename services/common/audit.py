@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,6 +137,26 @@ async def verify(
             prev,
         )
     return ChainCheck(count, True, None, "", count, prev)
+
+
+def audit_key(settings) -> str:
+    """ONEASSESS_AUDIT_KEY, else a key generated once into the data directory, owner-only
+    from the moment it exists (the first writer wins; a concurrent start reads the same)."""
+    if settings.audit_key:
+        return settings.audit_key
+    path = settings.home / "audit-key"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def sign_head(secret: str, service: str, seq: int, digest: str) -> str:

@@ -6,7 +6,6 @@ import bisect
 
 from google.protobuf.json_format import MessageToDict, ParseDict
 
-from oneassess.client.tokens import token_secret
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from oneassess.indicators.v1 import indicators_service_pb2_grpc as pb_grpc
 from services.common import audit, idempotency
@@ -87,7 +86,7 @@ class IndicatorsServicer(pb_grpc.IndicatorsServiceServicer):
 
     async def VerifyAuditChain(self, request, context):
         return await audit.answer_verify(
-            self.pool, request, pb, service="indicators", secret=token_secret(self.rt.settings)
+            self.pool, request, pb, service="indicators", secret=audit.audit_key(self.rt.settings)
         )
 
     # -- special assessments -------------------------------------------------------------------

@@ -8,7 +8,6 @@ verify, scorecards, explain, reviews, claims, appeals, imports, lookups, tokens)
 
 from __future__ import annotations
 
-from oneassess.client.tokens import token_secret
 from oneassess.scoring.v1 import scoring_service_pb2 as pb
 from oneassess.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from services.common import audit
@@ -56,7 +55,7 @@ class ScoringServicer(
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
-        self._secret = token_secret(runtime.settings)
+        self._secret = audit.audit_key(runtime.settings)
 
     async def VerifyAuditChain(self, request, context):
         return await audit.answer_verify(

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import grpc
 
 from oneassess import metrics
-from oneassess.client.tokens import token_secret
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
@@ -115,7 +114,7 @@ class SubmissionsServicer(pb_grpc.SubmissionsServiceServicer):
             request,
             pb,
             service="submissions",
-            secret=token_secret(self.rt.settings),
+            secret=audit.audit_key(self.rt.settings),
         )
 
     async def ListDeadLetters(self, request, context):

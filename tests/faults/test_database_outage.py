@@ -16,7 +16,7 @@ import pytest
 
 from oneassess.client.channels import channel
 from oneassess.client.health import Health, check
-from tests.conftest import TEST_SECRET, make_settings, start_stack, stop_stack
+from tests.conftest import issuer_environment, make_settings, start_stack, stop_stack
 from tests.faults.conftest import through, wait_for
 from tests.support import submissions as s
 
@@ -62,7 +62,7 @@ async def test_submit_rides_out_a_stopped_database(tmp_path, database_url, datab
         env = {
             **os.environ,
             "ONEASSESS_HOME": str(settings.home),
-            "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+            **issuer_environment(),
             "SUBMISSIONS_ADDRESS": stack.address("submissions"),
             "INDICATORS_ADDRESS": stack.address("indicators"),
             "SCORING_ADDRESS": "127.0.0.1:1",

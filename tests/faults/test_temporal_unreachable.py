@@ -12,7 +12,7 @@ import time
 import pytest
 
 from localstack.ports import free_port
-from tests.conftest import TEST_SECRET
+from tests.conftest import issuer_environment
 
 pytestmark = pytest.mark.faults
 
@@ -28,7 +28,7 @@ async def _run(tmp_path, temporal_address: str, args: tuple[str, ...]) -> tuple[
     env = {
         **os.environ,
         "ONEASSESS_HOME": str(tmp_path / "home"),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "TEMPORAL_ADDRESS": temporal_address,
         "INDICATORS_PORT": str(free_port()),
         "SUBMISSIONS_PORT": str(free_port()),

@@ -11,7 +11,7 @@ import pytest
 
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.auth import Role
-from tests.conftest import TEST_SECRET, start_stack, stop_stack
+from tests.conftest import issuer_environment, start_stack, stop_stack
 from tests.support import submissions as s
 
 pytestmark = pytest.mark.hostile
@@ -21,7 +21,7 @@ async def _download(settings, cwd, *args: str) -> tuple[int, str]:
     env = {
         **os.environ,
         "ONEASSESS_HOME": str(settings.home),
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "INDICATORS_ADDRESS": f"127.0.0.1:{settings.indicators_port}",
         "SUBMISSIONS_ADDRESS": f"127.0.0.1:{settings.submissions_port}",
         "SCORING_ADDRESS": f"127.0.0.1:{settings.scoring_port}",

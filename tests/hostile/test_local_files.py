@@ -12,7 +12,7 @@ import pytest
 from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres
 from localstack.stack import redacted
-from oneassess.client.tokens import token_secret
+from services.common.audit import audit_key
 from services.submissions.blobstore import LocalBlobStore
 from tests.conftest import make_settings
 
@@ -44,11 +44,9 @@ async def test_embedded_postgres_refuses_connections_without_its_password(tmp_pa
 
 
 async def test_secrets_and_blobs_are_owner_only(tmp_path):
-    settings = make_settings(
-        tmp_path / "home", "postgresql://unused/none", ONEASSESS_TOKEN_SECRET=""
-    )
-    token_secret(settings)
-    assert _mode(settings.home / "token-secret") == 0o600
+    settings = make_settings(tmp_path / "home", "postgresql://unused/none", ONEASSESS_AUDIT_KEY="")
+    audit_key(settings)
+    assert _mode(settings.home / "audit-key") == 0o600
     store = LocalBlobStore(tmp_path / "blobs")
     sha256, created = await store.put_bytes(b"%PDF-1.7 evidence")
     assert created

@@ -38,7 +38,7 @@ from oneassess.config import Settings
 from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, unit_workflow_id
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from services.submissions.s3store import S3BlobStore
-from tests.conftest import EXAMPLE, TEST_SECRET
+from tests.conftest import EXAMPLE, issuer_environment
 from tests.workflows.harness import eventually
 from workflows import control
 
@@ -140,7 +140,7 @@ async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
     common = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "TEMPORAL_ADDRESS": temporal.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": temporal.namespace,
         "TEMPORAL_TASK_QUEUE": f"replicas-{uuid.uuid4().hex[:8]}",

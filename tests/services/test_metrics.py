@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from localstack.ports import free_port
 from services.common.auth import Role
-from tests.conftest import TEST_SECRET, make_settings, start_stack, stop_stack
+from tests.conftest import issuer_environment, make_settings, start_stack, stop_stack
 from tests.support import submissions as s
 from tests.workflows.harness import eventually
 
@@ -88,7 +88,7 @@ async def test_the_worker_serves_temporal_sdk_metrics(dev_server, tmp_path):
         "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": dev_server.client.namespace,
         "TEMPORAL_TASK_QUEUE": "metrics-test",
-        "ONEASSESS_TOKEN_SECRET": TEST_SECRET,
+        **issuer_environment(),
         "ONEASSESS_METRICS_PORT": str(port),
         "ONEASSESS_SHUTDOWN_GRACE": "1",
     }

@@ -39,6 +39,17 @@ async def cli(env: dict, *args: str, token: str = "", on_behalf_of: str = ""):
     return await asyncio.to_thread(CliRunner().invoke, app, argv, env=env)
 
 
+def as_person(value: str) -> str:
+    """A token for `--as`'s ROLE[:SCOPE] in this made-up city, whose people the sample
+    people file does not have."""
+    role, _, scope = value.partition(":")
+    if role == "unit":
+        return token_for(Role.UNIT, unit=scope, subject=f"contact.{scope}")
+    if role == "assessor":
+        return token_for(Role.ASSESSOR, department=scope, subject=f"assessor.{scope}")
+    return token_for(Role(role), subject=f"{role}.test")
+
+
 def person(subject: str) -> str:
     return token_for(Role.ADMIN, subject=subject)
 
@@ -100,12 +111,27 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
     # Nobody but the office decides: a unit (even for itself), an assessor, the auditor.
     for role in ("unit:unit-0001", "assessor:work-safety", "auditor"):
         refused = await cli(
-            env, "extension", "decide", code, "--unit", "unit-0001", "--approve", "--as", role
+            env,
+            "extension",
+            "decide",
+            code,
+            "--unit",
+            "unit-0001",
+            "--approve",
+            token=as_person(role),
         )
         assert refused.exit_code == 1, (role, refused.output)
         assert "PERMISSION_DENIED" in refused.output, (role, refused.output)
         grant = await cli(
-            env, "extension", "grant", code, "--unit", "unit-0001", "--days", "2", "--as", role
+            env,
+            "extension",
+            "grant",
+            code,
+            "--unit",
+            "unit-0001",
+            "--days",
+            "2",
+            token=as_person(role),
         )
         assert grant.exit_code == 1 and "PERMISSION_DENIED" in grant.output, (role, grant.output)
     # ... and nothing changed: no update reached the workflow, no service call, no audit entry.
@@ -119,16 +145,18 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
     found = await _status(head, code)
     assert (found.extensions_pending, found.extensions_approved) == (1, 0)
     # Neither may a unit or an auditor read the cycle's status or another unit's timeline.
-    status_as_unit = await cli(env, "cycle", "status", code, "--as", "unit:unit-0001")
+    status_as_unit = await cli(env, "cycle", "status", code, token=as_person("unit:unit-0001"))
     assert status_as_unit.exit_code == 1 and "PERMISSION_DENIED" in status_as_unit.output
     other = await cli(
-        env, "audit", "history", code, "--unit", "unit-0002", "--as", "unit:unit-0001"
+        env, "audit", "history", code, "--unit", "unit-0002", token=as_person("unit:unit-0001")
     )
     assert other.exit_code == 1 and "PERMISSION_DENIED" in other.output
-    cycle_trail = await cli(env, "audit", "history", code, "--as", "unit:unit-0001")
+    cycle_trail = await cli(env, "audit", "history", code, token=as_person("unit:unit-0001"))
     assert cycle_trail.exit_code == 1 and "PERMISSION_DENIED" in cycle_trail.output
     # A unit reads its own timeline (from Temporal while the workflow runs).
-    own = await cli(env, "audit", "history", code, "--unit", "unit-0001", "--as", "unit:unit-0001")
+    own = await cli(
+        env, "audit", "history", code, "--unit", "unit-0001", token=as_person("unit:unit-0001")
+    )
     assert own.exit_code == 0, own.output
     assert f"cycle/{code}/unit/unit-0001  source: Temporal" in own.output
     assert "unit workflow started" in own.output
@@ -203,12 +231,12 @@ async def test_only_the_office_decides_extensions_and_the_decision_names_the_per
     )
     assert after.exit_code == 1 and "holds no active delegation" in after.output
     # The trail of delegations, as the auditor reads it; the auditor cannot grant one.
-    listed = await cli(env, "delegation", "list", "--json", "--as", "auditor")
+    listed = await cli(env, "delegation", "list", "--json", token=as_person("auditor"))
     assert listed.exit_code == 0, listed.output
     [shown] = json.loads(listed.output)
     assert (shown["delegate"], shown["delegator"], shown["revoked_by"]) == (CLERK, HEAD, HEAD)
     denied = await cli(
-        env, "delegation", "grant", "--delegate", CLERK, "--for", HEAD, "--as", "auditor"
+        env, "delegation", "grant", "--delegate", CLERK, "--for", HEAD, token=as_person("auditor")
     )
     assert denied.exit_code == 1 and "PERMISSION_DENIED" in denied.output
     regranted = await cli(
