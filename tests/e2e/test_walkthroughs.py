@@ -53,7 +53,7 @@ def test_the_walkthroughs_work_as_written(tmp_path: Path):
     # One shell, sections in order, as a newcomer pastes them; markers split the output.
     script = "\n".join(
         f"echo '=== walkthrough: {role}'\n{body}" for role, body in walkthroughs().items()
-    ).replace("--span-minutes 5", "--span-minutes 1.5")
+    ).replace("--span-minutes 5", "--span-minutes 2.5")
     try:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],

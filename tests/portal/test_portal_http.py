@@ -228,3 +228,16 @@ async def test_what_the_portal_caches_for_a_unit_never_narrows_or_widens_another
         page = (await unit.get("/unit")).text
         assert "白泉镇" in page
         assert "干览镇" not in page
+
+
+async def test_the_burden_chart_plots_the_asks_per_unit_the_table_lists(portal: Portal):
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, OFFICE)
+        page = (await client.get("/office")).text
+    rows = re.findall(
+        r"<tr><td>[^<]+</td><td>\d+</td><td>(\d+)</td><td>(\d+)</td><td>[\d.]+%</td></tr>", page
+    )
+    assert rows, "the burden table lists each unit kind"
+    labels = set(re.findall(r">(\d+\.\d)</text>", page))
+    for before, after in rows:
+        assert {f"{int(before):.1f}", f"{int(after):.1f}"} <= labels, (before, after, labels)

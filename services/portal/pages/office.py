@@ -153,8 +153,8 @@ def routes(ctx: Context) -> list[Route]:
             _("Evidence asks per unit, before and after folding"),
             [kind_label(k.kind) for k in burden.by_kind],
             [
-                (_("Before folding"), [k.asks_before / max(k.units, 1) for k in burden.by_kind]),
-                (_("After folding"), [k.asks_after / max(k.units, 1) for k in burden.by_kind]),
+                (_("Before folding"), [k.asks_before for k in burden.by_kind]  # already per unit),
+                (_("After folding"), [k.asks_after for k in burden.by_kind]),
             ],
         )
         sa_chart = horizontal_bars(
