@@ -115,9 +115,16 @@ def test_only_the_issuer_holds_a_signing_key(target):
         assert not any("TOKEN_SECRET" in n for n in env_names), name
         if name != "issuer":
             assert not {"oneassess-issuer-key", "oneassess-issuer-directory"} & _secret_names(pod)
-    # Each service and the worker has a client secret of its own, and nobody else's.
+    # Each service and the worker has a client secret of its own, and nobody else's (besides
+    # the database URL and, on a Temporal cluster, its client certificate and API key).
+    shared = {
+        "oneassess-database",
+        "oneassess-temporal-client",
+        "oneassess-temporal-api-key",
+        "oneassess-s3",
+    }
     for name in (*SERVICES, "worker"):
-        assert _secret_names(pods[name]) - {"oneassess-database"} == {f"oneassess-client-{name}"}
+        assert _secret_names(pods[name]) - shared == {f"oneassess-client-{name}"}
 
 
 def test_services_find_the_issuer_through_the_config():
@@ -141,6 +148,7 @@ CALLERS = {
     "submissions": {"portal", "worker", "scoring"},
     "scoring": {"portal", "worker"},
     "temporal-frontend": {"worker", "indicators", "submissions", "scoring"},
+    "issuer": {"portal", "worker", "indicators", "submissions", "scoring"},
 }
 CRD_GROUPS = ("postgresql.cnpg.io/",)  # validated by their operator, not by kubernetes-validate
 
