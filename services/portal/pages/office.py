@@ -153,7 +153,7 @@ def routes(ctx: Context) -> list[Route]:
             _("Evidence asks per unit, before and after folding"),
             [kind_label(k.kind) for k in burden.by_kind],
             [
-                (_("Before folding"), [k.asks_before for k in burden.by_kind]  # already per unit),
+                (_("Before folding"), [k.asks_before for k in burden.by_kind]),  # per unit
                 (_("After folding"), [k.asks_after for k in burden.by_kind]),
             ],
         )
