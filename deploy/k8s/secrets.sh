@@ -34,7 +34,7 @@ fi
 clients="clients:"
 for client in indicators submissions scoring worker portal; do
   secret="$(rand)"
-  create "oneassess-client-$client" client-secret="$secret"
+  create "oneassess-client-$client" secret="$secret"
   clients+=$'\n'"  - id: $client"$'\n'"    secret_sha256: $(printf %s "$secret" | sha256sum | cut -d' ' -f1)"
   if [ "$client" = portal ]; then
     clients+=$'\n'"    grants: [authorization_code]"
@@ -44,6 +44,7 @@ for client in indicators submissions scoring worker portal; do
   fi
 done
 clients+=$'\n'"  - id: cli"$'\n'"    grants: [password]"
+create oneassess-portal-session secret="$(rand)"
 if ! exists oneassess-issuer-directory; then
   kubectl -n "$ns" create secret generic oneassess-issuer-directory \
     --from-literal=clients.yaml="$clients" --from-file=people.yaml="${PEOPLE:?PEOPLE=path/to/people.yaml}"
