@@ -159,6 +159,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def rpc_error_text(err: grpc.aio.AioRpcError) -> str:
     """A received gRPC error in plain words, with every field violation."""
     code, message, violations = describe_rpc_error(err)
+    if code == "UNAVAILABLE" and error_reason(err) == "TEMPORAL_UNAVAILABLE":
+        return message  # the service's own sentence: which Temporal, and what to do
     if code == "UNAVAILABLE" and error_reason(err) == "DEPENDENCY_UNAVAILABLE":
         return (
             f"the service runs but cannot work right now ({message}); "

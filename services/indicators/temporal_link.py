@@ -45,7 +45,7 @@ from services.common.errors import DomainError, FailedPrecondition, NotFound, Un
 
 T = TypeVar("T")
 
-CONNECT_SECONDS = 10.0
+CONNECT_SECONDS = 5.0  # a command that needs Temporal answers within 10 s
 
 # Where a cycle's history export stands (the proto's HistoryExportState, by name).
 EXPORT_UNKNOWN, EXPORT_CYCLE_OPEN, EXPORT_RUNNING, EXPORT_DONE = (
@@ -68,12 +68,13 @@ class TemporalLink:
         async with self._lock:
             if self._client is None:
                 try:
-                    self._client = await asyncio.wait_for(
-                        temporal.connect(self.settings), CONNECT_SECONDS
+                    self._client = await temporal.connect(
+                        self.settings, within_seconds=CONNECT_SECONDS
                     )
-                except (RuntimeError, TimeoutError, OSError) as err:
+                except temporal.TemporalUnreachable as err:
+                    # One sentence the caller can act on, answered within CONNECT_SECONDS.
                     raise Unavailable(
-                        f"cannot reach Temporal at {self.settings.temporal_address}: {err}",
+                        f"{err}; start it (`oneassess up`) or check TEMPORAL_ADDRESS",
                         "TEMPORAL_UNAVAILABLE",
                     ) from None
             return self._client

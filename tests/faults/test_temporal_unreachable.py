@@ -1,6 +1,7 @@
 """With Temporal unreachable, every command that needs it answers one clear sentence within
 10 s: whether the address refuses connections (nothing listens) or accepts them and never
-answers (a stopped server, a network that drops packets)."""
+answers (a stopped server, a network that drops packets). Commands reach Temporal only
+through the indicators service's cycle-control RPCs, so the service says it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 import pytest
 
 from localstack.ports import free_port
-from tests.conftest import issuer_environment
+from tests.conftest import issuer_environment, make_settings, start_stack, stop_stack
 
 pytestmark = pytest.mark.faults
 
@@ -24,15 +25,34 @@ COMMANDS = [
 ]
 
 
-async def _run(tmp_path, temporal_address: str, args: tuple[str, ...]) -> tuple[int, str, float]:
+@pytest.fixture
+async def indicators_with(tmp_path, database_url):
+    """Starts the indicators service (cycle control) against a given Temporal address."""
+    started = []
+
+    async def start(temporal_address: str) -> int:
+        settings = make_settings(
+            tmp_path / f"home{len(started)}",
+            database_url,
+            TEMPORAL_ADDRESS=temporal_address,
+            INDICATORS_PORT=str(free_port()),
+        )
+        started.append(await start_stack(settings, ("indicators",)))
+        return settings.indicators_port
+
+    yield start
+    for stack in started:
+        await stop_stack(stack)
+
+
+async def _run(tmp_path, port: int, args: tuple[str, ...]) -> tuple[int, str, float]:
     env = {
         **os.environ,
-        "ONEASSESS_HOME": str(tmp_path / "home"),
+        "ONEASSESS_HOME": str(tmp_path / "cli-home"),
         **issuer_environment(),
-        "TEMPORAL_ADDRESS": temporal_address,
-        "INDICATORS_PORT": str(free_port()),
-        "SUBMISSIONS_PORT": str(free_port()),
-        "SCORING_PORT": str(free_port()),
+        "INDICATORS_ADDRESS": f"127.0.0.1:{port}",
+        "SUBMISSIONS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SCORING_ADDRESS": f"127.0.0.1:{free_port()}",
         "COLUMNS": "300",  # one sentence stays on one line
     }
     started = time.monotonic()
@@ -52,16 +72,19 @@ def _one_sentence(output: str, address: str) -> None:
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
-async def test_refused_connections_are_one_sentence(tmp_path, args):
+async def test_refused_connections_are_one_sentence(tmp_path, indicators_with, args):
     address = f"127.0.0.1:{free_port()}"  # nothing listens
-    code, output, seconds = await _run(tmp_path, address, args)
+    port = await indicators_with(address)
+    code, output, seconds = await _run(tmp_path, port, args)
     assert code == 1, output
     _one_sentence(output, address)
     assert "connection refused" in output
     assert seconds < 10, f"{seconds:.1f}s"
 
 
-async def test_a_server_that_never_answers_is_one_sentence_within_10_seconds(tmp_path):
+async def test_a_server_that_never_answers_is_one_sentence_within_10_seconds(
+    tmp_path, indicators_with
+):
     held: list[asyncio.StreamWriter] = []
 
     async def accept_and_ignore(reader, writer) -> None:
@@ -70,8 +93,9 @@ async def test_a_server_that_never_answers_is_one_sentence_within_10_seconds(tmp
     server = await asyncio.start_server(accept_and_ignore, "127.0.0.1", 0)
     address = f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
     try:
+        port = await indicators_with(address)
         for args in COMMANDS[:2]:
-            code, output, seconds = await _run(tmp_path, address, args)
+            code, output, seconds = await _run(tmp_path, port, args)
             assert code == 1, output
             _one_sentence(output, address)
             assert "did not answer within" in output
