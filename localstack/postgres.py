@@ -173,7 +173,11 @@ class EmbeddedPostgres:
         self._run("pg_ctl", args)
 
     def _run(self, tool: str, args: list[str]) -> None:
-        _commands, _ = _wheel()
+        _commands, utils = _wheel()
+        if self._system_user():
+            # The unprivileged server must still reach its data directory: `oneassess up`
+            # makes the data directory's parents owner-only again at every start.
+            utils.ensure_prefix_permissions(self.data_dir)
         command = [str(_commands.POSTGRES_BIN_PATH / tool), "-D", str(self.data_dir), *args]
         result = subprocess.run(
             command,

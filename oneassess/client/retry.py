@@ -20,6 +20,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from oneassess.client.errors import error_reason
+
 T = TypeVar("T")
 
 # Worth sending again with the same request id: the server did not (or may not) have acted.
@@ -62,9 +64,18 @@ class Waiting:
         )
 
 
+# RESOURCE_EXHAUSTED reasons that pass once the caller's own earlier calls finish (the
+# service caps a caller's uploads in flight): wait and send again, like an outage.
+TRANSIENT_LIMITS = frozenset({"TOO_MANY_UPLOADS"})
+
+
 def retryable(error: BaseException) -> bool:
     """A failure worth trying again with the same request id."""
-    return isinstance(error, grpc.aio.AioRpcError) and error.code() in RETRYABLE
+    if not isinstance(error, grpc.aio.AioRpcError):
+        return False
+    if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return error_reason(error) in TRANSIENT_LIMITS
+    return error.code() in RETRYABLE
 
 
 def _short(details: str | None) -> str:

@@ -69,7 +69,7 @@ async def test_office_commands_on_a_running_cycle(stack, control):
         "extension", "grant", code, "--unit", "unit-0000", "--days", "1", "--reason", "flood"
     )
     assert granted.exit_code == 0, granted.output
-    assert "unit-0000: extension office-1 approved by cli:admin" in granted.output
+    assert "unit-0000: extension office-1 approved by wang.haiyan" in granted.output
     closed = await stack.cli("cycle", "close-collection", code)
     assert closed.exit_code == 0 and "collection closed at" in closed.output
     shown = await stack.cli("cycle", "status", code)

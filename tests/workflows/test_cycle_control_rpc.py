@@ -318,7 +318,7 @@ async def test_close_collection_early_move_review_and_publish_close_review_publi
         "cycle.calendar_changed",
         "cycle.review_closed",
     ]
-    assert {r["actor"] for r in await _audit(running, "cycle.")} == {"admin", HEAD}
+    assert {r["actor"] for r in await _audit(running, "cycle.")} == {"test-admin", HEAD}
 
 
 async def _phase_is(clients, code, phase):
