@@ -206,6 +206,21 @@ async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
         await control.start_cycle(temporal, settings, code, span_seconds=SPAN_SECONDS)
         await control.wait_for_phase(temporal, code, "collecting", within_seconds=120)
 
+        # The phase says collecting as the workflow enters it; uploads wait until its first
+        # activity has opened the window in the submissions service.
+        async def window_open() -> bool:
+            conn = await asyncpg.connect(database_url)
+            try:
+                return bool(
+                    await conn.fetchval(
+                        "SELECT 1 FROM submissions.collection_windows WHERE cycle_code = $1", code
+                    )
+                )
+            finally:
+                await conn.close()
+
+        await eventually(window_open, what="the collection window open", within=120)
+
         # The burst: every ask of every other unit, CLIENTS uploads at a time.
         actors = Actors(settings)
         jobs = [(u, a) for u in sorted(demo.asks) if u not in never for a in demo.asks[u]]
