@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 PROTO_OUT := .
 PROTOS := $(shell find protos -name '*.proto')
 PYTEST_ARGS ?=
+# Two pytest-xdist workers, each taking whole files (module fixtures start once): the suite is
+# mostly waiting on servers, so two workers fit two cores. TEST_WORKERS=0 runs it in-process.
+TEST_WORKERS ?= 2
 
 .PHONY: help demo test check proto proto-check proto-breaking lint fmt up down status bench deploy-check lock clean
 
@@ -29,7 +32,7 @@ demo: $(STAMP)
 	$(BIN)/oneassess demo $(if $(KEEP),--keep,)
 
 test: $(STAMP)
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 up: $(STAMP)
 	$(BIN)/oneassess up

@@ -35,8 +35,9 @@ from oneassess.config import Settings, load
 
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a message is never broken into lines, so a path or an id in it can be copied.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")

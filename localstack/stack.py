@@ -412,17 +412,27 @@ async def _start_missing(settings: Settings, paths: Paths, progress) -> list[str
     return started
 
 
+def _exits(pid: int, timeout: float) -> bool:
+    """Whether the process ends within timeout. An exited process counts at once: `up` has
+    returned, so its children are reaped by init, which may take seconds to do so."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def _stop_pid(pid: int, timeout: float = 20.0) -> None:
     try:
         pgid = os.getpgid(pid)
         os.killpg(pgid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    try:
-        psutil.Process(pid).wait(timeout)
-    except psutil.NoSuchProcess:
-        pass
-    except psutil.TimeoutExpired:
+    if not _exits(pid, timeout):
         os.killpg(pgid, signal.SIGKILL)
     # Anything left in its group (a child the process spawned) goes too.
     for proc in psutil.process_iter(["pid"]):

@@ -143,6 +143,12 @@ class StackSupervisor:
         tmp.write_text(json.dumps(data))
         tmp.replace(target)
 
+    def _pause(self, seconds: float) -> None:
+        """Sleep between rounds in short slices, so SIGTERM is answered within a tenth."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(0.1)
+
     def run(self) -> None:
         def stop(*_) -> None:
             self.stopping = True
@@ -158,7 +164,7 @@ class StackSupervisor:
                 self.round()
             except Exception:
                 log.exception("supervisor round failed; trying again")
-            time.sleep(POLL_SECONDS)
+            self._pause(POLL_SECONDS)
         for child in self.children.values():
             child.poll()
         log.info("supervisor stopped")

@@ -48,9 +48,18 @@ def pytest_configure(config) -> None:
     """A temporary directory of this session's own: pytest's default one is shared by every
     session of the same user and pruned by them, which would pull PostgreSQL's data from
     under a concurrent run."""
+    # pytest-xdist's workers start with COLUMNS=80, which the CLI's consoles would keep as
+    # their width for good: leave the width to what each test's command passes.
+    os.environ.pop("COLUMNS", None)
     if config.option.basetemp is None and not hasattr(config, "workerinput"):
         config.option.basetemp = tempfile.mkdtemp(prefix="oneassess-tests-")
         config._oneassess_basetemp = config.option.basetemp
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slow files first: `make test` runs two pytest-xdist workers that take whole files
+    in this order, so the longest start at once instead of finishing the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_unconfigure(config) -> None:

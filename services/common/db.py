@@ -7,6 +7,7 @@ PostgreSQL advisory lock, so two replicas starting at once apply each exactly on
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -116,6 +117,25 @@ def _role_password(admin_url: str, role: str) -> str:
     return hmac.new(key, role.encode(), hashlib.sha256).hexdigest()
 
 
+async def _create_or_update_role(conn: asyncpg.Connection, role: str, password: str) -> None:
+    """Roles belong to the cluster, shared by its databases: create the role once, whoever
+    wins; the losers set the same password. The caller's advisory lock holds within one
+    database only, so services of other databases on the cluster may still race here."""
+    try:
+        await conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        return
+    except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+        pass
+    for attempt in range(10):  # "tuple concurrently updated"
+        try:
+            await conn.execute(f"ALTER ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+            return
+        except asyncpg.InternalServerError:
+            if attempt == 9:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+
+
 async def ensure_service_role(admin_url: str, schema: str) -> str:
     """Give the service a database role of its own that owns its schema (and everything in
     it) and nothing else, so a service cannot write another's data; returns the URL that
@@ -126,17 +146,10 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
     password = _role_password(admin_url, role)
     conn = await asyncpg.connect(admin_url)
     try:
-        # Roles belong to the cluster, shared by its databases: create it once, whoever wins.
-        try:
-            await conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
-        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
-            for attempt in range(5):  # "tuple concurrently updated" when replicas race
-                try:
-                    await conn.execute(f"ALTER ROLE \"{role}\" LOGIN PASSWORD '{password}'")
-                    break
-                except asyncpg.InternalServerError:
-                    if attempt == 4:
-                        raise
+        # Replicas starting at once take turns: two ALTER SCHEMA ... OWNER of one schema fail
+        # with "tuple concurrently updated" instead of waiting for each other.
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"oneassess.role.{schema}")
+        await _create_or_update_role(conn, role, password)
         async with conn.transaction():
             await conn.execute(f'ALTER SCHEMA "{schema}" OWNER TO "{role}"')
             await conn.execute(f'REVOKE ALL ON SCHEMA "{schema}" FROM PUBLIC')

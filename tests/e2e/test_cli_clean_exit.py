@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import EXAMPLE
 from tests.e2e.conftest import oneassess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CYCLE = "haizhou-2026"
 UNIT = "baiquan-town"

@@ -12,7 +12,7 @@ import pytest
 
 from localstack.ports import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"<!-- walkthrough: (?P<role>[\w-]+) -->\n```sh\n(?P<body>.*?)```", re.S)

@@ -21,7 +21,7 @@ from oneassess.config import Settings
 from tests.conftest import EXAMPLE
 from tests.e2e.conftest import stack_environment
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SPAN_SECONDS = 120.0
 

@@ -141,14 +141,12 @@ async def test_drops_at_random_points_lose_nothing_and_answer_no_internal(
 
             # The relay is alive and listening on a fresh connection: a new upload arrives
             # promptly, woken by NOTIFY rather than found by polling.
+            # The last drop may still be on its way to the relay: wait for its one LISTEN.
             assert relay.problem is None
-            assert (
-                await direct.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
-                )
-                == 1
-            )
+            await wait_for(
+                lambda: _listen_connections(direct, 1), "the relay listens on one connection",
+                within=30,
+            )  # fmt: skip
             data = s.pdf(seed="after")
             later = await uploads.upload(unit.submissions, s.header(data), data, policy=policy)
             await wait_for(
@@ -178,6 +176,16 @@ async def test_drops_at_random_points_lose_nothing_and_answer_no_internal(
 
 async def _listening(readiness) -> bool:
     return bool((readiness.details.get("outbox") or {}).get("listening"))
+
+
+async def _listen_connections(conn: asyncpg.Connection, expected: int) -> bool:
+    return (
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+        )
+        == expected
+    )
 
 
 async def _undelivered(conn: asyncpg.Connection, expected: int) -> bool:

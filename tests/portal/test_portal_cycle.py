@@ -18,7 +18,7 @@ from tests.e2e.conftest import oneassess, running_stack  # noqa: F401 - the fixt
 from tests.portal.conftest import AUDITOR, OFFICE, UNIT, UNIT_CONTACT
 from tests.support.portal import password_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 CYCLE = "haizhou-2026"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import oneassess, running_stack  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_oneassess_up_serves_the_portal_and_its_sign_in_reaches_the_issuer(running_stack):  # noqa: F811

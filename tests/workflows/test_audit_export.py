@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
@@ -20,6 +21,8 @@ from oneassess.contract import (
 from tests.workflows.fake_services import city
 from tests.workflows.harness import eventually, export_summary, fake_stack, indicators_service
 from workflows import control
+
+pytestmark = pytest.mark.slow
 
 SHA = "5d41402abc4b2a76b9719d911017c592" * 2
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 
 from oneassess.contract import cycle_workflow_id
@@ -16,6 +17,8 @@ from tests.workflows.harness import CEILING_SECONDS, eventually, fake_stack
 from workflows import control
 from workflows.cycle import CycleWorkflow
 from workflows.model import CycleInput
+
+pytestmark = pytest.mark.slow
 
 
 async def _runs(client, workflow_id: str) -> list:

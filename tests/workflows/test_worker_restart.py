@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from localstack.ports import free_port
@@ -24,6 +25,8 @@ from tests.conftest import REPO
 from tests.workflows.fake_services import city
 from tests.workflows.harness import eventually, export_summary, fake_stack
 from workflows import control
+
+pytestmark = pytest.mark.slow
 
 
 class Inbox:
