@@ -43,6 +43,10 @@ def weed_binary() -> str:
     )
 
 
+class _PortTaken(RuntimeError):
+    """SeaweedFS found one of its ports taken between choosing and binding it."""
+
+
 @dataclass
 class SeaweedS3:
     """One SeaweedFS with its S3 gateway, data under `data_dir`."""
@@ -68,6 +72,18 @@ class SeaweedS3:
 
     def start(self, *, buckets: tuple[str, ...] = (), timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            try:
+                self._start_once(timeout)
+                break
+            except _PortTaken:
+                if attempt == 2:
+                    raise
+        for bucket in buckets:
+            self.create_bucket(bucket)
+
+    def _start_once(self, timeout: float) -> None:
+        """One start on eight fresh ports; _PortTaken when another process bound one first."""
         self.ports = {name: free_port() for name in _PORTS}
         command = [
             weed_binary(),
@@ -88,8 +104,6 @@ class SeaweedS3:
         )
         log.close()
         self._wait_ready(timeout)
-        for bucket in buckets:
-            self.create_bucket(bucket)
 
     def _wait_ready(self, timeout: float) -> None:
         """Until the S3 gateway answers and can write (the filer and a volume are up)."""
@@ -97,8 +111,12 @@ class SeaweedS3:
         probe = f"{self.endpoint}/oneassess-ready-probe"
         while True:
             if self.process.poll() is not None:
+                tail = self._log_tail()
+                if "address already in use" in tail:
+                    raise _PortTaken(tail)
                 raise RuntimeError(
-                    f"weed exited with {self.process.returncode}: see {self.data_dir}/weed.log"
+                    f"weed exited with {self.process.returncode}"
+                    f" ({self.data_dir}/weed.log ends: {tail})"
                 )
             try:
                 # Anonymous requests get 403 once the gateway is up and checking identities.
@@ -110,6 +128,13 @@ class SeaweedS3:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"SeaweedFS did not answer on {self.endpoint} in {timeout:.0f}s")
             time.sleep(0.2)
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            text = (self.data_dir / "weed.log").read_text(errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(text.strip().splitlines()[-lines:])
 
     def create_bucket(self, bucket: str, timeout: float = 60.0) -> None:
         """Create a bucket (if absent) and write to it once, retrying while the cluster is

@@ -121,6 +121,36 @@ async def _signalled_ids(temporal, workflow_id: str) -> Counter:
     return seen
 
 
+async def _explain_missing(temporal, database_url: str, code: str, unit: str, missing) -> str:
+    """Where the missing signals went: their outbox rows and every run of the workflow."""
+    workflow_id = unit_workflow_id(code, unit)
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT id, workflow_id, signal, attempts, last_error, created_at, delivered_at"
+            " FROM submissions.outbox WHERE payload->>'submission_id' = ANY($1::text[])",
+            sorted(missing),
+        )
+    finally:
+        await conn.close()
+    runs = []
+    async for run in temporal.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        ids = Counter()
+        handle = temporal.get_workflow_handle(workflow_id, run_id=run.run_id)
+        async for event in handle.fetch_history_events():
+            if event.HasField("workflow_execution_signaled_event_attributes"):
+                attrs = event.workflow_execution_signaled_event_attributes
+                if attrs.signal_name == SIGNAL_EVIDENCE_SUBMITTED:
+                    ids[json.loads(attrs.input.payloads[0].data)["submission_id"]] += 1
+        runs.append(
+            f"run {run.run_id} {run.status} started {run.start_time} closed"
+            f" {run.close_time}: {len(ids)} signals, missing here {len(missing - set(ids))}"
+        )
+    return f"{unit}: {len(missing)} accepted submissions never signalled; outbox rows:\n" + (
+        "\n".join(str(dict(r)) for r in rows) + "\nruns:\n" + "\n".join(runs)
+    )
+
+
 async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
     database_url, s3_store_url, dev_server, tmp_path
 ):
@@ -280,7 +310,10 @@ async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
         for unit in sorted({u for u, _ in accepted.values()}):
             seen = await _signalled_ids(temporal, unit_workflow_id(code, unit))
             mine = {i for i, (u, _) in accepted.items() if u == unit}
-            assert set(seen) == mine, unit
+            if set(seen) != mine:
+                pytest.fail(
+                    await _explain_missing(temporal, database_url, code, unit, mine - set(seen))
+                )
             assert max(seen.values()) == 1, unit
 
         # The cycle completes on the surviving replicas.
