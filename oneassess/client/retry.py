@@ -78,6 +78,21 @@ def retryable(error: BaseException) -> bool:
     return error.code() in RETRYABLE
 
 
+def send_interrupted(error: BaseException) -> bool:
+    """The client's own gRPC core could not send the next message of a stream because the
+    server had already ended the call (it refused early, say TOO_MANY_UPLOADS, or went away);
+    grpc then reports INTERNAL and the server's own status is lost. Nothing was stored for an
+    unfinished stream, so a call with a request id (an upload) may be sent again."""
+    return (
+        isinstance(error, grpc.aio.AioRpcError)
+        and error.code() == grpc.StatusCode.INTERNAL
+        and (
+            error.details() == "Internal error from Core"
+            or "execute_batch" in (error.debug_error_string() or "")
+        )
+    )
+
+
 def _short(details: str | None) -> str:
     text = (details or "").strip().splitlines()
     return text[0][:160] if text else "no details"
@@ -88,10 +103,12 @@ async def call(
     *,
     policy: RetryPolicy | None = None,
     on_wait: Callable[[Waiting], None] = lambda waiting: None,
+    retry_on: Callable[[BaseException], bool] = retryable,
 ) -> T:
-    """`await attempt()`, again after each retryable failure until `policy.total_seconds` have
-    passed; then the last failure is raised. `attempt` must send the same request each time
-    (same request id). `on_wait` hears about each wait before it starts."""
+    """`await attempt()`, again after each failure `retry_on` accepts (by default `retryable`)
+    until `policy.total_seconds` have passed; then the last failure is raised. `attempt` must
+    send the same request each time (same request id). `on_wait` hears about each wait before
+    it starts."""
     policy = policy or RetryPolicy()
 
     def before_sleep(state: RetryCallState) -> None:
@@ -107,7 +124,7 @@ async def call(
         )
 
     async for trying in AsyncRetrying(
-        retry=retry_if_exception(retryable),
+        retry=retry_if_exception(retry_on),
         wait=wait_exponential_jitter(
             initial=policy.initial_seconds, max=policy.max_wait_seconds, jitter=1.0
         ),

@@ -70,4 +70,8 @@ async def upload(
         on_attempt()
         return await submissions.Upload(_messages(header, content, on_chunk))
 
-    return await retry.call(attempt, policy=policy, on_wait=on_retry)
+    return await retry.call(attempt, policy=policy, on_wait=on_retry, retry_on=_upload_retryable)
+
+
+def _upload_retryable(error: BaseException) -> bool:
+    return retryable(error) or retry.send_interrupted(error)

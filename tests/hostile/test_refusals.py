@@ -11,9 +11,11 @@ import json
 import uuid
 import zipfile
 
+import asyncpg
 import grpc
 import pytest
 
+from oneassess.client import retry, uploads
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.scoring.v1 import scoring_service_pb2 as cpb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
@@ -428,6 +430,53 @@ async def test_concurrent_uploads_per_caller_are_capped(hostile, unchanged):
             task.cancel()
         await asyncio.gather(*held, return_exceptions=True)
     await _until(lambda: _in_flight(hostile) == 0)
+
+
+async def test_a_client_upload_refused_at_the_cap_waits_its_turn_and_lands_once(hostile):
+    """The client package's upload, refused while its caller's cap is full, waits and is
+    stored once the cap frees. The refusal may reach a client still streaming its file, where
+    grpc reports INTERNAL in place of the server's RESOURCE_EXHAUSTED; both are waited out."""
+    cap = hostile.running["submissions"].runtime.settings.uploads_per_caller
+    held = [asyncio.create_task(_trickle(hostile, rid())) for _ in range(cap)]
+    waits: list[grpc.StatusCode] = []
+    data = s.pdf(size=4 * 1024 * 1024, seed=rid())  # big enough to be mid-stream when refused
+    policy = retry.RetryPolicy(total_seconds=90, initial_seconds=0.1, max_wait_seconds=0.5)
+    try:
+        await _until(lambda: _in_flight(hostile) == cap)
+        landing = asyncio.create_task(
+            uploads.upload(
+                unit(hostile).submissions, s.header(data), data, policy=policy,
+                on_retry=lambda waiting: waits.append(waiting.error.code()),
+            )
+        )  # fmt: skip
+        await _until(lambda: bool(waits))
+    finally:
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
+    reply = await asyncio.wait_for(landing, timeout=90)
+    assert set(waits) <= {grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INTERNAL}, waits
+    conn = await asyncpg.connect(hostile.settings.database_url)
+    try:
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM submissions.submissions WHERE sha256 = $1",
+            reply.submission.sha256,
+        )
+    finally:
+        await conn.close()
+    assert stored == 1
+
+
+def test_only_a_send_cut_short_by_the_server_counts_as_interrupted():
+    def error(code, details, debug=""):
+        return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details, debug)
+
+    core = error(grpc.StatusCode.INTERNAL, "Internal error from Core", 'Failed "execute_batch"')
+    assert retry.send_interrupted(core)
+    assert not retry.send_interrupted(error(grpc.StatusCode.INTERNAL, "a bug in the handler"))
+    unavailable = error(grpc.StatusCode.UNAVAILABLE, "Internal error from Core")
+    assert not retry.send_interrupted(unavailable)
+    assert not retry.retryable(core)  # only uploads, whose stream stored nothing, send it again
 
 
 async def test_request_size_is_limited_on_every_service(hostile, unchanged):
