@@ -12,11 +12,22 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from oneassess.contract.workbooks import (
+    CATALOGUE_SHEETS,
+    EQUIVALENCES_SHEET,
+    EVIDENCE_SHEET,
+    INDICATOR_COLUMNS,
+    INDICATORS_SHEET,
+    META_FIELDS,
+    META_SHEET,
+    UNITS_SHEET,
+    Sheet,
+)
 
 SPECIAL_ASSESSMENT = "special_assessment"
 UNITS = "units"
@@ -24,51 +35,7 @@ CYCLE_PLAN = "cycle plan"
 TOLERANCE = "tolerance"
 OTHER = "other"
 
-META_SHEET = "special_assessment"
-META_FIELDS = ("code", "name", "name_en", "owner", "applies_to")
-CATALOGUE_SHEETS = frozenset({META_SHEET, "evidence", "indicators"})
 SPECIAL_ASSESSMENT_FIELDS = frozenset({"indicators", "evidence", "owner"})
-
-
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-    help: str
-
-
-EVIDENCE_SHEET = Sheet(
-    "evidence",
-    ("key", "name", "formats"),
-    ("key", "name"),
-    "One row per evidence requirement; formats: file extensions separated by commas "
-    "(pdf, docx, xlsx, ...), empty for any.",
-)
-INDICATOR_COLUMNS = (
-    "code", "name", "points", "method", "target", "grades", "items", "deduct_per", "max",
-    "applies_to", "evidence",
-)  # fmt: skip
-INDICATORS_SHEET = Sheet(
-    "indicators",
-    INDICATOR_COLUMNS,
-    ("code", "name", "points", "method"),
-    "One row per indicator. method: ratio (target), grade (grades, e.g. A=1, B=0.8), "
-    "checklist (items), deduction (deduct_per), bonus (max), veto. evidence and applies_to: "
-    "comma-separated keys / unit kinds; applies_to empty means the special assessment's kinds.",
-)
-EQUIVALENCES_SHEET = Sheet(
-    "equivalences",
-    ("key", "equal_key"),
-    ("key", "equal_key"),
-    "Optional. Evidence keys of this file that equal a key of another file (the same document).",
-)
-UNITS_SHEET = Sheet(
-    "units",
-    ("code", "name", "kind", "group", "contact", "head"),
-    ("code", "name", "kind", "group"),
-    "One row per assessed unit; kind decides which indicators apply, group is the peer group.",
-)
 
 EXAMPLE_SPECIAL_ASSESSMENT: dict[str, Any] = {
     "code": "work-safety",
@@ -243,7 +210,7 @@ def special_assessment_workbook(document: dict[str, Any] | None = None) -> bytes
         cell.font = Font(bold=True)
     for field in META_FIELDS:
         value = document.get(field, "")
-        meta.append([field, _listed(value) if isinstance(value, list) else value])
+        meta.append([field, _listed(value) if isinstance(value, list | tuple) else value])
     meta.column_dimensions["A"].width = 14
     meta.column_dimensions["B"].width = 40
     evidence = [

@@ -12,108 +12,30 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from oneassess.contract.workbooks import (
+    EQUIVALENCES_SHEET,
+    EVIDENCE_SHEET,
+    INDICATORS_SHEET,
+    META_FIELDS,
+    META_SHEET,
+    UNITS_SHEET,
+    Sheet,
+)
 from services.common.errors import InvalidArgument
 from services.common.workbooks import check_workbook
 from services.indicators.catalog import Locate, Path_, table_locator
-from services.indicators.model import SpecialAssessmentDoc, UnitDef
 from services.indicators.sources import Problems
 
-META_SHEET = "special_assessment"
 # Rows read from any one sheet: a catalogue of a city is a few hundred indicators and a few
 # thousand units; anything larger is refused before (raw count) and while (stream) reading.
 MAX_SHEET_ROWS = 20_000
-META_FIELDS = ("code", "name", "name_en", "owner", "applies_to")
 LIST_FIELDS = frozenset({"applies_to", "formats", "evidence"})
 NUMBER_FIELDS = frozenset({"points", "target", "items", "deduct_per", "max"})
-
-
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-    help: str
-
-
-EVIDENCE = Sheet(
-    "evidence",
-    ("key", "name", "formats"),
-    ("key", "name"),
-    "One row per evidence requirement; formats: file extensions separated by commas (pdf, "
-    "docx, xlsx, ...), empty for any.",
-)
-INDICATORS = Sheet(
-    "indicators",
-    (
-        "code",
-        "name",
-        "points",
-        "method",
-        "target",
-        "grades",
-        "items",
-        "deduct_per",
-        "max",
-        "applies_to",
-        "evidence",
-    ),
-    ("code", "name", "points", "method"),
-    "One row per indicator. method: ratio (target), grade (grades, e.g. A=1, B=0.8), "
-    "checklist (items), deduction (deduct_per), bonus (max), veto. evidence and applies_to: "
-    "comma-separated keys / unit kinds; applies_to empty means the special assessment's kinds.",
-)
-EQUIVALENCES = Sheet(
-    "equivalences",
-    ("key", "equal_key"),
-    ("key", "equal_key"),
-    "Optional. Evidence keys of this file that equal a key of another file (the same document).",
-)
-UNITS = Sheet(
-    "units",
-    ("code", "name", "kind", "group", "contact", "head"),
-    ("code", "name", "kind", "group"),
-    "One row per assessed unit; kind decides which indicators apply, group is the peer group.",
-)
-
-EXAMPLE_DOC = SpecialAssessmentDoc.from_dict(
-    {
-        "code": "work-safety",
-        "name": "安全生产专项考核",
-        "name_en": "Work safety",
-        "owner": "emergency-bureau",
-        "applies_to": ["township", "department"],
-        "evidence": [
-            {"key": "training-records", "name": "安全生产培训台账", "formats": ["xlsx", "pdf"]}
-        ],
-        "indicators": [
-            {
-                "code": "ws-03",
-                "name": "安全生产培训覆盖率",
-                "points": 2.0,
-                "method": "ratio",
-                "target": 0.95,
-                "grades": [],
-                "items": None,
-                "deduct_per": None,
-                "max": None,
-                "applies_to": [],
-                "evidence": ["training-records"],
-            }
-        ],
-        "equivalences": [],
-    }
-)
-EXAMPLE_UNIT = UnitDef(
-    "baiquan-town", "白泉镇", "township", "town", "office@baiquan.example.gov.cn", ""
-)
 
 _SPLIT = re.compile(r"[,，;；、\n]+")
 _GRADE = re.compile(r"([^=:：]+?)\s*[=:：]\s*(.+)")
@@ -246,16 +168,18 @@ def _table(
                 item[column] = _grades(value, where, f"{sheet.name}.grades", problems)
             else:
                 item[column] = value
-        if sheet is INDICATORS:
+        if sheet is INDICATORS_SHEET:
             item.setdefault("evidence", [])
-        if sheet is EQUIVALENCES:
+        if sheet is EQUIVALENCES_SHEET:
             item = [item.get("key"), item.get("equal_key")]
         items.append(item)
     return items
 
 
 def _expected(sheet: Sheet) -> tuple[str, ...]:
-    return (UNITS.name,) if sheet is UNITS else (META_SHEET, EVIDENCE.name, INDICATORS.name)
+    if sheet is UNITS_SHEET:
+        return (UNITS_SHEET.name,)
+    return (META_SHEET, EVIDENCE_SHEET.name, INDICATORS_SHEET.name)
 
 
 def read_special_assessment_workbook(
@@ -271,7 +195,7 @@ def read_special_assessment_workbook(
         problems.add(
             META_SHEET,
             META_SHEET,
-            f"sheet is missing (expected sheets: {', '.join(_expected(INDICATORS))})",
+            f"sheet is missing (expected sheets: {', '.join(_expected(INDICATORS_SHEET))})",
         )
     else:
         for number, values in enumerate(wb[META_SHEET].iter_rows(values_only=True), start=1):
@@ -289,10 +213,10 @@ def read_special_assessment_workbook(
             table[(field,)] = f"{META_SHEET}!B{number}"
             if value is not None:
                 raw[field] = _split(value) if field in LIST_FIELDS else value
-    raw["evidence"] = _table(wb, EVIDENCE, problems, table, list_name="evidence")
-    raw["indicators"] = _table(wb, INDICATORS, problems, table, list_name="indicators")
+    raw["evidence"] = _table(wb, EVIDENCE_SHEET, problems, table, list_name="evidence")
+    raw["indicators"] = _table(wb, INDICATORS_SHEET, problems, table, list_name="indicators")
     raw["equivalences"] = _table(
-        wb, EQUIVALENCES, problems, table, list_name="equivalences", required=False
+        wb, EQUIVALENCES_SHEET, problems, table, list_name="equivalences", required=False
     )
     wb.close()
     return raw, table_locator(table, META_SHEET), problems
@@ -304,9 +228,9 @@ def read_units_workbook(
     wb = _open(content, file_name)
     problems = Problems(file_name)
     table: dict[Path_, str] = {}
-    units = _table(wb, UNITS, problems, table, list_name="units")
+    units = _table(wb, UNITS_SHEET, problems, table, list_name="units")
     wb.close()
-    return units, table_locator(table, UNITS.name), problems
+    return units, table_locator(table, UNITS_SHEET.name), problems
 
 
 def sheet_names(content: bytes, file_name: str) -> list[str]:
@@ -315,109 +239,3 @@ def sheet_names(content: bytes, file_name: str) -> list[str]:
         return list(wb.sheetnames)
     finally:
         wb.close()
-
-
-# -- writing -------------------------------------------------------------------------------------
-
-
-def _number(value: float | int | None) -> float | int | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _write_table(wb, sheet: Sheet, rows: Sequence[Sequence[Any]]) -> None:
-    ws = wb.create_sheet(sheet.name)
-    ws.append(list(sheet.columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(list(row))
-    for index, column in enumerate(sheet.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 4)
-
-
-def _guide(wb, sheets: Sequence[Sheet], intro: str) -> None:
-    ws = wb.create_sheet("guide")
-    ws.append([intro])
-    ws.append([])
-    for sheet in sheets:
-        ws.append(
-            [
-                sheet.name,
-                sheet.help,
-                "columns: " + ", ".join(sheet.columns),
-                "required: " + ", ".join(sheet.required),
-            ]
-        )
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
-
-
-def _save(wb) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def special_assessment_workbook(doc: SpecialAssessmentDoc = EXAMPLE_DOC) -> bytes:
-    """A workbook holding `doc` (by default the one-row example used as the template)."""
-    wb = openpyxl.Workbook()
-    meta = wb.active
-    meta.title = META_SHEET
-    meta.append(["field", "value"])
-    for cell in meta[1]:
-        cell.font = Font(bold=True)
-    for field in META_FIELDS:
-        value = getattr(doc, field)
-        meta.append([field, ", ".join(value) if isinstance(value, tuple) else value])
-    meta.column_dimensions["A"].width = 14
-    meta.column_dimensions["B"].width = 40
-    _write_table(wb, EVIDENCE, [(e.key, e.name, ", ".join(e.formats)) for e in doc.evidence])
-    _write_table(
-        wb,
-        INDICATORS,
-        [
-            (
-                i.code,
-                i.name,
-                _number(i.points),
-                i.method,
-                _number(i.target),
-                ", ".join(f"{letter}={_number(share)}" for letter, share in i.grades) or None,
-                i.items,
-                _number(i.deduct_per),
-                _number(i.max),
-                ", ".join(i.applies_to) or None,
-                ", ".join(i.evidence) or None,
-            )
-            for i in doc.indicators
-        ],
-    )
-    _write_table(wb, EQUIVALENCES, list(doc.equivalences))
-    _guide(
-        wb,
-        (EVIDENCE, INDICATORS, EQUIVALENCES),
-        "OneAssess special assessment workbook: fill special_assessment (code, name, name_en, "
-        "owner, "
-        "applies_to), evidence and indicators; see docs/catalogue-format.md. This sheet is "
-        "ignored on import.",
-    )
-    return _save(wb)
-
-
-def units_workbook(units: Sequence[UnitDef] = (EXAMPLE_UNIT,)) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    _write_table(
-        wb,
-        UNITS,
-        [(u.code, u.name, u.kind, u.group, u.contact or None, u.head or None) for u in units],
-    )
-    _guide(
-        wb,
-        (UNITS,),
-        "OneAssess unit list workbook; see docs/catalogue-format.md. This sheet is ignored on "
-        "import.",
-    )
-    return _save(wb)

@@ -4,13 +4,15 @@ who may import what."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import grpc
 import pytest
 
+from oneassess.client import workbooks
 from oneassess.client.errors import error_reason
 from oneassess.indicators.v1 import indicators_service_pb2 as pb
 from services.common.auth import Role
-from services.indicators import excel
 from tests.conftest import EXAMPLE
 from tests.support.indicators import (
     SPECIAL_ASSESSMENTS,
@@ -216,7 +218,7 @@ async def test_bad_workbook_names_sheet_and_cell(stack):
 
     import openpyxl
 
-    wb = openpyxl.load_workbook(io.BytesIO(excel.special_assessment_workbook()))
+    wb = openpyxl.load_workbook(io.BytesIO(workbooks.special_assessment_workbook()))
     wb["indicators"]["D2"] = "percent"  # method of the example row
     wb["indicators"]["C2"] = -2  # points
     out = io.BytesIO()
@@ -262,7 +264,7 @@ async def test_workbook_and_yaml_of_one_file_give_the_same_catalogue(stack):
     before = await counts(stack.pool("indicators"))
     from_excel = await stack.admin.indicators.ImportSpecialAssessment(
         pb.ImportSpecialAssessmentRequest(
-            file=source("ecology.xlsx", excel.special_assessment_workbook(doc))
+            file=source("ecology.xlsx", workbooks.special_assessment_workbook(doc.to_dict()))
         )
     )
     assert from_excel.special_assessment.sha256 == from_yaml.special_assessment.sha256 == doc.sha256
@@ -404,7 +406,7 @@ async def test_units_import_from_yaml_and_excel_insert_then_update(services_stac
         u if u.code != "finance" else UnitDef(u.code, "财政局（新）", u.kind, u.group)
         for u in units
     ]
-    workbook = excel.units_workbook(changed)
+    workbook = workbooks.units_workbook([asdict(u) for u in changed])
     result = await admin.ImportUnits(pb.ImportUnitsRequest(file=source("units.xlsx", workbook)))
     assert (result.created, result.updated, result.unchanged) == (0, 1, 23)
     finance = await admin.ListUnits(pb.ListUnitsRequest(kind="department", group="economic-dept"))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 
 import openpyxl
 import pytest
 
+from oneassess.client import workbooks
+from oneassess.contract.workbooks import INDICATORS_SHEET
 from services.common.errors import InvalidArgument
-from services.indicators import excel
 from services.indicators.formats import read_special_assessment, read_units
 from services.indicators.model import UNIT_KINDS
 from tests.conftest import EXAMPLE
@@ -28,16 +30,16 @@ def problems_of(call) -> list[str]:
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
 def test_yaml_to_excel_to_import_gives_the_same_catalogue(path):
     from_yaml = read_special_assessment(path.name, path.read_bytes())
-    workbook = excel.special_assessment_workbook(from_yaml)
+    workbook = workbooks.special_assessment_workbook(from_yaml.to_dict())
     from_excel = read_special_assessment(f"{path.stem}.xlsx", workbook)
     assert from_excel == from_yaml
     assert from_excel.sha256 == from_yaml.sha256
 
 
 def test_template_has_headers_and_one_example_row_that_imports():
-    template = excel.special_assessment_workbook()
+    template = workbooks.special_assessment_workbook()
     wb = openpyxl.load_workbook(io.BytesIO(template))
-    assert [c.value for c in wb["indicators"][1]] == list(excel.INDICATORS.columns)
+    assert [c.value for c in wb["indicators"][1]] == list(INDICATORS_SHEET.columns)
     assert [c.value for c in wb["evidence"][1]] == ["key", "name", "formats"]
     assert wb["indicators"].max_row == 2 and wb["evidence"].max_row == 2
     assert wb["equivalences"].max_row == 1  # header only
@@ -50,7 +52,7 @@ def test_template_has_headers_and_one_example_row_that_imports():
 
 
 def _edited_template(edit) -> bytes:
-    wb = openpyxl.load_workbook(io.BytesIO(excel.special_assessment_workbook()))
+    wb = openpyxl.load_workbook(io.BytesIO(workbooks.special_assessment_workbook()))
     edit(wb)
     out = io.BytesIO()
     wb.save(out)
@@ -72,7 +74,7 @@ def test_workbook_problems_name_sheet_and_cell():
     )
     assert (
         "ws.xlsx:indicators!L1: indicators.weight: unknown column (expected: "
-        + ", ".join(excel.INDICATORS.columns)
+        + ", ".join(INDICATORS_SHEET.columns)
         + ")"
         in found
     )
@@ -119,8 +121,8 @@ def test_workbook_numbers_typed_as_text_are_read_as_numbers_and_codes_stay_text(
 
 def test_unit_workbook_round_trip_and_problems():
     units = read_units("units.yaml", (EXAMPLE / "units.yaml").read_bytes())
-    assert read_units("units.xlsx", excel.units_workbook(units)) == units
-    wb = openpyxl.load_workbook(io.BytesIO(excel.units_workbook(units)))
+    assert read_units("units.xlsx", workbooks.units_workbook([asdict(u) for u in units])) == units
+    wb = openpyxl.load_workbook(io.BytesIO(workbooks.units_workbook([asdict(u) for u in units])))
     wb["units"]["C3"] = "镇街"
     out = io.BytesIO()
     wb.save(out)
