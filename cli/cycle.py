@@ -7,14 +7,13 @@ service); auditors verify a run.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
-from google.protobuf.timestamp_pb2 import Timestamp
 from rich.table import Table
 
+from cli import cycle_scores
 from cli.catalog import source_file
 from cli.common import (
     JSON_OPTION,
@@ -27,12 +26,10 @@ from cli.common import (
     run,
     say,
 )
-from cli.scoring import CYCLE_ARG, RUN_OPTION, run_line
 from oneassess.client import cycles, results, workbooks
 from oneassess.client.cycles import MILESTONES
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.indicators.v1 import indicators_service_pb2 as ind
-from oneassess.scoring.v1 import scoring_service_pb2 as sc
 
 app = typer.Typer(
     help="Cycles: create from a plan, fold, run on the calendar, score.", no_args_is_help=True
@@ -399,125 +396,9 @@ def close_reviewing(
     )
 
 
-@app.command("compute-scores")
-def compute_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
-    """Compute every unit's scores from the frozen catalogue, the reviews, approved claims and
-    submission times. Admin.
-
-    Example: oneassess cycle compute-scores haizhou-2026
-    """
-
-    async def go() -> sc.ComputeScoresResponse:
-        async with clients() as svc:
-            return await svc.scoring.ComputeScores(
-                sc.ComputeScoresRequest(request_id=request_id(), cycle_code=cycle)
-            )
-
-    r = run(go).run
-    print_json(r) if json_output else say(run_line(r))
-
-
-@app.command("publish-scores")
-def publish_scores(
-    cycle: str = CYCLE_ARG,
-    appeal_days: float = typer.Option(
-        7, "--appeal-days", help="Length of the appeal window from now, in days."
-    ),
-    json_output: bool = JSON_OPTION,
-) -> None:
-    """Publish the latest computed scores and open the appeal window. Admin.
-
-    Example: oneassess cycle publish-scores haizhou-2026 --appeal-days 7
-    """
-    deadline = Timestamp()
-    deadline.FromDatetime(datetime.now(UTC) + timedelta(days=appeal_days))
-
-    async def go() -> sc.PublishScoresResponse:
-        async with clients() as svc:
-            return await svc.scoring.PublishScores(
-                sc.PublishScoresRequest(
-                    request_id=request_id(), cycle_code=cycle, appeal_deadline=deadline
-                )
-            )
-
-    r = run(go).run
-    if json_output:
-        print_json(r)
-    else:
-        say(run_line(r))
-        until = r.appeal_deadline.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
-        say(f"  appeals until {until}")
-
-
-@app.command("finalize-scores")
-def finalize_scores(cycle: str = CYCLE_ARG, json_output: bool = JSON_OPTION) -> None:
-    """Make the published scores final once the appeal window has closed and every appeal is
-    decided. Admin.
-
-    Example: oneassess cycle finalize-scores haizhou-2026
-    """
-
-    async def go() -> sc.FinalizeScoresResponse:
-        async with clients() as svc:
-            return await svc.scoring.FinalizeScores(
-                sc.FinalizeScoresRequest(request_id=request_id(), cycle_code=cycle)
-            )
-
-    r = run(go).run
-    print_json(r) if json_output else say(run_line(r))
-
-
-@app.command("verify-scores")
-def verify_scores(
-    cycle: str = CYCLE_ARG, run_number: int = RUN_OPTION, json_output: bool = JSON_OPTION
-) -> None:
-    """Recompute a stored run from its recorded inputs and compare hashes and every stored row.
-    Auditors and admin.
-
-    Example: oneassess --as auditor cycle verify-scores haizhou-2026 --run 1
-    """
-
-    async def go() -> sc.VerifyScoresResponse:
-        async with clients() as svc:
-            return await svc.scoring.VerifyScores(
-                sc.VerifyScoresRequest(cycle_code=cycle, run=run_number)
-            )
-
-    response = run(go)
-    if json_output:
-        print_json(response)
-    else:
-        say(run_line(response.run))
-        verdict = "[green]matches: recomputed exactly[/]" if response.matches else "[red]DIFFERS[/]"
-        console.print(verdict)
-        for d in response.differences:
-            say(f"  - {d}")
-    if not response.matches:
-        raise typer.Exit(1)
-
-
-@app.command("missing-reviews")
-def missing_reviews(
-    cycle: str = CYCLE_ARG,
-    department: str = typer.Option("", "--department", help="Only this line department."),
-    json_output: bool = JSON_OPTION,
-) -> None:
-    """Reviews still missing per line department.
-
-    Example: oneassess cycle missing-reviews haizhou-2026
-    """
-
-    async def go() -> sc.ListMissingReviewsResponse:
-        async with clients() as svc:
-            return await svc.scoring.ListMissingReviews(
-                sc.ListMissingReviewsRequest(cycle_code=cycle, department=department)
-            )
-
-    response = run(go)
-    if json_output:
-        print_json(response)
-        return
-    table = Table("line department", "missing", "of", "e.g.")
-    for d in response.departments:
-        table.add_row(d.department, str(d.missing), str(d.total), ", ".join(d.examples[:3]))
-    console.print(table)
+# The cycle's scores (scoring service), in a module of their own.
+app.command("compute-scores")(cycle_scores.compute_scores)
+app.command("publish-scores")(cycle_scores.publish_scores)
+app.command("finalize-scores")(cycle_scores.finalize_scores)
+app.command("verify-scores")(cycle_scores.verify_scores)
+app.command("missing-reviews")(cycle_scores.missing_reviews)
