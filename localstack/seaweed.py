@@ -95,6 +95,10 @@ class SeaweedS3:
             "-s3",
             "-master.volumeSizeLimitMB=64",
             "-volume.max=0",
+            # Off: the S3 gateway's Iceberg and Lance catalogues would claim fixed ports
+            # (8181, 9101), so two stores on one machine would fail to start.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             *(f"-{name}={port}" for name, port in self.ports.items()),
         ]
         env = {**os.environ, **self.aws_environment()}

@@ -34,6 +34,7 @@ from oneassess.client.tokens import write_private
 from oneassess.config import Settings
 
 SERVICES = ("indicators", "submissions", "scoring")
+METERED = (*SERVICES, "worker")  # the processes serving /metrics, from metrics_base_port on
 START_TIMEOUT_SECONDS = 90
 
 
@@ -157,13 +158,34 @@ def processes(settings: Settings) -> list[Process]:
                 _temporal_port(settings),
             )
         )
+    metrics = metrics_ports(settings)
     for name in SERVICES:
         procs.append(
-            Process(name, [sys.executable, "-m", f"services.{name}"], settings.port_of(name))
+            Process(
+                name,
+                [sys.executable, "-m", f"services.{name}"],
+                settings.port_of(name),
+                _metrics_env(metrics, name),
+            )
         )
-    procs.append(Process("worker", [sys.executable, "-m", "workflows.worker"], None))
+    procs.append(
+        Process(
+            "worker", [sys.executable, "-m", "workflows.worker"], None,
+            _metrics_env(metrics, "worker"),
+        )
+    )  # fmt: skip
     procs.append(Process("portal", [sys.executable, "-m", "services.portal"], settings.portal_port))
     return procs
+
+
+def metrics_ports(settings: Settings) -> dict[str, int]:
+    """Each metered process's Prometheus port; none when metrics_base_port is 0."""
+    base = settings.metrics_base_port
+    return {name: base + i for i, name in enumerate(METERED)} if base > 0 else {}
+
+
+def _metrics_env(ports: dict[str, int], name: str) -> dict[str, str]:
+    return {"ONEASSESS_METRICS_PORT": str(ports[name])} if name in ports else {}
 
 
 def supervisor_process() -> Process:
@@ -283,6 +305,11 @@ def endpoints(settings: Settings) -> dict[str, str]:
     out["temporal"] = settings.temporal_address
     out["issuer"] = settings.issuer
     out["portal"] = f"http://127.0.0.1:{settings.portal_port}/"
+    metrics = metrics_ports(settings)
+    if metrics:
+        out["metrics"] = ", ".join(
+            f"{name} http://127.0.0.1:{port}/metrics" for name, port in metrics.items()
+        )
     if not settings.external_temporal:
         out["web_ui"] = (
             f"http://127.0.0.1:{settings.temporal_ui_port}"

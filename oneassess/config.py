@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(default=True, alias="ONEASSESS_MIGRATE_ON_START")
     # Prometheus metrics on http://<bind host>:<port>/metrics; 0 = off.
     metrics_port: int = Field(default=0, alias="ONEASSESS_METRICS_PORT")
+    # `oneassess up` gives its processes metrics ports from here, in the order of
+    # METERED (indicators, submissions, scoring, worker); 0 = off.
+    metrics_base_port: int = Field(default=9464, alias="ONEASSESS_METRICS_BASE_PORT")
     db_pool_max: int = Field(default=10, alias="ONEASSESS_DB_POOL_MAX")
     shutdown_grace_seconds: float = Field(default=10.0, alias="ONEASSESS_SHUTDOWN_GRACE")
     # The portal (services/portal): its port, the cycle it shows, its session cookie, sign-in.

@@ -58,11 +58,16 @@ _serving: dict[int, object] = {}
 
 
 def serve(port: int, host: str = "0.0.0.0") -> int:
-    """Serve this process's metrics on port (once per process and port); returns the port."""
+    """Serve this process's metrics on port (once per process and port); returns the port,
+    or 0 when the port is taken (the process runs on without metrics)."""
     if port <= 0:
         return 0
     if port not in _serving:
-        server, _thread = start_http_server(port, addr=host)
+        try:
+            server, _thread = start_http_server(port, addr=host)
+        except OSError as err:  # metrics are worth a warning, never the service itself
+            log.warning("metrics off: cannot serve on %s:%d (%s)", host, port, err)
+            return 0
         _serving[port] = server
         log.info("metrics on http://%s:%d/metrics", host, port)
     return port

@@ -6,12 +6,16 @@ instead of hanging.
 
 from __future__ import annotations
 
+import logging
+
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from oneassess import temporal
 from oneassess.config import Settings
 from oneassess.temporal import CONNECT_TIMEOUT_SECONDS, TemporalUnreachable
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "TemporalUnreachable", "connect"]
 
@@ -31,11 +35,13 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     (the default runtime, no metrics) when the port is 0."""
     if settings.metrics_port <= 0:
         return None
-    return Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(
-                bind_address=f"{settings.bind_host}:{settings.metrics_port}",
-                durations_as_seconds=True,
+    address = f"{settings.bind_host}:{settings.metrics_port}"
+    try:
+        return Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(bind_address=address, durations_as_seconds=True)
             )
         )
-    )
+    except ValueError as err:  # the port is taken: metrics are worth a warning, not the worker
+        log.warning("metrics off: %s (%s)", err, address)
+        return None

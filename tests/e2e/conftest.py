@@ -25,6 +25,8 @@ def stack_environment(home: Path) -> dict[str, str]:
         "SUBMISSIONS_PORT": str(free_port()),
         "SCORING_PORT": str(free_port()),
         "PORTAL_PORT": str(free_port()),
+        # Four ports from here (services, worker): random, so parallel stacks rarely share.
+        "ONEASSESS_METRICS_BASE_PORT": str(free_port()),
         "DATABASE_URL": "",
         "COLUMNS": "200",
     }
