@@ -55,9 +55,9 @@ def save_anchors(path: Path, anchors: dict[str, list[dict[str, Any]]]) -> None:
     os.replace(partial, path)
 
 
-async def verify_chains(clients: Any, anchors_path: Path) -> list[ChainReport]:
-    """Each service's verdict; the heads of chains that check out are kept as anchors."""
-    anchors = load_anchors(anchors_path)
+async def check_chains(clients: Any, anchors: dict[str, list[dict[str, Any]]]) -> list[ChainReport]:
+    """Each service's verdict on its chain and on the heads in `anchors`; the heads of chains
+    that check out are added to `anchors` (changed in place)."""
     reports = []
     for service, pb in SERVICES.items():
         kept = anchors.get(service, [])[-MAX_ANCHORS:]
@@ -91,5 +91,12 @@ async def verify_chains(clients: Any, anchors_path: Path) -> list[ChainReport]:
                 {"seq": reply.head.seq, "hash": reply.head.hash, "sig": reply.head_signature}
             )
         anchors[service] = kept
+    return reports
+
+
+async def verify_chains(clients: Any, anchors_path: Path) -> list[ChainReport]:
+    """`check_chains` against the heads kept in `anchors_path`, which then keeps the new ones."""
+    anchors = load_anchors(anchors_path)
+    reports = await check_chains(clients, anchors)
     save_anchors(anchors_path, anchors)
     return reports

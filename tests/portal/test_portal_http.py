@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import httpx
 import pytest
 
@@ -241,3 +242,31 @@ async def test_the_burden_chart_plots_the_asks_per_unit_the_table_lists(portal: 
     labels = set(re.findall(r">(\d+\.\d)</text>", page))
     for before, after in rows:
         assert {f"{int(before):.1f}", f"{int(after):.1f}"} <= labels, (before, after, labels)
+
+
+async def test_the_auditor_sees_every_audit_chain_intact_and_a_forged_entry_breaks_one(
+    portal: Portal,
+):
+    def verdicts(html: str) -> dict[str, str]:
+        rows = re.findall(r'<tr data-service="(\w+)">(.*?)</tr>', html, flags=re.S)
+        return {service: re.sub(r"<[^>]+>", " ", row) for service, row in rows}
+
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, AUDITOR)
+        intact = verdicts((await client.get("/audit/verify")).text)
+        assert set(intact) == {"indicators", "submissions", "scoring"}, intact
+        assert all("完整" in row for row in intact.values()), intact
+        # The folded catalogue left entries in the indicators chain: forge one, as a database
+        # superuser could (bypassing the append-only triggers).
+        conn = await asyncpg.connect(portal.stack.settings.database_url)
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            await conn.execute(
+                "UPDATE indicators.audit_log SET actor = 'someone-else'"
+                " WHERE seq = (SELECT min(seq) FROM indicators.audit_log)"
+            )
+        finally:
+            await conn.close()
+        after = verdicts((await client.get("/audit/verify")).text)
+    assert "断开" in after["indicators"] and "完整" not in after["indicators"], after
+    assert "完整" in after["submissions"] and "完整" in after["scoring"], after

@@ -1,6 +1,7 @@
 """The auditor's pages (纪检/审计), read-only: the scoreboard per peer group with tiers, a
 unit's score explained down to reviews and evidence sha256, its timeline in plain words, and
-the verification of a score run. No form on these pages writes anything."""
+the verification of a score run and of every service's audit chain. No form on these pages
+writes anything."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import grpc
 from starlette.requests import Request
 from starlette.routing import Route
 
+from oneassess.client.chains import check_chains
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
@@ -246,7 +248,10 @@ def routes(ctx: Context) -> list[Route]:
             if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
                 raise
             result = None
-        return page(request, "audit/verify.html", result=result)
+        # Each service's audit chain, checked whole. Heads kept from earlier checks (what
+        # exposes a chain recomputed from scratch) are the CLI's: `oneassess audit verify`.
+        chains = await check_chains(clients, {})
+        return page(request, "audit/verify.html", result=result, chains=chains)
 
     only = requires("auditor")
     return [
