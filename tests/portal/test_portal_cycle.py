@@ -1,7 +1,8 @@
 """The portal on `oneassess up` with the sample city's cycle running (issuer, Temporal, the
 three services, the worker and the portal as processes): a unit asks for more time in its
 page, the office sees the request on the dashboard (from the cycle-control RPC) and approves
-it, and the auditor reads the unit's workflow timeline."""
+it, and the auditor reads the unit's workflow timeline; then the office closes collection and
+review early, acknowledging the missing reviews, and the cycle publishes."""
 
 from __future__ import annotations
 
@@ -94,3 +95,28 @@ async def test_the_office_approves_a_units_request_on_the_running_cycle(
     entries = auditor.locator("#workflow-timeline li")
     assert await entries.count() > 0
     await auditor.screenshot(path=str(tmp_path / "auditor-timeline.png"), full_page=True)
+
+    # The office closes collection early, then closes review although every review is still
+    # missing (ticking that it does so), and the cycle goes on to scoring and publication.
+    await office.goto(f"{portal}/office")
+    await office.locator("form[action='/office/close-collection'] button").click()
+    await office.wait_for_url(re.compile(r".*/office$"))
+    assert "报送已关闭" in await office.locator(".flash").inner_text()
+    await _until_phase(office, {"评审中"})
+    assert await office.locator("#missing-reviews li").count() > 0
+    await office.locator("#confirm-missing").check()
+    await office.locator("#close-reviewing button").click()
+    await office.wait_for_url(re.compile(r".*/office$"))
+    assert "评审已结束" in await office.locator(".flash").inner_text()
+    await _until_phase(office, {"已公布，申诉期内"})
+    await office.screenshot(path=str(tmp_path / "office-published.png"), full_page=True)
+
+
+async def _until_phase(page, phases: set[str], within: float = 120) -> None:
+    """Reload the dashboard until the cycle's phase is one of `phases` (the workflow moves
+    on its own time after a control RPC)."""
+    deadline = time.monotonic() + within
+    while (phase := await page.locator("#phase").inner_text()) not in phases:
+        assert time.monotonic() < deadline, f"the phase stayed {phase!r}, not one of {phases}"
+        await asyncio.sleep(0.5)
+        await page.reload()

@@ -40,6 +40,8 @@ CYCLE_PHASES = {
     cc.CYCLE_PHASE_CLOSED: N_("Closed"),
 }
 MILESTONES = ("opens", "evidence_due", "collection_closes", "review_due", "publish")
+# What the close-review form may carry: a city has a few dozen line departments.
+MAX_DEPARTMENTS, MAX_FIELD = 200, 200
 KINDS = {"township": N_("Townships and streets"), "department": N_("Departments")}
 NOTIFICATION_KINDS = {
     pb.NOTIFICATION_KIND_REMINDER: N_("Reminders"),
@@ -66,6 +68,24 @@ async def cycle_status(ctx: Context) -> cc.GetCycleStatusResponse | None:
 
 def kind_label(kind: str) -> str:
     return _(KINDS[kind]) if kind in KINDS else kind
+
+
+async def reviews_missing(ctx: Context) -> list[dict]:
+    """Reviews still missing per line department, with the "department:missing" text that
+    CloseReviewing's override must name."""
+    reply = await ctx.clients.scoring.ListMissingReviews(
+        spb.ListMissingReviewsRequest(cycle_code=ctx.cycle)
+    )
+    return [
+        {
+            "department": d.department,
+            "missing": d.missing,
+            "total": d.total,
+            "acknowledged": f"{d.department}:{d.missing}",
+        }
+        for d in reply.departments
+        if d.missing
+    ]
 
 
 async def completion(ctx: Context, names):
@@ -162,6 +182,9 @@ def routes(ctx: Context) -> list[Route]:
             [(row["name"], row["percent"], f"{row['percent']}%") for row in by_sa],
         )
         status = await cycle_status(ctx)
+        missing_reviews = []
+        if status is not None and status.phase == cc.CYCLE_PHASE_REVIEWING:
+            missing_reviews = await reviews_missing(ctx)
         if status is not None:  # the running workflow's calendar (it may have moved)
             for item, field in zip(timeline, MILESTONES, strict=True):
                 moment = getattr(status.calendar, field)
@@ -190,6 +213,8 @@ def routes(ctx: Context) -> list[Route]:
             kind_label=kind_label,
             burden_chart=burden_chart,
             sa_chart=sa_chart,
+            reviewing=status is not None and status.phase == cc.CYCLE_PHASE_REVIEWING,
+            missing_reviews=missing_reviews,
             flash=take_flash(request),
         )
 
@@ -358,6 +383,28 @@ def routes(ctx: Context) -> list[Route]:
         flash(request, _("Collection closed: asks are locked and reviewing starts."))
         return RedirectResponse("/office", status_code=303)
 
+    async def close_reviewing(request: Request):
+        """Close review now; with reviews missing only when the office ticked that it closes
+        without them (the form names them as ListMissingReviews did; the service checks the
+        names are still exact)."""
+        form = await request.form()
+        missing = [str(m)[:MAX_FIELD] for m in form.getlist("missing")][:MAX_DEPARTMENTS]
+        if missing and form.get("confirm") != "yes":
+            flash(request, _("Tick the box to close review with reviews missing."), "error")
+            return RedirectResponse("/office", status_code=303)
+        try:
+            await clients.cycles.CloseReviewing(
+                cc.CloseReviewingRequest(
+                    request_id=request_id(), cycle_code=ctx.cycle, missing_acknowledged=missing
+                )
+            )
+        except grpc.RpcError as err:
+            refused = _("Closing review was refused: %(why)s") % {"why": err.details()}
+            flash(request, refused, "error")
+            return RedirectResponse("/office", status_code=303)
+        flash(request, _("Review closed: scores are computed and published now."))
+        return RedirectResponse("/office", status_code=303)
+
     only = requires("admin")
     return [
         Route("/office", only(dashboard)),
@@ -366,6 +413,7 @@ def routes(ctx: Context) -> list[Route]:
         Route("/office/extensions/{extension_id}", only(decide_extension), methods=["POST"]),
         Route("/office/calendar", only(change_calendar), methods=["POST"]),
         Route("/office/close-collection", only(close_collection), methods=["POST"]),
+        Route("/office/close-reviewing", only(close_reviewing), methods=["POST"]),
     ]
 
 
