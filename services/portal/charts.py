@@ -86,3 +86,35 @@ def horizontal_bars(title: str, rows: list[tuple[str, float, str]], width: int =
         parts.append(_text(left + w + 6, y + 15, note))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def percent_line(title: str, points: list[tuple[str, float]], width: int = 560) -> Markup:
+    """A line over 0-100 % (e.g. completion by day): points are (label, percent), in order;
+    about six labels are written under the axis."""
+    height, left, bottom, pad = 220, 48, 36, 16
+    plot_w, plot_h = width - left - 16, height - bottom - pad
+    parts = [_open(title, width, height)]
+    for step in range(5):
+        y = pad + plot_h - plot_h * step / 4
+        parts.append(
+            f'<line x1="{left}" x2="{width - 16}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc"/>'
+        )
+        parts.append(_text(left - 6, y + 4, f"{25 * step}%", "end", 11))
+    span = max(len(points) - 1, 1)
+    xy = [
+        (left + plot_w * i / span, pad + plot_h - plot_h * min(max(p, 0.0), 100.0) / 100)
+        for i, (_label, p) in enumerate(points)
+    ]
+    if xy:
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+    every = max(1, len(points) // 6)
+    for i, ((label, value), (x, y)) in enumerate(zip(points, xy, strict=True)):
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{BAR}">'
+            f"<title>{escape(label)}: {value:.0f}%</title></circle>"
+        )
+        if i % every == 0 or i == len(points) - 1:
+            parts.append(_text(x, pad + plot_h + 18, label, "middle", 11))
+    parts.append("</svg>")
+    return Markup("".join(parts))

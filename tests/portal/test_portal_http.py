@@ -4,6 +4,8 @@ separation, both languages, the streamed upload, and the catalogues complete."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -270,3 +272,26 @@ async def test_the_auditor_sees_every_audit_chain_intact_and_a_forged_entry_brea
         after = verdicts((await client.get("/audit/verify")).text)
     assert "断开" in after["indicators"] and "完整" not in after["indicators"], after
     assert "完整" in after["submissions"] and "完整" in after["scoring"], after
+
+
+async def test_the_office_sees_completion_by_day_from_the_opening_to_today(portal: Portal):
+    def days(html: str) -> list[tuple[str, int]]:
+        section = html.split('id="completion-by-day"', 1)[1].split("</section>", 1)[0]
+        assert "<svg" in section
+        rows = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>(\d+)</td>", section)
+        return [(day, int(n)) for day, n in rows]
+
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, OFFICE)
+        before = days((await client.get("/office")).text)
+        await upload(portal.stack.as_("unit", unit=UNIT), pdf(4096, seed="by-day"))
+        after = days((await client.get("/office")).text)
+    # A row per day from the plan's opening day (no workflow runs here) to today.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    dates = [date.fromisoformat(d) for d, _ in before]
+    assert dates[-1] == today and dates == [
+        dates[0] + timedelta(days=i) for i in range((today - dates[0]).days + 1)
+    ]
+    assert [d for d, _ in after] == [d for d, _ in before]
+    assert after[-1][1] == before[-1][1] + 1
+    assert [n for _, n in after] == sorted(n for _, n in after)

@@ -17,9 +17,10 @@ from starlette.routing import Route
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
 from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
-from services.portal.charts import grouped_bars, horizontal_bars
+from services.portal.charts import grouped_bars, horizontal_bars, percent_line
 from services.portal.i18n import N_, _
 from services.portal.pages import Context, flash, request_id, take_flash
+from services.portal.progress import completion_by_day
 from services.portal.render import as_datetime, not_found, page, when
 from services.portal.rpc import burden_of, every
 from services.portal.security import requires
@@ -104,8 +105,11 @@ async def completion(ctx: Context, names):
             "ask_times",
         )
     submitted: dict[str, set[str]] = {}
+    first_at = {}
     for t in times:
         submitted.setdefault(t.unit_code, set()).add(t.evidence_key)
+        first_at[(t.unit_code, t.evidence_key)] = as_datetime(t.first_submitted_at)
+    answered = []  # when each ask a unit owes was first submitted
     extended = {e.unit_code: e.deadline for e in first.extended}
     asks_of_kind = {k.kind: k.asks for k in names.catalogue.asks_by_kind}
     now = datetime.now(UTC)
@@ -129,6 +133,8 @@ async def completion(ctx: Context, names):
             }
         )
         for ask in asks:
+            if first_at.get((unit.code, ask.evidence_key)):
+                answered.append(first_at[(unit.code, ask.evidence_key)])
             for sa in {ref.special_assessment_code for ref in ask.serves}:
                 sa_need[sa] += 1
                 sa_done[sa] += ask.evidence_key in done
@@ -142,7 +148,31 @@ async def completion(ctx: Context, names):
         }
         for code in names.special_assessments
     ]
-    return units, by_sa, first.cycle_deadline
+    return units, by_sa, first.cycle_deadline, answered
+
+
+def completion_chart(names, status, answered: list[datetime], owed: int):
+    """Share of the asks owed that were submitted by the end of each day, from the day
+    collection opened to today (or the day it closed), on the running workflow's calendar
+    when there is one, else the plan's; None before it opens."""
+    if status is not None:
+        opens = _parsed(status.calendar.opens)
+        closes = _parsed(status.calendar.collection_closes)
+    else:
+        opens = as_datetime(names.cycle.calendar.opens)
+        closes = as_datetime(names.cycle.calendar.collection_closes)
+    now = datetime.now(UTC)
+    if opens is None or opens > now or not owed:
+        return None
+    zone = ZoneInfo(cycle_timezone(names))
+    closes = closes or now
+    last = min(now, closes).astimezone(zone).date()
+    days = completion_by_day(answered, opens.astimezone(zone).date(), last, cycle_timezone(names))
+    points = [(day.strftime("%m-%d"), 100 * done / owed) for day, done in days]
+    return {
+        "svg": percent_line(_("Completion by day"), points),
+        "rows": [(day.isoformat(), done, round(100 * done / owed)) for day, done in days],
+    }
 
 
 def routes(ctx: Context) -> list[Route]:
@@ -157,7 +187,7 @@ def routes(ctx: Context) -> list[Route]:
             ts = getattr(cycle.calendar, field)
             moment = as_datetime(ts)
             timeline.append({"label": _(label), "at": ts, "past": bool(moment and moment <= now)})
-        units, by_sa, deadline = await completion(ctx, names)
+        units, by_sa, deadline, answered = await completion(ctx, names)
         notes = await every(
             clients.submissions.ListNotifications,
             pb.ListNotificationsRequest(cycle_code=ctx.cycle, page_size=1000),
@@ -185,6 +215,7 @@ def routes(ctx: Context) -> list[Route]:
         missing_reviews = []
         if status is not None and status.phase == cc.CYCLE_PHASE_REVIEWING:
             missing_reviews = await reviews_missing(ctx)
+        by_day = completion_chart(names, status, answered, sum(u["asks"] for u in units))
         if status is not None:  # the running workflow's calendar (it may have moved)
             for item, field in zip(timeline, MILESTONES, strict=True):
                 moment = getattr(status.calendar, field)
@@ -213,6 +244,7 @@ def routes(ctx: Context) -> list[Route]:
             kind_label=kind_label,
             burden_chart=burden_chart,
             sa_chart=sa_chart,
+            by_day=by_day,
             reviewing=status is not None and status.phase == cc.CYCLE_PHASE_REVIEWING,
             missing_reviews=missing_reviews,
             flash=take_flash(request),
@@ -415,6 +447,10 @@ def routes(ctx: Context) -> list[Route]:
         Route("/office/close-collection", only(close_collection), methods=["POST"]),
         Route("/office/close-reviewing", only(close_reviewing), methods=["POST"]),
     ]
+
+
+def _parsed(moment: str) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
 
 
 def cycle_timezone(names) -> str:
