@@ -38,6 +38,9 @@ class BlobWriter(Protocol):
 
     path: Path  # the temporary file, readable once `finish` returned (format checks)
 
+    @property
+    def source(self) -> Path | bytes: ...  # what format checks read: the file, or small bytes
+
     async def write(self, chunk: bytes) -> None: ...
     async def finish(self) -> tuple[str, int]: ...  # the rest written and durable; (sha256, size)
     async def commit(self) -> bool: ...  # into the store; False when it was already there
@@ -80,6 +83,10 @@ class _LocalWriter:
         self._sha256 = ""
         self._block = bytearray()
         self._pending: asyncio.Future | None = None
+
+    @property
+    def source(self) -> Path:
+        return self.path
 
     def _write_block(self, block: bytearray) -> None:
         self._hash.update(block)

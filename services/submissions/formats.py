@@ -9,6 +9,7 @@ and an event budget, so no file can hold memory or time beyond a small constant.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +52,23 @@ def normalise(declared: str) -> str:
     return name
 
 
-def judge(path: Path, declared: str) -> Judgement:
+# What is judged: a file (streamed, flat memory) or a small upload's bytes already in memory.
+Source = Path | bytes
+
+
+def _open(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _size(source: Source) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def judge(path: Source, declared: str) -> Judgement:
     """Check the bytes against the declared format only (streaming, flat memory): the format
     when they are one, otherwise None with what was seen. A file declared as anything but JSON
     is never parsed as JSON, whatever its first byte."""
-    with path.open("rb") as f:
+    with _open(path) as f:
         head = f.read(HEAD_BYTES)
     if not head:
         return Judgement(None, "an empty file")
@@ -74,9 +87,9 @@ def judge(path: Path, declared: str) -> Judgement:
     return Judgement(None, f"{extension} data" if extension else "unrecognised bytes")
 
 
-def _judge_pdf(path: Path) -> Judgement:
-    size = path.stat().st_size
-    with path.open("rb") as f:
+def _judge_pdf(path: Source) -> Judgement:
+    size = _size(path)
+    with _open(path) as f:
         f.seek(max(0, size - PDF_TAIL_BYTES))
         tail = f.read()
     if b"%%EOF" not in tail:
@@ -84,9 +97,9 @@ def _judge_pdf(path: Path) -> Judgement:
     return Judgement("pdf", "pdf")
 
 
-def _judge_ooxml(path: Path) -> Judgement:
+def _judge_ooxml(path: Source) -> Judgement:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with _open(path) as f, zipfile.ZipFile(f) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
                 return Judgement(None, f"a ZIP archive of more than {MAX_ZIP_ENTRIES} entries")
@@ -101,8 +114,8 @@ def _judge_ooxml(path: Path) -> Judgement:
     return Judgement(None, "a ZIP archive that is neither a Word document nor an Excel workbook")
 
 
-def _judge_json(path: Path) -> Judgement:
-    with path.open("rb") as f:
+def _judge_json(path: Source) -> Judgement:
+    with _open(path) as f:
         return Judgement("json", "json") if is_json(f) else Judgement(None, "malformed JSON")
 
 
@@ -130,7 +143,7 @@ def is_json(stream: BinaryIO, *, max_depth: int = MAX_JSON_DEPTH) -> bool:
     return depth == 0
 
 
-def require(path: Path, declared: str) -> str:
+def require(path: Source, declared: str) -> str:
     """The judged format when it is the declared one; otherwise a clear INVALID_ARGUMENT."""
     judgement = judge(path, declared)
     if judgement.format != declared:

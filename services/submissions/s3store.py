@@ -7,9 +7,10 @@ Layout under s3://bucket/prefix:
     uploads/<instance>/<uuid>        a large upload being streamed (multipart) before its hash
                                      is known; copied to its address on commit, then removed
 
-An upload streams to a local temporary file (format checks need random access) and, once it
-passes one part (8 MiB), also as a multipart upload to a staging object, part by part while it
-is hashed; one part is in flight while the next fills. Commit writes the content address:
+An upload of up to 1 MiB (most evidence) is held in memory, hashed and judged there. A larger
+one streams to a local temporary file (format checks need random access) and, once it passes
+one part (8 MiB), also as a multipart upload to a staging object, part by part while it is
+hashed; one part is in flight while the next fills. Commit writes the content address:
 
 - small blobs (one part): PutObject with If-None-Match: * -- the store refuses (412) when the
   address exists, so nothing is ever overwritten and two replicas racing write it once;
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import uuid
@@ -51,6 +53,7 @@ from services.submissions.blobstore import READ_CHUNK_BYTES, LocalBlobStore, _Lo
 log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # S3's minimum part is 5 MiB (but the last)
+IN_MEMORY_BYTES = 1024 * 1024  # hashed on the event loop: about 2 ms at most
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -68,10 +71,15 @@ def _status(error: ClientError) -> int:
 
 
 class _S3Writer:
-    def __init__(self, store: S3BlobStore, local: _LocalWriter) -> None:
+    """A blob of up to IN_MEMORY_BYTES stays in memory: hashed, judged and put in one request,
+    with no spool file and no thread hop (the deadline-day burst is small files). A larger one
+    spools to a local file for the format checks and streams to a multipart upload."""
+
+    def __init__(self, store: S3BlobStore, stack: contextlib.AsyncExitStack) -> None:
         self._store = store
-        self._local = local
-        self.path = local.path
+        self._stack = stack  # enters the spool file's writer when the blob outgrows memory
+        self._local: _LocalWriter | None = None
+        self._memory = bytearray()
         self._part = bytearray()
         self._parts: list[dict] = []
         self._upload_id: str | None = None
@@ -81,7 +89,25 @@ class _S3Writer:
         self._small: bytes | None = None
         self._sha256 = ""
 
+    @property
+    def path(self) -> Path:
+        if self._local is None:
+            raise RuntimeError("a small blob has no file: read `source`")
+        return self._local.path
+
+    @property
+    def source(self) -> Path | bytes:
+        return self._small if self._small is not None else self.path
+
     async def write(self, chunk: bytes) -> None:
+        if self._local is None:
+            if len(self._memory) + len(chunk) <= IN_MEMORY_BYTES:
+                self._memory += chunk
+                return
+            self._local = await self._stack.enter_async_context(self._store._spool.writer())
+            held, self._memory = self._memory, bytearray()
+            await self._local.write(bytes(held))
+            self._part += held
         await self._local.write(chunk)
         self._part += chunk
         if len(self._part) >= PART_BYTES:
@@ -111,6 +137,10 @@ class _S3Writer:
         self._in_flight = asyncio.create_task(upload())
 
     async def finish(self) -> tuple[str, int]:
+        if self._local is None:
+            self._small, self._memory = bytes(self._memory), bytearray()
+            self._sha256 = hashlib.sha256(self._small).hexdigest()
+            return self._sha256, len(self._small)
         self._sha256, size = await self._local.finish()
         if self._upload_id is None:
             self._small = bytes(self._part)
@@ -154,7 +184,9 @@ class _S3Writer:
 
     async def discard(self) -> None:
         """Leave nothing behind: the local file, the multipart upload, the staging object."""
-        self._local.discard()
+        self._memory = bytearray()
+        if self._local is not None:
+            self._local.discard()
         if self._in_flight is not None:
             self._in_flight.cancel()
             await asyncio.gather(self._in_flight, return_exceptions=True)
@@ -244,8 +276,8 @@ class S3BlobStore:
 
     @contextlib.asynccontextmanager
     async def writer(self) -> AsyncIterator[_S3Writer]:
-        async with self._spool.writer() as local:
-            writer = _S3Writer(self, local)
+        async with contextlib.AsyncExitStack() as stack:
+            writer = _S3Writer(self, stack)
             try:
                 yield writer
             finally:

@@ -17,7 +17,7 @@ from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from services.common.auth import Role
 from services.submissions import sweeper
 from services.submissions.blobstore import LocalBlobStore
-from services.submissions.s3store import PART_BYTES, S3BlobStore, parse_url
+from services.submissions.s3store import IN_MEMORY_BYTES, PART_BYTES, S3BlobStore, parse_url
 from tests.conftest import make_settings, start_stack, stop_stack
 from tests.support import submissions as s
 
@@ -81,7 +81,11 @@ async def _download(clients, submission_id: str) -> bytes:
     return b"".join(parts)
 
 
-@pytest.mark.parametrize("size", [200 * 1024, 2 * PART_BYTES + 12345], ids=["small", "multipart"])
+@pytest.mark.parametrize(
+    "size",
+    [200 * 1024, IN_MEMORY_BYTES + 1, 2 * PART_BYTES + 12345],
+    ids=["in-memory", "spooled", "multipart"],
+)
 async def test_upload_lands_at_its_content_address_once_and_downloads_streamed(stack, s3, size):
     unit = stack.as_(Role.UNIT, unit=s.UNIT)
     other = stack.as_(Role.UNIT, unit=s.OTHER_UNIT)
@@ -112,6 +116,24 @@ async def test_a_refused_upload_leaves_nothing_in_the_bucket(stack, s3):
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert await _objects(s3, stack.settings.blob_store) == {}
     assert await _multipart_uploads(s3, stack.settings.blob_store) == []
+
+
+async def test_a_small_blob_is_held_in_memory_and_a_larger_one_spools(s3_store_url, tmp_path):
+    spool = tmp_path / "spool"
+    async with S3BlobStore(s3_store_url, spool=spool) as store:
+        for size, in_memory in ((IN_MEMORY_BYTES, True), (IN_MEMORY_BYTES + 1, False)):
+            data = s.pdf(size, seed=f"size-{size}")
+            async with store.writer() as writer:
+                for start in range(0, size, 64 * 1024):
+                    await writer.write(data[start : start + 64 * 1024])
+                spooled = [p for p in spool.rglob("*.part")]
+                sha, written = await writer.finish()
+                assert (sha, written) == (hashlib.sha256(data).hexdigest(), size)
+                assert (spooled == []) is in_memory, spooled
+                assert writer.source == data  # one part: judged on the bytes either way
+                assert await writer.commit()
+            assert await store.read_bytes(sha) == data
+        assert [p for p in spool.rglob("*.part")] == []  # nothing left behind
 
 
 async def test_a_blob_is_never_overwritten(s3_store_url, tmp_path, s3):

@@ -32,6 +32,7 @@ def test_each_supported_format_is_recognised_by_its_bytes(tmp_path, fmt):
     path.write_bytes(s.sample(fmt))
     assert formats.judge(path, fmt).format == fmt
     assert formats.require(path, fmt) == fmt
+    assert formats.require(s.sample(fmt), fmt) == fmt  # a small upload, judged in memory
 
 
 @pytest.mark.parametrize(
@@ -58,11 +59,30 @@ def test_bytes_that_are_not_the_declared_format(tmp_path, data, declared, seen):
     path.write_bytes(data)
     judged = formats.judge(path, declared)
     assert judged.format is None and seen in judged.seen
+    assert formats.judge(data, declared) == judged  # the same verdict on the bytes in memory
     with pytest.raises(InvalidArgument) as err:
         formats.require(path, declared)
     assert err.value.reason == "FORMAT_MISMATCH" and str(err.value).startswith(
         f"declared_format: declared {declared}"
     )
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.sampled_from([s.sample(f) for f in formats.FORMATS]).flatmap(
+            lambda good: st.integers(0, len(good)).map(lambda cut: good[:cut])
+        ),
+    ),
+    st.sampled_from(formats.FORMATS),
+)
+def test_bytes_in_memory_and_on_disk_get_the_same_verdict(data, declared):
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        assert formats.judge(data, declared) == formats.judge(Path(f.name), declared)
 
 
 def test_declared_formats_are_normalised_or_refused():
