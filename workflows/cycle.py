@@ -69,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import cycle_actions as act
     from workflows import extensions, timeline
     from workflows.cycle_state import (
+        OPEN_COLLECTION,
         initial_state,
         next_assessor_point,
         pending_assessor_points,
@@ -193,7 +194,7 @@ class CycleWorkflow:
             await self._until("opens")
             self._enter(COLLECTING)
         elif phase == COLLECTING:
-            await self._once("open", lambda: act.open_collection(state))
+            await self._once(OPEN_COLLECTION, lambda: act.open_collection(state))
             await self._until("collection_closes")
             self._enter(REVIEWING)
         elif phase == REVIEWING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from oneassess.contract.cycle import COLLECTING, FOLDED
 from workflows import timeline
 from workflows.model import (
     DEFAULT_ESCALATION,
@@ -13,6 +14,8 @@ from workflows.model import (
     CycleState,
     CycleStatus,
 )
+
+OPEN_COLLECTION = "open"  # the phase action that opens the window (CycleWorkflow._once)
 
 
 def initial_state(input: CycleInput, plan: CyclePlan, *, now: datetime) -> CycleState:
@@ -38,10 +41,19 @@ def initial_state(input: CycleInput, plan: CyclePlan, *, now: datetime) -> Cycle
     )
 
 
+def reported_phase(state: CycleState) -> str:
+    """The phase as people see it. The workflow enters "collecting" a moment before its first
+    activity opens the window in the submissions service; until that is done the cycle still
+    reads "folded", so nobody is told to upload into a window that is not open yet."""
+    if state.phase == COLLECTING and OPEN_COLLECTION not in state.done:
+        return FOLDED
+    return state.phase
+
+
 def status_of(state: CycleState) -> CycleStatus:
     return CycleStatus(
         cycle_code=state.cycle_code,
-        phase=state.phase,
+        phase=reported_phase(state),
         calendar=state.calendar,
         units_total=len(state.units),
         units_started=state.units_started,

@@ -9,6 +9,7 @@ byte of a stored export exactly as a disk fault or a tamperer would.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ class FakeServices(
     submitted: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     score_runs: int = 0
     missing_reviews: int = 4  # what ListMissingReviews reports for work-safety (0: complete)
+    open_gate: asyncio.Event | None = None  # set: OpenCollection answers only once it is set
 
     # ---- indicators ----
 
@@ -134,6 +136,8 @@ class FakeServices(
 
     async def OpenCollection(self, request, context):
         self._record("OpenCollection", request)
+        if self.open_gate is not None:
+            await self.open_gate.wait()
         return sub.OpenCollectionResponse(window=request.window)
 
     async def CloseCollection(self, request, context):
