@@ -234,22 +234,8 @@ async def test_replicas_die_mid_burst_and_nothing_is_lost_or_doubled(
         # A few units submit nothing, so every reminder point has someone to remind.
         never |= set(sorted(demo.asks)[:3])
         await control.start_cycle(temporal, settings, code, span_seconds=SPAN_SECONDS)
+        # "collecting" is reported once the window is open in the submissions service.
         await control.wait_for_phase(temporal, code, "collecting", within_seconds=120)
-
-        # The phase says collecting as the workflow enters it; uploads wait until its first
-        # activity has opened the window in the submissions service.
-        async def window_open() -> bool:
-            conn = await asyncpg.connect(database_url)
-            try:
-                return bool(
-                    await conn.fetchval(
-                        "SELECT 1 FROM submissions.collection_windows WHERE cycle_code = $1", code
-                    )
-                )
-            finally:
-                await conn.close()
-
-        await eventually(window_open, what="the collection window open", within=120)
 
         # The burst: every ask of every other unit, CLIENTS uploads at a time.
         actors = Actors(settings)
