@@ -8,6 +8,7 @@ from rich.table import Table
 
 from cli.common import JSON_OPTION, Refused, bearer_token, console, fail, print_json, run, settings
 from localstack import stack
+from localstack.status import status as stack_status
 
 app = typer.Typer()  # its commands sit at the top: `oneassess up`, `oneassess down`...
 
@@ -49,7 +50,7 @@ def status(json_output: bool = JSON_OPTION) -> None:
     Example: oneassess status --json
     """
     cfg = settings()
-    rows = run(lambda: stack.status(cfg))
+    rows = run(lambda: stack_status(cfg))
     if json_output:
         print_json(rows)
         return

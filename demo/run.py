@@ -34,6 +34,7 @@ from demo.script import (
 )
 from demo.summary import print_summary, write_outputs
 from localstack import stack
+from localstack.status import status as stack_status
 from oneassess.client import cycles, results, retry, uploads
 from oneassess.config import Settings
 from oneassess.indicators.v1 import cycle_control_service_pb2 as cc
@@ -473,7 +474,7 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
     """Start the stack if it is not running, play the year, write the outputs, stop what we
     started."""
     started = not any(
-        row["pid"] for row in await stack.status(settings) if row["name"] != "postgres"
+        row["pid"] for row in await stack_status(settings) if row["name"] != "postgres"
     )
     if started:
         console.print(
