@@ -8,7 +8,6 @@ import grpc
 import typer
 
 from cli.common import console, fail, run, settings
-from localstack.stack import StackError
 from oneassess.config import REPO_ROOT
 
 app = typer.Typer()  # its command sits at the top: `oneassess demo`
@@ -55,6 +54,8 @@ def demo(
     logs = cfg.home / "logs"
 
     def explain(err: BaseException) -> str | None:
+        from localstack.stack import StackError  # imported when needed: see cli/stack.py
+
         if isinstance(err, StackError):
             return str(err)
         if isinstance(err, grpc.aio.AioRpcError):

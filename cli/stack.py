@@ -7,13 +7,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import JSON_OPTION, Refused, bearer_token, console, fail, print_json, run, settings
-from localstack import stack
-from localstack.status import status as stack_status
 
 app = typer.Typer()  # its commands sit at the top: `oneassess up`, `oneassess down`...
 
+# localstack (process supervision, httpx) is imported by the commands that use it: every
+# other command starts faster without it, and a command that must answer within seconds
+# (a refused call, an unreachable Temporal) spends less of them starting.
+
 
 def _stack_error(err: BaseException) -> str | None:
+    from localstack import stack
+
     return str(err) if isinstance(err, stack.StackError) else None
 
 
@@ -23,6 +27,8 @@ def up() -> None:
 
     Example: oneassess up
     """
+    from localstack import stack
+
     cfg = settings()
     ends = run(lambda: stack.up(cfg, progress=console.print), _stack_error)
     console.print()
@@ -37,6 +43,8 @@ def down() -> None:
 
     Example: oneassess down
     """
+    from localstack import stack
+
     stopped = stack.down(settings(), progress=console.print)
     if not stopped:
         console.print("nothing was running")
@@ -50,6 +58,8 @@ def status(json_output: bool = JSON_OPTION) -> None:
     Example: oneassess status --json
     """
     cfg = settings()
+    from localstack.status import status as stack_status
+
     rows = run(lambda: stack_status(cfg))
     if json_output:
         print_json(rows)
