@@ -37,7 +37,13 @@ from bench_submissions_upload import start_echo
 from localstack.ports import free_port
 from localstack.seaweed import SeaweedS3
 from oneassess.client.channels import CHANNEL_OPTIONS
-from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted, unit_workflow_id
+from oneassess.contract import (
+    SIGNAL_EVIDENCE_BATCH,
+    SIGNAL_EVIDENCE_SUBMITTED,
+    EvidenceBatch,
+    EvidenceSubmitted,
+    unit_workflow_id,
+)
 from oneassess.indicators.v1 import indicators_service_pb2 as ipb
 from oneassess.submissions.v1 import submissions_service_pb2_grpc as pb_grpc
 from tests.conftest import DevServer, token_for
@@ -58,6 +64,10 @@ class BenchUnitWorkflow:
     @workflow.signal(name=SIGNAL_EVIDENCE_SUBMITTED)
     def evidence_submitted(self, event: EvidenceSubmitted) -> None:
         self.ids.add(event.submission_id)
+
+    @workflow.signal(name=SIGNAL_EVIDENCE_BATCH)
+    def evidence_batch_submitted(self, batch: EvidenceBatch) -> None:
+        self.ids.update(event.submission_id for event in batch.submissions)
 
     @workflow.query
     def received(self) -> int:

@@ -72,18 +72,24 @@ def _started(attrs, workflow_type: str) -> tuple[str, str, dict]:
     return "started", f"{workflow_type} started", {}
 
 
-def _signal(attrs) -> tuple[str, str, dict]:
+def _submitted(arg: dict) -> tuple[str, str, dict]:
+    text = (
+        f"submitted {arg.get('evidence_key')} v{arg.get('version')}"
+        f"{' (' + arg['file_name'] + ')' if arg.get('file_name') else ''}"
+        f" sha256 {arg.get('sha256')} by {arg.get('submitted_by') or 'unknown'}"
+        f" at {arg.get('submitted_at')}"
+    )
+    return "submitted", text, arg
+
+
+def _signal(attrs) -> tuple[str, str, dict] | list[tuple[str, str, dict]]:
     name = attrs.signal_name
     arg = _first(attrs.input)
     arg = arg if isinstance(arg, dict) else {}
     if name == "evidence_submitted":
-        text = (
-            f"submitted {arg.get('evidence_key')} v{arg.get('version')}"
-            f"{' (' + arg['file_name'] + ')' if arg.get('file_name') else ''}"
-            f" sha256 {arg.get('sha256')} by {arg.get('submitted_by') or 'unknown'}"
-            f" at {arg.get('submitted_at')}"
-        )
-        return "submitted", text, arg
+        return _submitted(arg)
+    if name == "evidence_batch_submitted":  # one entry per submission the batch carried
+        return [_submitted(a) for a in arg.get("submissions", []) if isinstance(a, dict)]
     if name == "deadline_extended":
         text = (
             f"extended by {arg.get('approved_by')}: deadline {arg.get('deadline')},"
@@ -165,8 +171,7 @@ def describe(history: WorkflowHistory) -> list[Entry]:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             workflow_type = event.workflow_execution_started_event_attributes.workflow_type.name
             found = _started(event.workflow_execution_started_event_attributes, workflow_type)
-        if found:
-            kind, text, data = found
+        for kind, text, data in _each(found):
             entries.append(
                 Entry(
                     event.event_time.ToDatetime().isoformat() + "Z",
@@ -177,6 +182,13 @@ def describe(history: WorkflowHistory) -> list[Entry]:
                 )
             )
     return entries
+
+
+def _each(found) -> list[tuple[str, str, dict]]:
+    """An event describes as nothing, one entry, or several (a batch of submissions)."""
+    if not found:
+        return []
+    return found if isinstance(found, list) else [found]
 
 
 def _describe_event(event: HistoryEvent, scheduled: dict, workflow_type: str):

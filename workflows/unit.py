@@ -25,9 +25,11 @@ with workflow.unsafe.imports_passed_through():
         SA_PHASE,
         SIGNAL_CALENDAR_CHANGED,
         SIGNAL_DEADLINE_EXTENDED,
+        SIGNAL_EVIDENCE_BATCH,
         SIGNAL_EVIDENCE_SUBMITTED,
         SIGNAL_SCORED,
         WORKFLOW_UNIT,
+        EvidenceBatch,
         EvidenceSubmitted,
     )
     from oneassess.contract.cycle import (
@@ -84,6 +86,11 @@ class UnitWorkflow:
             self._submitted[event.evidence_key] = event
         if had_missing and not self._missing():
             self._revision += 1  # nothing left to remind of: drop the reminder timer
+
+    @workflow.signal(name=SIGNAL_EVIDENCE_BATCH)
+    def evidence_batch_submitted(self, batch: EvidenceBatch) -> None:
+        for event in batch.submissions:
+            self.evidence_submitted(event)
 
     @workflow.signal(name=SIGNAL_DEADLINE_EXTENDED)
     def deadline_extended(self, extension: UnitExtended) -> None:

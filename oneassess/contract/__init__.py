@@ -18,7 +18,8 @@ SA_UNIT = "UnitCode"
 SA_PHASE = "Phase"
 
 # Signal names the outbox relay uses; the workflows define handlers with these names.
-SIGNAL_EVIDENCE_SUBMITTED = "evidence_submitted"
+SIGNAL_EVIDENCE_SUBMITTED = "evidence_submitted"  # one submission (relays before batching)
+SIGNAL_EVIDENCE_BATCH = "evidence_batch_submitted"  # several submissions of one unit
 SIGNAL_EXTENSION_REQUESTED = "extension_requested"
 
 # Signals the cycle workflow (and its batch activities) send to unit workflows.
@@ -65,6 +66,18 @@ class EvidenceSubmitted:
     submitted_by: str = ""
     file_name: str = ""
     size_bytes: int = 0
+
+
+@dataclass
+class EvidenceBatch:
+    """Signal to a unit workflow: submissions committed for that unit, in commit order. The
+    relay sends one per unit workflow and round instead of one signal per submission, which
+    is what a deadline-day burst costs Temporal. Idempotent by each submission_id.
+
+    Rollout: workers that handle this signal must run before a relay sends it (deploy the
+    worker first); the single-submission signal stays handled for recorded histories."""
+
+    submissions: list[EvidenceSubmitted]
 
 
 @dataclass

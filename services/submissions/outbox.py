@@ -1,13 +1,16 @@
 """The outbox relay: delivers committed events to Temporal workflows as signals.
 
-Rows are claimed with FOR UPDATE SKIP LOCKED, so replicas never send the same row at the
-same time; a row is marked delivered only after its signal landed. Each signal carries a
-request id derived from the row, so Temporal drops a resend of a signal that landed just
-before a crash; the workflows also deduplicate by submission id / extension id. While
-Temporal is unreachable or the workflow does not exist yet, rows are retried with
-exponential backoff; nothing is dropped. A signal Temporal refuses for good (its payload over
-the blob size limit, an invalid argument) is not retried forever: the row becomes a dead
-letter (dead_at, last_error), kept and listed for the office by ListDeadLetters.
+Each round claims due rows with FOR UPDATE SKIP LOCKED and leases them (they are due again
+only after a lease), so replicas never send the same rows at the same time, and signals are
+sent outside any transaction. The evidence rows of one unit workflow go as one batch signal
+(services.submissions.signal_batches); a row keeps its batch, and each signal carries a request
+id derived from its rows, so Temporal drops a resend of a signal that landed just before a
+crash; the workflows also deduplicate by submission id / extension id. A row is marked
+delivered only after its signal landed. While Temporal is unreachable or the workflow does not
+exist yet, rows are retried with exponential backoff; nothing is dropped. A signal Temporal
+refuses for good (its payload over the blob size limit, an invalid argument) is not retried
+forever: its rows become dead letters (dead_at, last_error), kept and listed for the office by
+ListDeadLetters.
 
 Relays wake on NOTIFY from the transactions that enqueue, and poll as a fallback; the
 listening connection is opened again whenever it is lost (a PostgreSQL restart, a dropped
@@ -21,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +43,7 @@ from oneassess.contract import (
 from services.common.outage import RateLimitedLog
 from services.common.supervisor import Supervisor
 from services.submissions import repository as repo
+from services.submissions.signal_batches import PlannedSignal, plan_signals
 
 log = logging.getLogger(__name__)
 _database_errors = RateLimitedLog(log)
@@ -49,7 +52,6 @@ PAYLOADS = {
     SIGNAL_EVIDENCE_SUBMITTED: EvidenceSubmitted,
     SIGNAL_EXTENSION_REQUESTED: ExtensionRequested,
 }
-_REQUEST_NAMESPACE = uuid.UUID("7d1f6f3e-3c55-4c0b-9b1e-5a8e1c0f4b21")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class RelayOptions:
     base_backoff_seconds: float = 0.25
     max_backoff_seconds: float = 5.0
     signal_timeout_seconds: float = 10.0
+    # Leased rows are due again after this: a relay that died mid-round has its rows sent by
+    # another (as the same batches, which Temporal drops if they had landed).
+    lease_seconds: float = 30.0
     # A round (claim, signal, mark) that takes longer than this means the relay is stuck.
     stuck_after_seconds: float = 60.0
 
@@ -83,10 +88,6 @@ def is_permanent(error: str) -> bool:
         or "exceeds limit" in error
         or "too large" in error.lower()
     )
-
-
-def signal_request_id(row_id: int) -> str:
-    return str(uuid.uuid5(_REQUEST_NAMESPACE, f"outbox/{row_id}"))
 
 
 class OutboxRelay:
@@ -153,43 +154,35 @@ class OutboxRelay:
             await self._stop_listening()
 
     async def deliver_once(self, client: Client) -> tuple[int, bool]:
-        """One batch: (rows attempted, whether Temporal itself looked unreachable)."""
+        """One round: lease due rows (as batches), signal, mark. Returns (rows attempted,
+        whether Temporal itself looked unreachable)."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await repo.claim_outbox(conn, limit=self.options.batch)
             if not rows:
                 return 0, False
-            results = await asyncio.gather(*(self._signal(client, row) for row in rows))
-            delivered = [row.id for row, error in zip(rows, results, strict=True) if error is None]
-            dead = [
-                (row.id, error)
-                for row, error in zip(rows, results, strict=True)
-                if error is not None and is_permanent(error)
-            ]
-            failed = [
-                (row.id, backoff(row.attempts, self.options), error)
-                for row, error in zip(rows, results, strict=True)
-                if error is not None and not is_permanent(error)
-            ]
-            if delivered:
-                for lag in await repo.mark_delivered(conn, ids=delivered):
-                    metrics.OUTBOX_LAG_SECONDS.observe(lag)
-                metrics.OUTBOX_DELIVERED.inc(len(delivered))
-            if dead:
-                await repo.mark_dead(conn, failures=dead)
-                log.error(
-                    "outbox: %d signals refused for good, kept as dead letters (%s)",
-                    len(dead),
-                    dead[0][1],
-                )
-            if failed:
-                await repo.mark_failed(conn, failures=failed)
-                metrics.OUTBOX_FAILED.inc(len(failed))
-                log.info(
-                    "outbox: %d of %d signals failed (%s); retrying",
-                    len(failed),
-                    len(rows),
-                    failed[0][2],
-                )
+            signals = plan_signals(rows)
+            await repo.lease_outbox(
+                conn,
+                batches=[(planned.batch_id, planned.ids) for planned in signals],
+                seconds=self.options.lease_seconds,
+            )
+        results = await asyncio.gather(*(self._signal(client, planned) for planned in signals))
+        outcome = list(zip(signals, results, strict=True))
+        delivered = [i for planned, error in outcome if error is None for i in planned.ids]
+        dead = [
+            (i, error)
+            for planned, error in outcome
+            if error is not None and is_permanent(error)
+            for i in planned.ids
+        ]
+        failed = [
+            (i, backoff(planned.attempts, self.options), error)
+            for planned, error in outcome
+            if error is not None and not is_permanent(error)
+            for i in planned.ids
+        ]
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._mark(conn, delivered, dead, failed, len(rows))
         unreachable = (
             bool(failed)
             and not delivered
@@ -197,25 +190,50 @@ class OutboxRelay:
         )
         return len(rows), unreachable
 
-    async def _signal(self, client: Client, row: repo.OutboxRow) -> str | None:
+    async def _mark(self, conn, delivered: list, dead: list, failed: list, claimed: int) -> None:
+        if delivered:
+            lags = await repo.mark_delivered(conn, ids=delivered)
+            for lag in lags:
+                metrics.OUTBOX_LAG_SECONDS.observe(lag)
+            metrics.OUTBOX_DELIVERED.inc(len(lags))
+            self.delivered += len(lags)
+        if dead:
+            await repo.mark_dead(conn, failures=dead)
+            log.error(
+                "outbox: %d signals refused for good, kept as dead letters (%s)",
+                len(dead),
+                dead[0][1],
+            )
+        if failed:
+            await repo.mark_failed(conn, failures=failed)
+            metrics.OUTBOX_FAILED.inc(len(failed))
+            log.info(
+                "outbox: %d of %d rows not signalled (%s); retrying",
+                len(failed),
+                claimed,
+                failed[0][2],
+            )
+
+    async def _signal(self, client: Client, planned: PlannedSignal) -> str | None:
         """None when the signal landed, else the error text."""
-        payload_type = PAYLOADS.get(row.signal)
-        arg = payload_type(**row.payload) if payload_type else row.payload
+        payload = planned.payload()
+        payload_type = PAYLOADS.get(planned.name)
+        arg = payload_type(**payload) if payload_type else payload
         request = SignalWorkflowExecutionRequest(
             namespace=client.namespace,
-            workflow_execution=WorkflowExecution(workflow_id=row.workflow_id),
-            signal_name=row.signal,
+            workflow_execution=WorkflowExecution(workflow_id=planned.workflow_id),
+            signal_name=planned.name,
             identity=client.identity,
-            request_id=signal_request_id(row.id),
+            request_id=planned.request_id,
         )
         request.input.payloads.extend(await client.data_converter.encode([arg]))
         size = sum(p.ByteSize() for p in request.input.payloads)
         if size > MAX_SIGNAL_BYTES:
             return f"{DEAD}payload of {size} bytes exceeds Temporal's {MAX_SIGNAL_BYTES}-byte limit"
-        if row.trace_context:
+        if planned.trace_context:
             # The upload's trace continues in the workflow that handles the signal.
             request.header.fields[telemetry.TEMPORAL_TRACE_HEADER].CopyFrom(
-                client.data_converter.payload_converter.to_payloads([row.trace_context])[0]
+                client.data_converter.payload_converter.to_payloads([planned.trace_context])[0]
             )
         try:
             await client.workflow_service.signal_workflow_execution(
@@ -226,7 +244,6 @@ class OutboxRelay:
             return f"{name}: {err.message}"
         except (RuntimeError, OSError) as err:  # the core client raises these when disconnected
             return f"UNAVAILABLE: {err}"
-        self.delivered += 1
         return None
 
     async def _connected(self) -> Client | None:

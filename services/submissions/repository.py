@@ -4,7 +4,7 @@ extension requests, outbox, notifications, history exports."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ import asyncpg
 
 from services.common.errors import NotFound
 from services.submissions.model import Window
+from services.submissions.signal_batches import OutboxRow
 
 OUTBOX_CHANNEL = "submissions_outbox"
 
@@ -311,36 +312,53 @@ async def enqueue(
     )
 
 
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    workflow_id: str
-    signal: str
-    payload: dict[str, Any]
-    attempts: int
-    trace_context: dict[str, str] = field(default_factory=dict)
-
-
 async def claim_outbox(conn, *, limit: int) -> list[OutboxRow]:
-    """Due rows, locked for this transaction; rows another replica holds are skipped."""
+    """Due rows, locked for this transaction; rows another replica holds are skipped. Rows of
+    one batch share their due time, so ordering by batch keeps a batch together."""
     rows = await conn.fetch(
-        "SELECT id, workflow_id, signal, payload, attempts, trace_context FROM outbox"
+        "SELECT id, workflow_id, signal, payload, attempts, trace_context, batch_id::text"
+        " FROM outbox"
         " WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= clock_timestamp()"
-        " ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        " ORDER BY next_attempt_at, batch_id NULLS LAST, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
-    return [
-        OutboxRow(
-            r["id"], r["workflow_id"], r["signal"], r["payload"], r["attempts"], r["trace_context"]
+    claimed = [OutboxRow(**dict(r)) for r in rows]
+    batches = list({r.batch_id for r in claimed if r.batch_id is not None})
+    if batches:  # the limit may have cut a leased batch: take the rest of it too
+        rest = await conn.fetch(
+            "SELECT id, workflow_id, signal, payload, attempts, trace_context, batch_id::text"
+            " FROM outbox WHERE batch_id = ANY($1::uuid[]) AND id <> ALL($2::bigint[])"
+            " AND delivered_at IS NULL AND dead_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED",
+            batches,
+            [r.id for r in claimed],
         )
-        for r in rows
-    ]
+        claimed += [OutboxRow(**dict(r)) for r in rest]
+    return claimed
+
+
+async def lease_outbox(conn, *, batches: list[tuple[str, list[int]]], seconds: float) -> None:
+    """Gives each row its batch and makes the rows due again only after `seconds`: the relay
+    signals after this commits, holding no transaction, and rows of a relay that dies
+    meanwhile are sent again (as the same batches) once the lease ends."""
+    ids = [row_id for _, row_ids in batches for row_id in row_ids]
+    batch_ids = [batch_id for batch_id, row_ids in batches for _ in row_ids]
+    await conn.execute(
+        "UPDATE outbox SET batch_id = leased.batch_id,"
+        " next_attempt_at = now() + make_interval(secs => $3)"
+        " FROM unnest($1::bigint[], $2::uuid[]) AS leased(id, batch_id)"
+        " WHERE outbox.id = leased.id",
+        ids,
+        batch_ids,
+        seconds,
+    )
 
 
 async def mark_delivered(conn, *, ids: list[int]) -> list[float]:
-    """Marks the rows delivered; returns each one's lag (commit to delivery) in seconds."""
+    """Marks the rows delivered (once: a copy another relay sent after a lease ran out changes
+    nothing); returns each newly delivered row's lag (commit to delivery) in seconds."""
     rows = await conn.fetch(
-        "UPDATE outbox SET delivered_at = clock_timestamp() WHERE id = ANY($1)"
+        "UPDATE outbox SET delivered_at = clock_timestamp()"
+        " WHERE id = ANY($1) AND delivered_at IS NULL"
         " RETURNING extract(epoch FROM delivered_at - created_at)::float8 AS lag",
         ids,
     )
@@ -348,10 +366,12 @@ async def mark_delivered(conn, *, ids: list[int]) -> list[float]:
 
 
 async def mark_failed(conn, *, failures: list[tuple[int, float, str]]) -> None:
-    """(id, seconds until the next attempt, error) for each failed row."""
+    """(id, seconds until the next attempt, error) for each failed row. The due time counts
+    from the transaction's start, so the rows of one batch stay due together."""
     await conn.executemany(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $3,"
-        " next_attempt_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1",
+        " next_attempt_at = now() + make_interval(secs => $2)"
+        " WHERE id = $1 AND delivered_at IS NULL",
         failures,
     )
 
@@ -360,7 +380,7 @@ async def mark_dead(conn, *, failures: list[tuple[int, str]]) -> None:
     """(id, error) for each row Temporal refused for good: a dead letter, never retried."""
     await conn.executemany(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $2, dead_at = clock_timestamp()"
-        " WHERE id = $1",
+        " WHERE id = $1 AND delivered_at IS NULL",
         failures,
     )
 

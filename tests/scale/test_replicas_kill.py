@@ -35,7 +35,7 @@ from demo.script import NEVER
 from localstack.ports import free_port
 from oneassess.client import uploads
 from oneassess.config import Settings
-from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, unit_workflow_id
+from oneassess.contract import SIGNAL_EVIDENCE_BATCH, SIGNAL_EVIDENCE_SUBMITTED, unit_workflow_id
 from oneassess.submissions.v1 import submissions_service_pb2 as sub
 from services.submissions.s3store import S3BlobStore
 from tests.conftest import EXAMPLE, issuer_environment
@@ -109,15 +109,24 @@ async def _serving(proc: Proc, port: int) -> None:
         await eventually(up, what=f"{proc.name} serving", within=120, every=0.2)
 
 
+def _evidence_ids(event) -> list[str]:
+    """Submission ids an event of a unit workflow's history carries (none, one, a batch)."""
+    if not event.HasField("workflow_execution_signaled_event_attributes"):
+        return []
+    attrs = event.workflow_execution_signaled_event_attributes
+    if attrs.signal_name == SIGNAL_EVIDENCE_SUBMITTED:
+        return [json.loads(attrs.input.payloads[0].data)["submission_id"]]
+    if attrs.signal_name == SIGNAL_EVIDENCE_BATCH:
+        batch = json.loads(attrs.input.payloads[0].data)["submissions"]
+        return [submission["submission_id"] for submission in batch]
+    return []
+
+
 async def _signalled_ids(temporal, workflow_id: str) -> Counter:
     """Submission ids in the evidence signals a unit workflow's history holds."""
     seen: Counter = Counter()
     async for event in temporal.get_workflow_handle(workflow_id).fetch_history_events():
-        attrs = event.workflow_execution_signaled_event_attributes
-        if event.HasField("workflow_execution_signaled_event_attributes") and (
-            attrs.signal_name == SIGNAL_EVIDENCE_SUBMITTED
-        ):
-            seen[json.loads(attrs.input.payloads[0].data)["submission_id"]] += 1
+        seen.update(_evidence_ids(event))
     return seen
 
 
@@ -138,10 +147,7 @@ async def _explain_missing(temporal, database_url: str, code: str, unit: str, mi
         ids = Counter()
         handle = temporal.get_workflow_handle(workflow_id, run_id=run.run_id)
         async for event in handle.fetch_history_events():
-            if event.HasField("workflow_execution_signaled_event_attributes"):
-                attrs = event.workflow_execution_signaled_event_attributes
-                if attrs.signal_name == SIGNAL_EVIDENCE_SUBMITTED:
-                    ids[json.loads(attrs.input.payloads[0].data)["submission_id"]] += 1
+            ids.update(_evidence_ids(event))
         runs.append(
             f"run {run.run_id} {run.status} started {run.start_time} closed"
             f" {run.close_time}: {len(ids)} signals, missing here {len(missing - set(ids))}"

@@ -14,8 +14,10 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from oneassess.contract import (
+    SIGNAL_EVIDENCE_BATCH,
     SIGNAL_EVIDENCE_SUBMITTED,
     SIGNAL_EXTENSION_REQUESTED,
+    EvidenceBatch,
     EvidenceSubmitted,
     ExtensionRequested,
     cycle_workflow_id,
@@ -44,6 +46,10 @@ class RecordingWorkflow:
     @workflow.signal(name=SIGNAL_EVIDENCE_SUBMITTED)
     def evidence_submitted(self, event: EvidenceSubmitted) -> None:
         self.received.append(event.submission_id)
+
+    @workflow.signal(name=SIGNAL_EVIDENCE_BATCH)
+    def evidence_batch_submitted(self, batch: EvidenceBatch) -> None:
+        self.received.extend(event.submission_id for event in batch.submissions)
 
     @workflow.signal(name=SIGNAL_EXTENSION_REQUESTED)
     def extension_requested(self, event: ExtensionRequested) -> None:
@@ -140,10 +146,11 @@ class CountingRelay(OutboxRelay):
 
     sent: ClassVar[Counter] = Counter()
 
-    async def _signal(self, client, row):
-        CountingRelay.sent[row.id] += 1
-        await asyncio.sleep(0.01)  # keep rows locked a while, so replicas overlap
-        return await super()._signal(client, row)
+    async def _signal(self, client, planned):
+        for row_id in planned.ids:
+            CountingRelay.sent[row_id] += 1
+        await asyncio.sleep(0.01)  # keep rows leased a while, so replicas overlap
+        return await super()._signal(client, planned)
 
 
 async def test_replicas_never_send_the_same_row(tmp_path, database_url, restartable_dev_server):
@@ -210,4 +217,73 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, restarta
         for task in relays:
             task.cancel()
         await asyncio.gather(*relays, return_exceptions=True)
+        await stop_stack(stack)
+
+
+class DiesBeforeMarking(OutboxRelay):
+    """Signals, then dies before it can mark anything delivered (a SIGKILL between the two)."""
+
+    async def _mark(self, conn, delivered, dead, failed, claimed) -> None:
+        raise ConnectionResetError("the relay's process died")
+
+
+async def test_a_burst_for_one_unit_is_one_signal_and_a_resend_after_a_crash_is_dropped(
+    tmp_path, database_url, restartable_dev_server
+):
+    settings = make_settings(tmp_path / "home", database_url)
+    stack = await start_stack(settings, ("indicators", "submissions"))  # its relay points nowhere
+    try:
+        pool = stack.pool("submissions")
+        client = await Client.connect(
+            restartable_dev_server.address, namespace=restartable_dev_server.namespace
+        )
+        task_queue = f"tq-{uuid.uuid4()}"
+        workflow_id = unit_workflow_id(s.CYCLE, "baiquan-town")
+        async with await _worker(client, task_queue):
+            handle = await client.start_workflow(
+                RecordingWorkflow.run, id=workflow_id, task_queue=task_queue
+            )
+            async with pool.acquire() as conn:
+                for i in range(30):
+                    await repo.enqueue(
+                        conn,
+                        workflow_id=workflow_id,
+                        signal=SIGNAL_EVIDENCE_SUBMITTED,
+                        payload={
+                            "submission_id": f"sub-{i}",
+                            "cycle_code": s.CYCLE,
+                            "unit_code": "baiquan-town",
+                            "evidence_key": s.KEY,
+                            "sha256": "0" * 64,
+                            "version": 1,
+                            "submitted_at": "2026-12-01T00:00:00+00:00",
+                        },
+                    )
+            relay_settings = dict(
+                database_url=db.database_url(settings),
+                temporal_address=restartable_dev_server.address,
+                namespace=restartable_dev_server.namespace,
+                options=RelayOptions(lease_seconds=0.5),
+            )
+            with pytest.raises(ConnectionResetError):
+                await DiesBeforeMarking(pool, **relay_settings).deliver_once(client)
+            assert await _undelivered(pool) == 30  # the signal landed; nothing says so yet
+            # Once the lease ends, another relay sends the same batch with the same request id.
+            relay = OutboxRelay(pool, **relay_settings)
+            for _ in range(600):
+                sent, _ = await relay.deliver_once(client)
+                if sent:
+                    break
+                await asyncio.sleep(0.05)
+            assert sent == 30 and await _undelivered(pool) == 0
+            signals = [
+                event.workflow_execution_signaled_event_attributes.signal_name
+                async for event in handle.fetch_history_events()
+                if event.HasField("workflow_execution_signaled_event_attributes")
+            ]
+            received = await handle.query(RecordingWorkflow.ids)
+            await handle.terminate()
+        assert signals == [SIGNAL_EVIDENCE_BATCH]  # one signal for 30 rows; the copy dropped
+        assert received == [f"sub-{i}" for i in range(30)]  # each once, in commit order
+    finally:
         await stop_stack(stack)

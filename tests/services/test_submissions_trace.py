@@ -17,7 +17,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from oneassess import telemetry
-from oneassess.contract import SIGNAL_EVIDENCE_SUBMITTED, EvidenceSubmitted
+from oneassess.contract import SIGNAL_EVIDENCE_BATCH, SIGNAL_EVIDENCE_SUBMITTED, EvidenceBatch
 from services.common import db
 from services.submissions import repository as repo
 from services.submissions.outbox import OutboxRelay
@@ -33,9 +33,9 @@ class TracedUnitWorkflow:
     async def run(self) -> None:
         await workflow.wait_condition(lambda: bool(self.received))
 
-    @workflow.signal(name=SIGNAL_EVIDENCE_SUBMITTED)
-    def evidence_submitted(self, event: EvidenceSubmitted) -> None:
-        self.received.append(event.submission_id)
+    @workflow.signal(name=SIGNAL_EVIDENCE_BATCH)
+    def evidence_batch_submitted(self, batch: EvidenceBatch) -> None:
+        self.received.extend(event.submission_id for event in batch.submissions)
 
 
 async def test_the_signal_handler_links_to_the_upload(database_url, dev_server, monkeypatch):
@@ -100,7 +100,7 @@ async def test_the_signal_handler_links_to_the_upload(database_url, dev_server, 
     handled = [
         s
         for s in exporter.get_finished_spans()
-        if s.name == f"HandleSignal:{SIGNAL_EVIDENCE_SUBMITTED}"
+        if s.name == f"HandleSignal:{SIGNAL_EVIDENCE_BATCH}"
     ]
     assert handled, [s.name for s in exporter.get_finished_spans()]
     linked = [link.context for link in handled[0].links]

@@ -1,0 +1,4 @@
+-- The relay sends the evidence rows of one unit workflow as one signal. A row keeps the batch
+-- it was first leased in, so a batch sent again (after a crash, a failed attempt) holds the
+-- same rows and Temporal drops the copy by its request id.
+ALTER TABLE outbox ADD COLUMN batch_id uuid;
