@@ -15,6 +15,7 @@ import asyncio
 import contextvars
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import httpx
@@ -31,6 +32,11 @@ LEEWAY_SECONDS = 30  # clock skew tolerated on exp, nbf and iat
 KEYS_MAX_AGE_SECONDS = 3600  # keys are fetched again at least this often (rotation)
 MIN_REFETCH_SECONDS = 10  # an unknown kid refetches the keys at most this often
 MAX_TOKEN_CHARS = 8192
+# Tokens whose signature was checked are remembered (least recently used go first) until
+# they expire, their key leaves the JWKS, or the keys are due to be fetched again: a client
+# sends the same token with every call, and checking an ES256 signature is most of a small
+# call's cost. 4,096 tokens of at most MAX_TOKEN_CHARS bound the memory.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class Verifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock: asyncio.Lock | None = None
+        # token -> (kid, exp, who): what verifying it found
+        self._verified: OrderedDict[str, tuple[str, float, Principal]] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings) -> Verifier:
@@ -111,6 +119,9 @@ class Verifier:
     async def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_CHARS:
             raise Unauthenticated("invalid token: too long", "TOKEN_INVALID")
+        known = self._verified_before(token)
+        if known is not None:
+            return known
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as err:
@@ -122,7 +133,8 @@ class Verifier:
                 f"(only {', '.join(ALGORITHMS)})",
                 "TOKEN_INVALID",
             )
-        key = await self._key(str(header.get("kid") or ""))
+        kid = str(header.get("kid") or "")
+        key = await self._key(kid)
         if key.algorithm_name != algorithm:
             raise Unauthenticated(
                 f"invalid token: key {key.key_id!r} is for {key.algorithm_name}, not {algorithm}",
@@ -144,7 +156,24 @@ class Verifier:
             raise Unauthenticated("token not valid yet (nbf)", "TOKEN_NOT_YET_VALID") from err
         except jwt.InvalidTokenError as err:
             raise Unauthenticated(f"invalid token: {err}", "TOKEN_INVALID") from err
-        return principal_of(claims)
+        who = principal_of(claims)
+        self._verified[token] = (kid, float(claims["exp"]), who)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return who
+
+    def _verified_before(self, token: str) -> Principal | None:
+        """Who a token verified earlier names, while that verification still holds."""
+        known = self._verified.get(token)
+        if known is None:
+            return None
+        kid, expires, who = known
+        keys_current = time.monotonic() - self._fetched_at <= KEYS_MAX_AGE_SECONDS
+        if kid not in self._keys or not keys_current or time.time() > expires + LEEWAY_SECONDS:
+            del self._verified[token]  # verified afresh: refused, or remembered again
+            return None
+        self._verified.move_to_end(token)
+        return who
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if not kid:

@@ -4,6 +4,7 @@ scope their role needs. Exercised on the indicators service on a real port."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -206,3 +207,24 @@ async def test_an_unreachable_issuer_is_unavailable_not_a_pass(tmp_path, databas
     finally:
         await stop_stack(stack)
     assert (code, reason) == (grpc.StatusCode.UNAVAILABLE, "ISSUER_UNAVAILABLE")
+
+
+async def test_a_verified_token_is_not_checked_again_until_it_expires(indicators, monkeypatch):
+    address = indicators.address("indicators")
+    decoded = []
+    original = jwt.decode
+
+    def counting(*args, **kwargs):
+        decoded.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(auth.jwt, "decode", counting)
+    monkeypatch.setattr(auth, "LEEWAY_SECONDS", 0)
+    expires = int(time.time()) + 10
+    token = token_for(Role.AUDITOR, exp=expires)
+    for _ in range(3):
+        await _list_units(address, token)
+    assert len(decoded) == 1  # the signature was checked once
+    await asyncio.sleep(max(0.0, expires + 0.5 - time.time()))  # past the token's own expiry
+    code, reason = await _refused(address, token)  # remembered, but expired: refused
+    assert (code, reason) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_EXPIRED")
