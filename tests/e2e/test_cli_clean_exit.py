@@ -9,7 +9,9 @@ import pytest
 from tests.conftest import EXAMPLE
 from tests.e2e.conftest import oneassess
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# 44 processes one after another, each starting Python and gRPC: about 2 minutes on a quiet
+# machine, over 5 with another suite on the same two cores. Each process has its own limit.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
 CYCLE = "haizhou-2026"
 UNIT = "baiquan-town"
