@@ -46,6 +46,12 @@ async def commit_upload(
         submitted_at=datetime.now(UTC),
         submitted_by=actor,
     )
+    # Held until the transaction ends, so the sweeper cannot remove the blob between our
+    # commit() (which may find it already there) and the row that references it.
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", blob_lock_key(sha256))
+    await blob.commit()  # a refused upload leaves no file
+    # Queued after the blob is stored, so the row's created_at (the relay's lag counts from
+    # it) is close to the commit, not the start of a transaction that waited on the store.
     await repo.enqueue(
         conn,
         trace_context=telemetry.current_trace_carrier(),
@@ -66,10 +72,6 @@ async def commit_upload(
             )
         ),
     )
-    # Held until the transaction ends, so the sweeper cannot remove the blob between our
-    # commit() (which may find it already there) and the row that references it.
-    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", blob_lock_key(sha256))
-    await blob.commit()  # last step before the commit: a refused upload leaves no file
     await audit.append(
         conn,
         actor=actor,
