@@ -24,7 +24,9 @@ from pathlib import Path
 
 import asyncpg
 import grpc
+import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -102,10 +104,12 @@ def plan_burst(
 async def burst(
     address: str, work: list[tuple[str, str, bytes]], clients: int, with_tokens: bool
 ) -> float:
-    """Seconds for `clients` concurrent clients (one channel each) to upload everything."""
+    """Seconds for `clients` concurrent clients (one channel each) to upload everything. Each
+    unit signs in once and sends its token with every upload, as the CLI and portal do."""
     queue: asyncio.Queue = asyncio.Queue()
     for item in work:
         queue.put_nowait(item)
+    tokens = {unit: token_for("unit", unit=unit) for unit, _, _ in work}
 
     async def client() -> None:
         async with grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
@@ -113,11 +117,7 @@ async def burst(
             await channel.channel_ready()
             while not queue.empty():
                 unit, key, data = queue.get_nowait()
-                metadata = (
-                    (("authorization", f"Bearer {token_for('unit', unit=unit)}"),)
-                    if with_tokens
-                    else ()
-                )
+                metadata = (("authorization", f"Bearer {tokens[unit]}"),) if with_tokens else ()
                 head = s.header(data, unit=unit, key=key)
                 await stub.Upload(s.messages(head, data), metadata=metadata)
 
@@ -153,6 +153,35 @@ def cpu_seconds(service_pids: list[int], temporal_pid: int) -> dict[str, float]:
     }
 
 
+SIGNAL_HISTOGRAMS = ("oneassess_outbox_signal_seconds", "oneassess_outbox_signal_rows")
+
+
+def scrape(ports: list[int]) -> dict[tuple[str, str], float]:
+    """The relay's signal histograms (bucket counts, sums), summed over the replicas."""
+    found: dict[tuple[str, str], float] = {}
+    for port in ports:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for family in text_string_to_metric_families(text):
+            if family.name not in SIGNAL_HISTOGRAMS:
+                continue
+            for sample in family.samples:
+                key = (sample.name, sample.labels.get("le", ""))
+                found[key] = found.get(key, 0.0) + sample.value
+    return found
+
+
+def bucket_quantile(delta: dict[tuple[str, str], float], name: str, share: float) -> str:
+    """The upper bound of the bucket holding the `share` quantile (a histogram's resolution)."""
+    buckets = sorted(
+        (float(le), count) for (sample, le), count in delta.items() if sample == f"{name}_bucket"
+    )
+    total = buckets[-1][1] if buckets else 0
+    for bound, count in buckets:
+        if total and count >= share * total:
+            return f"<= {bound:g}"
+    return "n/a"
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -175,7 +204,12 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
                 "ONEASSESS_BLOB_STORE": "s3://evidence/bench",
                 "ONEASSESS_BLOB_SWEEP_INTERVAL": "0",
             }
-            async with s.local_stack(Path(root), **overrides) as (settings, indicators, service):
+            service_metrics = {"ONEASSESS_METRICS_PORT": str(free_port())}
+            async with s.local_stack(Path(root), service_metrics, **overrides) as (
+                settings,
+                indicators,
+                service,
+            ):
                 units = sorted(
                     u.code
                     for u in (
@@ -196,7 +230,9 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
                 )
                 task_queue = f"bench-{uuid.uuid4()}"
                 second = s.ServiceProcess(
-                    service.settings.model_copy(update={"submissions_port": free_port()}),
+                    service.settings.model_copy(
+                        update={"submissions_port": free_port(), "metrics_port": free_port()}
+                    ),
                     Path(root) / "submissions-2.log",
                 )
                 async with Worker(
@@ -225,11 +261,17 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
                             work = plan_burst(asks, uploads, size, tag=f"r{replicas}")
                             since = await pool.fetchval("SELECT clock_timestamp()")
                             pids = [p.process.pid for p in replica_set]
+                            metric_ports = [p.settings.metrics_port for p in replica_set]
+                            signals_before = scrape(metric_ports)
                             cpu_before = cpu_seconds(pids, temporal.process.pid)
                             started = time.perf_counter()
                             stored_seconds = await burst(target, work, clients, with_tokens=True)
                             signalled_seconds = await wait_signalled(pool, uploads, started, since)
                             cpu_after = cpu_seconds(pids, temporal.process.pid)
+                            signals_after = scrape(metric_ports)
+                            signals = {
+                                k: v - signals_before.get(k, 0.0) for k, v in signals_after.items()
+                            }
                             lags = [
                                 r["lag"]
                                 for r in await pool.fetch(
@@ -248,6 +290,7 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
                                     "rate": uploads / signalled_seconds,
                                     "lags": lags,
                                     "stored": stored,
+                                    "signals": signals,
                                     "cpu": {
                                         k: (cpu_after[k] - cpu_before[k]) * 1000 / uploads
                                         for k in cpu_after
@@ -281,6 +324,16 @@ async def main(uploads: int, clients: int, size_kb: int) -> None:
         print(
             f"  outbox lag  p50 {statistics.median(r['lags']):.2f} s  p99 {p99:.2f} s"
             f"  max {max(r['lags']):.2f} s (target p99 < 2 s)"
+        )
+        sig = r["signals"]
+        sent = sig.get(("oneassess_outbox_signal_rows_count", ""), 0)
+        rows = sig.get(("oneassess_outbox_signal_rows_sum", ""), 0)
+        print(
+            f"  signals   {sent:.0f} sent for {rows:.0f} rows"
+            f" ({rows / max(sent, 1):.1f} per signal);"
+            f" Temporal answered a signal in p50"
+            f" {bucket_quantile(sig, 'oneassess_outbox_signal_seconds', 0.5)} s,"
+            f" p99 {bucket_quantile(sig, 'oneassess_outbox_signal_seconds', 0.99)} s"
         )
         print("  CPU ms per upload  " + "  ".join(f"{k} {v:.1f}" for k, v in r["cpu"].items()))
         ok = ok and r["rate"] >= 150 and p99 < 2 and r["stored"] == uploads

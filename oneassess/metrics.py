@@ -44,6 +44,16 @@ OUTBOX_LAG_SECONDS = Histogram(
     "From an event's commit to its signal landing in Temporal.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+OUTBOX_SIGNAL_SECONDS = Histogram(
+    "oneassess_outbox_signal_seconds",
+    "Time Temporal took to answer one signal of the relay (landed or refused).",
+    buckets=_LATENCY_BUCKETS,
+)
+OUTBOX_SIGNAL_ROWS = Histogram(
+    "oneassess_outbox_signal_rows",
+    "Outbox events one signal carried (a unit's evidence travels as one batch per round).",
+    buckets=(1, 2, 5, 10, 20, 50, 100),
+)
 OUTBOX_DELIVERED = Counter("oneassess_outbox_delivered", "Outbox events delivered to Temporal.")
 OUTBOX_FAILED = Counter(
     "oneassess_outbox_failed_attempts", "Outbox delivery attempts that failed (retried later)."

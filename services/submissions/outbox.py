@@ -235,10 +235,14 @@ class OutboxRelay:
             request.header.fields[telemetry.TEMPORAL_TRACE_HEADER].CopyFrom(
                 client.data_converter.payload_converter.to_payloads([planned.trace_context])[0]
             )
+        metrics.OUTBOX_SIGNAL_ROWS.observe(len(planned.rows))
         try:
-            await client.workflow_service.signal_workflow_execution(
-                request, retry=False, timeout=timedelta(seconds=self.options.signal_timeout_seconds)
-            )
+            with metrics.OUTBOX_SIGNAL_SECONDS.time():
+                await client.workflow_service.signal_workflow_execution(
+                    request,
+                    retry=False,
+                    timeout=timedelta(seconds=self.options.signal_timeout_seconds),
+                )
         except RPCError as err:
             name = err.status.name if err.status is not None else "UNAVAILABLE"
             return f"{name}: {err.message}"

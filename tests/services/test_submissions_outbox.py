@@ -13,6 +13,7 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from oneassess import metrics
 from oneassess.contract import (
     SIGNAL_EVIDENCE_BATCH,
     SIGNAL_EVIDENCE_SUBMITTED,
@@ -220,6 +221,11 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, restarta
         await stop_stack(stack)
 
 
+def _sample(histogram, suffix: str) -> float:
+    [metric] = histogram.collect()
+    return next(x.value for x in metric.samples if x.name.endswith(suffix))
+
+
 class DiesBeforeMarking(OutboxRelay):
     """Signals, then dies before it can mark anything delivered (a SIGKILL between the two)."""
 
@@ -265,6 +271,7 @@ async def test_a_burst_for_one_unit_is_one_signal_and_a_resend_after_a_crash_is_
                 namespace=restartable_dev_server.namespace,
                 options=RelayOptions(lease_seconds=0.5),
             )
+            rows_before = _sample(metrics.OUTBOX_SIGNAL_ROWS, "_sum")
             with pytest.raises(ConnectionResetError):
                 await DiesBeforeMarking(pool, **relay_settings).deliver_once(client)
             assert await _undelivered(pool) == 30  # the signal landed; nothing says so yet
@@ -284,6 +291,7 @@ async def test_a_burst_for_one_unit_is_one_signal_and_a_resend_after_a_crash_is_
             received = await handle.query(RecordingWorkflow.ids)
             await handle.terminate()
         assert signals == [SIGNAL_EVIDENCE_BATCH]  # one signal for 30 rows; the copy dropped
+        assert _sample(metrics.OUTBOX_SIGNAL_ROWS, "_sum") - rows_before == 60  # sent twice
         assert received == [f"sub-{i}" for i in range(30)]  # each once, in commit order
     finally:
         await stop_stack(stack)

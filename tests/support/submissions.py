@@ -244,9 +244,12 @@ class ServiceProcess:
 
 
 @contextlib.asynccontextmanager
-async def local_stack(root: Path, **overrides: str):
+async def local_stack(
+    root: Path, service_overrides: dict[str, str] | None = None, **overrides: str
+):
     """For benchmarks: embedded PostgreSQL, the indicators service in-process with the sample
-    cycle folded, and the submissions service as a process of its own (to measure it)."""
+    cycle folded, and the submissions service as a process of its own (to measure it;
+    `service_overrides` are its settings alone, e.g. its metrics port)."""
     from localstack.ports import free_port
     from localstack.postgres import EmbeddedPostgres
     from tests.conftest import make_settings, start_stack, stop_stack, token_for
@@ -260,7 +263,7 @@ async def local_stack(root: Path, **overrides: str):
             postgres.url,
             INDICATORS_ADDRESS=indicators.address("indicators"),
             SUBMISSIONS_PORT=str(settings.submissions_port),
-            **overrides,
+            **{**overrides, **(service_overrides or {})},
         ),
         root / "submissions.log",
     )
