@@ -9,8 +9,8 @@ crash; the workflows also deduplicate by submission id / extension id. A row is 
 delivered only after its signal landed. While Temporal is unreachable or the workflow does not
 exist yet, rows are retried with exponential backoff; nothing is dropped. A signal Temporal
 refuses for good (its payload over the blob size limit, an invalid argument) is not retried
-forever: its rows become dead letters (dead_at, last_error), kept and listed for the office by
-ListDeadLetters.
+forever: a refused batch is split and each of its rows sent alone, and a row refused alone
+becomes a dead letter (dead_at, last_error), kept and listed for the office by ListDeadLetters.
 
 Relays wake on NOTIFY from the transactions that enqueue, and poll as a fallback; the
 listening connection is opened again whenever it is lost (a PostgreSQL restart, a dropped
@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import asyncpg
@@ -43,7 +43,7 @@ from oneassess.contract import (
 from services.common.outage import RateLimitedLog
 from services.common.supervisor import Supervisor
 from services.submissions import repository as repo
-from services.submissions.signal_batches import PlannedSignal, plan_signals
+from services.submissions.signal_batches import PlannedSignal, batch_id_for, plan_signals
 
 log = logging.getLogger(__name__)
 _database_errors = RateLimitedLog(log)
@@ -79,6 +79,16 @@ def backoff(attempts: int, options: RelayOptions) -> float:
 # larger ones are dead letters before they are sent.
 MAX_SIGNAL_BYTES = 2 * 1024 * 1024
 DEAD = "DEAD: "
+
+
+@dataclass
+class _Marks:
+    """What one round's signals came to, row by row."""
+
+    delivered: list[int] = field(default_factory=list)
+    dead: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, float, str]] = field(default_factory=list)  # id, wait, error
+    split: list[tuple[PlannedSignal, str]] = field(default_factory=list)  # batch, error
 
 
 def is_permanent(error: str) -> bool:
@@ -167,51 +177,61 @@ class OutboxRelay:
                 seconds=self.options.lease_seconds,
             )
         results = await asyncio.gather(*(self._signal(client, planned) for planned in signals))
-        outcome = list(zip(signals, results, strict=True))
-        delivered = [i for planned, error in outcome if error is None for i in planned.ids]
-        dead = [
-            (i, error)
-            for planned, error in outcome
-            if error is not None and is_permanent(error)
-            for i in planned.ids
-        ]
-        failed = [
-            (i, backoff(planned.attempts, self.options), error)
-            for planned, error in outcome
-            if error is not None and not is_permanent(error)
-            for i in planned.ids
-        ]
+        marks = self._sort(zip(signals, results, strict=True))
         async with self.pool.acquire() as conn, conn.transaction():
-            await self._mark(conn, delivered, dead, failed, len(rows))
+            await self._mark(conn, marks, len(rows))
         unreachable = (
-            bool(failed)
-            and not delivered
-            and all(e.startswith("UNAVAILABLE") for _, _, e in failed)
+            bool(marks.failed)
+            and not marks.delivered
+            and all(e.startswith("UNAVAILABLE") for _, _, e in marks.failed)
         )
         return len(rows), unreachable
 
-    async def _mark(self, conn, delivered: list, dead: list, failed: list, claimed: int) -> None:
-        if delivered:
-            lags = await repo.mark_delivered(conn, ids=delivered)
+    def _sort(self, outcome) -> _Marks:
+        marks = _Marks()
+        for planned, error in outcome:
+            if error is None:
+                marks.delivered += planned.ids
+            elif is_permanent(error) and len(planned.rows) > 1:
+                # One bad row must not make its batch-mates dead letters: each goes alone next.
+                marks.split.append((planned, error))
+            elif is_permanent(error):
+                marks.dead += [(i, error) for i in planned.ids]
+            else:
+                wait = backoff(planned.attempts, self.options)  # one due time for the batch
+                marks.failed += [(i, wait, error) for i in planned.ids]
+        return marks
+
+    async def _mark(self, conn, marks: _Marks, claimed: int) -> None:
+        if marks.delivered:
+            lags = await repo.mark_delivered(conn, ids=marks.delivered)
             for lag in lags:
                 metrics.OUTBOX_LAG_SECONDS.observe(lag)
             metrics.OUTBOX_DELIVERED.inc(len(lags))
             self.delivered += len(lags)
-        if dead:
-            await repo.mark_dead(conn, failures=dead)
+        if marks.split:
+            alone = [(batch_id_for(i), [i]) for planned, _ in marks.split for i in planned.ids]
+            await repo.lease_outbox(conn, batches=alone, seconds=0)
+            log.warning(
+                "outbox: a batch of %d signals refused for good (%s); sending each alone",
+                len(marks.split[0][0].rows),
+                marks.split[0][1],
+            )
+        if marks.dead:
+            await repo.mark_dead(conn, failures=marks.dead)
             log.error(
                 "outbox: %d signals refused for good, kept as dead letters (%s)",
-                len(dead),
-                dead[0][1],
+                len(marks.dead),
+                marks.dead[0][1],
             )
-        if failed:
-            await repo.mark_failed(conn, failures=failed)
-            metrics.OUTBOX_FAILED.inc(len(failed))
+        if marks.failed:
+            await repo.mark_failed(conn, failures=marks.failed)
+            metrics.OUTBOX_FAILED.inc(len(marks.failed))
             log.info(
                 "outbox: %d of %d rows not signalled (%s); retrying",
-                len(failed),
+                len(marks.failed),
                 claimed,
-                failed[0][2],
+                marks.failed[0][2],
             )
 
     async def _signal(self, client: Client, planned: PlannedSignal) -> str | None:

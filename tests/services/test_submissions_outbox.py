@@ -229,7 +229,7 @@ def _sample(histogram, suffix: str) -> float:
 class DiesBeforeMarking(OutboxRelay):
     """Signals, then dies before it can mark anything delivered (a SIGKILL between the two)."""
 
-    async def _mark(self, conn, delivered, dead, failed, claimed) -> None:
+    async def _mark(self, conn, marks, claimed) -> None:
         raise ConnectionResetError("the relay's process died")
 
 
@@ -293,5 +293,70 @@ async def test_a_burst_for_one_unit_is_one_signal_and_a_resend_after_a_crash_is_
         assert signals == [SIGNAL_EVIDENCE_BATCH]  # one signal for 30 rows; the copy dropped
         assert _sample(metrics.OUTBOX_SIGNAL_ROWS, "_sum") - rows_before == 60  # sent twice
         assert received == [f"sub-{i}" for i in range(30)]  # each once, in commit order
+    finally:
+        await stop_stack(stack)
+
+
+class RefusesPoison(OutboxRelay):
+    """As if Temporal refused for good any signal carrying the submission 'poison'."""
+
+    async def _signal(self, client, planned):
+        if any(row.payload["submission_id"] == "poison" for row in planned.rows):
+            return "INVALID_ARGUMENT: refused"
+        return await super()._signal(client, planned)
+
+
+async def test_a_batch_refused_for_good_makes_only_its_bad_row_a_dead_letter(
+    tmp_path, database_url, restartable_dev_server
+):
+    settings = make_settings(tmp_path / "home", database_url)
+    stack = await start_stack(settings, ("indicators", "submissions"))  # its relay points nowhere
+    try:
+        pool = stack.pool("submissions")
+        client = await Client.connect(
+            restartable_dev_server.address, namespace=restartable_dev_server.namespace
+        )
+        task_queue = f"tq-{uuid.uuid4()}"
+        workflow_id = unit_workflow_id(s.CYCLE, "baiquan-town")
+        ids = ["a", "b", "poison", "c", "d"]
+        async with await _worker(client, task_queue):
+            handle = await client.start_workflow(
+                RecordingWorkflow.run, id=workflow_id, task_queue=task_queue
+            )
+            async with pool.acquire() as conn:
+                for submission_id in ids:
+                    await repo.enqueue(
+                        conn,
+                        workflow_id=workflow_id,
+                        signal=SIGNAL_EVIDENCE_SUBMITTED,
+                        payload={
+                            "submission_id": submission_id,
+                            "cycle_code": s.CYCLE,
+                            "unit_code": "baiquan-town",
+                            "evidence_key": s.KEY,
+                            "sha256": "0" * 64,
+                            "version": 1,
+                            "submitted_at": "2026-12-01T00:00:00+00:00",
+                        },
+                    )
+            relay = RefusesPoison(
+                pool,
+                database_url=db.database_url(settings),
+                temporal_address=restartable_dev_server.address,
+                namespace=restartable_dev_server.namespace,
+            )
+            first, _ = await relay.deliver_once(client)  # the batch of five, refused
+            second, _ = await relay.deliver_once(client)  # each alone
+            received = await handle.query(RecordingWorkflow.ids)
+            await handle.terminate()
+        assert (first, second) == (5, 5)
+        assert sorted(received) == ["a", "b", "c", "d"]  # each once; sent alone, in any order
+        rows = await pool.fetch(
+            "SELECT payload->>'submission_id' AS id, dead_at IS NOT NULL AS dead,"
+            " delivered_at IS NOT NULL AS delivered FROM outbox ORDER BY outbox.id"
+        )
+        assert [(r["id"], r["dead"], r["delivered"]) for r in rows] == [
+            (i, i == "poison", i != "poison") for i in ids
+        ]
     finally:
         await stop_stack(stack)
