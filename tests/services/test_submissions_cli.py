@@ -63,6 +63,13 @@ async def test_submit_retries_until_the_service_is_up_and_submits_once(
     data = s.pdf(2 * 1024 * 1024)
     path.write_bytes(data)
     unit = f"unit:{s.UNIT}"
+    # The window is opened first (and the service stopped again): the CLI's retry may land the
+    # moment the service is back, before a test could open it.
+    opener = await start_stack(settings, ("submissions",))
+    try:
+        await s.open_window(opener.admin)
+    finally:
+        await stop_stack(opener)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "submit", s.CYCLE, str(path), "--unit", s.UNIT,
         "--key", s.KEY, "--json", "--as", unit,
@@ -75,7 +82,6 @@ async def test_submit_retries_until_the_service_is_up_and_submits_once(
     assert b"retrying with the same request id" in said, said
     submissions = await start_stack(settings, ("submissions",))
     try:
-        await s.open_window(submissions.admin)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
         result = Result(process.returncode, stdout.decode(), said.decode() + stderr.decode())
         assert result.exit_code == 0, result.output

@@ -54,7 +54,7 @@ async def test_killed_mid_upload_then_retried_with_the_same_request_id(tmp_path,
                 await asyncio.sleep(3600)
 
             call = stub.Upload(half_then_stall(), metadata=metadata)
-            for _ in range(300):
+            for _ in range(3000):  # 60 s at most: the machine may be busy
                 parts = list(temp_dir.rglob("*.part"))
                 if parts and parts[0].stat().st_size >= len(data) // 4:
                     break
