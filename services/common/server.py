@@ -48,6 +48,10 @@ SERVER_OPTIONS = [
     ("grpc.http2.max_ping_strikes", 2),
     ("grpc.max_connection_idle_ms", 300_000),
     ("grpc.max_concurrent_streams", 100),
+    # gRPC sets SO_REUSEPORT by default: a second server on a taken port would then bind too,
+    # and the kernel would share connections between the two (callers of one service reaching
+    # another: "Method not found"). A taken port must be an error at start.
+    ("grpc.so_reuseport", 0),
 ]
 
 

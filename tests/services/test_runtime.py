@@ -145,3 +145,15 @@ async def test_a_request_id_replays_only_for_the_caller_who_made_it(indicators, 
             await pb_grpc.IndicatorsServiceStub(ch).ImportUnits(request, metadata=other)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "request id 'units-once' was already used" in err.value.details()
+
+
+async def test_a_second_server_on_a_taken_port_fails_to_start_instead_of_sharing_it(indicators):
+    # With SO_REUSEPORT (gRPC's default) both would bind and the kernel would hand each of
+    # them a share of the callers.
+    settings = indicators.settings
+    with pytest.raises((OSError, RuntimeError)) as err:
+        await start_stack(settings, ("indicators",))
+    assert str(settings.indicators_port) in str(err.value)
+    async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
+        reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest())
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING  # the first one, alone
