@@ -45,10 +45,12 @@ async def hostile(postgres_base_url, tmp_path_factory) -> Stack:
         tmp_path_factory.mktemp("home"), f"{base}/{name}", ONEASSESS_UPLOAD_IDLE_SECONDS="2"
     )
     stack = await start_stack(settings)
-    await s.fold_example(stack.admin)
-    await s.open_window(stack.admin)
-    yield stack
-    await stop_stack(stack)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(stack.admin)
+        await s.open_window(stack.admin)
+        yield stack
+    finally:
+        await stop_stack(stack)
     admin = await asyncpg.connect(postgres_base_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -25,9 +25,11 @@ pytestmark = pytest.mark.hostile
 async def folded(settings):
     """The three services with the sample cycle folded: the indicators chain has entries."""
     stack = await start_stack(settings)
-    await s.fold_example(stack.admin)
-    yield stack
-    await stop_stack(stack)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(stack.admin)
+        yield stack
+    finally:
+        await stop_stack(stack)
 
 
 async def _superuser(settings) -> asyncpg.Connection:

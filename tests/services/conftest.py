@@ -18,9 +18,11 @@ from tests.support.indicators import indicators_stack
 async def submissions_stack(settings):
     """The indicators and submissions services with the sample cycle folded."""
     running = await start_stack(settings, ("indicators", "submissions"))
-    await s.fold_example(running.admin)
-    yield running
-    await stop_stack(running)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(running.admin)
+        yield running
+    finally:
+        await stop_stack(running)
 
 
 @pytest.fixture

@@ -42,10 +42,12 @@ async def stack(tmp_path, database_url):
     port = free_port()
     settings = make_settings(tmp_path / "home", database_url, ONEASSESS_METRICS_PORT=str(port))
     running = await start_stack(settings, ("indicators", "submissions", "scoring"))
-    await s.fold_example(running.admin)
-    await s.open_window(running.admin)
-    yield running, port
-    await stop_stack(running)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(running.admin)
+        await s.open_window(running.admin)
+        yield running, port
+    finally:
+        await stop_stack(running)
 
 
 async def test_services_count_rpcs_errors_uploads_and_the_outbox(stack):

@@ -51,9 +51,11 @@ async def _cli(settings, acting: str, *args: str) -> Result:
 @pytest.fixture
 async def indicators(settings):
     stack = await start_stack(settings, ("indicators",))
-    await s.fold_example(stack.admin)
-    yield stack
-    await stop_stack(stack)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(stack.admin)
+        yield stack
+    finally:
+        await stop_stack(stack)
 
 
 async def test_submit_retries_until_the_service_is_up_and_submits_once(

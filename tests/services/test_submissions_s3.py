@@ -66,10 +66,12 @@ async def stack(tmp_path, database_url, s3_store_url):
         ONEASSESS_MAX_UPLOAD_BYTES=str(3 * PART_BYTES),
     )
     running = await start_stack(settings, ("indicators", "submissions"))
-    await s.fold_example(running.admin)
-    await s.open_window(running.admin)
-    yield running
-    await stop_stack(running)
+    try:  # a failed set-up stops the stack too: nothing outlives its database
+        await s.fold_example(running.admin)
+        await s.open_window(running.admin)
+        yield running
+    finally:
+        await stop_stack(running)
 
 
 async def _download(clients, submission_id: str) -> bytes:
