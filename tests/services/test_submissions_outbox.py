@@ -70,6 +70,19 @@ async def _worker(client: Client, task_queue: str) -> Worker:
     )
 
 
+def _evidence(submission_id: str, unit: str) -> dict:
+    """An evidence_submitted payload as uploads commit it to the outbox."""
+    return {
+        "submission_id": submission_id,
+        "cycle_code": s.CYCLE,
+        "unit_code": unit,
+        "evidence_key": s.KEY,
+        "sha256": "0" * 64,
+        "version": 1,
+        "submitted_at": "2026-12-01T00:00:00+00:00",
+    }
+
+
 async def _undelivered(pool) -> int:
     return await pool.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
 
@@ -183,15 +196,7 @@ async def test_replicas_never_send_the_same_row(tmp_path, database_url, restarta
                         conn,
                         workflow_id=unit_workflow_id(s.CYCLE, u),
                         signal=SIGNAL_EVIDENCE_SUBMITTED,
-                        payload={
-                            "submission_id": f"sub-{i}",
-                            "cycle_code": s.CYCLE,
-                            "unit_code": u,
-                            "evidence_key": s.KEY,
-                            "sha256": "0" * 64,
-                            "version": 1,
-                            "submitted_at": "2026-12-01T00:00:00+00:00",
-                        },
+                        payload=_evidence(f"sub-{i}", u),
                     )
             CountingRelay.sent.clear()
             relays = [
@@ -255,15 +260,7 @@ async def test_a_burst_for_one_unit_is_one_signal_and_a_resend_after_a_crash_is_
                         conn,
                         workflow_id=workflow_id,
                         signal=SIGNAL_EVIDENCE_SUBMITTED,
-                        payload={
-                            "submission_id": f"sub-{i}",
-                            "cycle_code": s.CYCLE,
-                            "unit_code": "baiquan-town",
-                            "evidence_key": s.KEY,
-                            "sha256": "0" * 64,
-                            "version": 1,
-                            "submitted_at": "2026-12-01T00:00:00+00:00",
-                        },
+                        payload=_evidence(f"sub-{i}", "baiquan-town"),
                     )
             relay_settings = dict(
                 database_url=db.database_url(settings),
@@ -329,15 +326,7 @@ async def test_a_batch_refused_for_good_makes_only_its_bad_row_a_dead_letter(
                         conn,
                         workflow_id=workflow_id,
                         signal=SIGNAL_EVIDENCE_SUBMITTED,
-                        payload={
-                            "submission_id": submission_id,
-                            "cycle_code": s.CYCLE,
-                            "unit_code": "baiquan-town",
-                            "evidence_key": s.KEY,
-                            "sha256": "0" * 64,
-                            "version": 1,
-                            "submitted_at": "2026-12-01T00:00:00+00:00",
-                        },
+                        payload=_evidence(submission_id, "baiquan-town"),
                     )
             relay = RefusesPoison(
                 pool,
