@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -106,16 +108,19 @@ class RunningService:
 
     async def stop(self, grace: float | None = None) -> None:
         """Graceful: report NOT_SERVING, stop accepting, drain in-flight calls, close the pool."""
+        started = time.monotonic()
         await self.health.enter_graceful_shutdown()
         await self.server.stop(
             grace if grace is not None else self.runtime.settings.shutdown_grace_seconds
         )
+        log.info("%s: calls drained after %.1fs", self.spec.name, time.monotonic() - started)
         for task in self.runtime.background:
             task.cancel()
         await asyncio.gather(*self.runtime.background, return_exceptions=True)
         await self.resources.aclose()
         await self.runtime.peers.close()
         await self.runtime.pool.close()
+        log.info("%s: stopped after %.1fs", self.spec.name, time.monotonic() - started)
 
 
 def service_token(settings: Settings, name: str) -> Callable[[], Awaitable[str]]:
@@ -251,6 +256,9 @@ def main(spec: ServiceSpec) -> None:
     from oneassess.config import load
 
     logs.configure(spec.name)
+    # `kill -USR1` writes every thread's stack to stderr: what a process that will not stop
+    # (or answer) is waiting on, without a debugger in the pod.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if "--migrate-only" in sys.argv[1:]:
         # A deployment's migration step (init container or Job) before the rollout: the
         # replicas then start with ONEASSESS_MIGRATE_ON_START=false.

@@ -30,6 +30,7 @@ from tests.conftest import (
     token_for,
 )
 from tests.support import submissions as s
+from tests.workflows.harness import eventually
 
 
 async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly(
@@ -50,6 +51,13 @@ async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly
     try:
         await s.fold_example(indicators.admin)
         await service.start()
+        service.process.send_signal(signal.SIGUSR1)  # a stack dump, and the service lives on
+
+        async def stacks_written() -> bool:
+            written = service.log_path.read_text(errors="replace")
+            return "Current thread" in written and "services/common/server.py" in written
+
+        await eventually(stacks_written, what="the stacks SIGUSR1 asks for", within=60)
         unit = bearer_metadata(token_for(Role.UNIT, unit=s.UNIT))
         admin = bearer_metadata(token_for(Role.ADMIN))
         data = s.pdf(2 * 1024 * 1024)
@@ -99,7 +107,7 @@ async def test_sigterm_drains_an_in_flight_upload_then_refuses_and_exits_cleanly
                     timeout=5,
                 )
             assert err.value.code() == grpc.StatusCode.UNAVAILABLE
-        assert service.process.wait(timeout=30) == 0
+        assert service.exit_code(timeout=60) == 0  # roomy: a busy machine; stacks if not
     finally:
         service.stop()
         await stop_stack(indicators)

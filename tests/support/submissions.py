@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -226,6 +227,17 @@ class ServiceProcess:
                     pass
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"submissions service did not start; see {self.log_path}")
+
+    def exit_code(self, timeout: float) -> int:
+        """The process's exit code once it exits; past `timeout`, fails with the stacks it
+        is stuck on (SIGUSR1 makes the service write them) and the end of its log."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            tail = self.log_path.read_text(errors="replace")[-6000:]
+            raise AssertionError(f"did not exit within {timeout}s; its log ends:\n{tail}") from None
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, no clean-up."""
