@@ -54,13 +54,10 @@ async def append(
     conn: asyncpg.Connection, *, actor: str, action: str, subject: str, payload: Any
 ) -> str:
     """Append one entry inside the caller's transaction; returns its hash."""
-    # One chain per schema: services sharing a database do not wait on each other's appends.
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('oneassess.audit.' || current_schema()))"
-    )
-    last = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-    seq = (last["seq"] + 1) if last else 1
-    prev = last["hash"] if last else GENESIS
+    # Locks this schema's chain until the transaction ends and reads its head (common/0003).
+    head = await conn.fetchrow("SELECT head_seq, head_hash FROM audit_lock_head()")
+    seq = (head["head_seq"] or 0) + 1
+    prev = head["head_hash"] or GENESIS
     at = datetime.now(UTC)
     payload = json.loads(canonical_json(payload))  # what is stored is exactly what was hashed
     digest = entry_hash(prev, seq, at, actor, action, subject, payload)

@@ -192,6 +192,14 @@ class _OneLineOutages(logging.Filter):
 logging.getLogger("asyncpg.pool").addFilter(_OneLineOutages())
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool beyond asyncpg's own clean-up
+    (which rolls back a transaction left open): nothing. Pool users keep no session state --
+    no session advisory locks, LISTEN, cursors or SET (those use connections of their own) --
+    so asyncpg's default reset query (unlock all, CLOSE ALL, UNLISTEN *, RESET ALL) would be
+    one more round trip on every call."""
+
+
 async def create_pool(
     url: str, schema: str, *, max_size: int = 10, application: str = ""
 ) -> asyncpg.Pool:
@@ -200,5 +208,6 @@ async def create_pool(
         min_size=1,
         max_size=max_size,
         init=_init_connection,
+        reset=_keep_session,
         server_settings={"search_path": schema, "application_name": application or schema},
     )

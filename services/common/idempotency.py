@@ -1,8 +1,9 @@
 """Request-id idempotency (AIP-155) for mutating RPCs.
 
-The work and the stored response commit in one transaction under an advisory lock on the
-(method, request id), so a retry returns the original response and concurrent duplicates
-run the work exactly once. Reusing a request id for a different request is an error.
+The work and the stored response commit in one transaction with the (method, request id)
+row that claims it, so a retry returns the original response and concurrent duplicates run
+the work exactly once (the second waits on the first's row). Reusing a request id for a
+different request is an error.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ def _for_caller(fingerprint: str) -> str:
     return hashlib.sha256(f"{fingerprint}/{caller.subject if caller else ''}".encode()).hexdigest()
 
 
+async def _claim(conn, method: str, request_id: str, fingerprint: str) -> bool:
+    """Claims the request id for this transaction. A concurrent duplicate's INSERT waits on
+    the row's key until this transaction ends, then finds the row (or, after a rollback,
+    claims it itself). run_once fills the response in before its commit: nobody sees it
+    blank."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO idempotency (method, request_id, request_sha256, response)"
+            " VALUES ($1, $2, $3, '') ON CONFLICT DO NOTHING RETURNING true",
+            method,
+            request_id,
+            fingerprint,
+        )
+    )
+
+
 async def run_once(
     pool: asyncpg.Pool,
     *,
@@ -53,29 +70,22 @@ async def run_once(
     async with pool.acquire() as conn, conn.transaction():
         if not request_id:
             return await work(conn)
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", f"{method}/{request_id}"
-        )  # no NUL: PostgreSQL text rejects it
-        row = await conn.fetchrow(
-            "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id "
-            "= $2",
-            method,
-            request_id,
-        )
-        if row is not None:
-            if row["request_sha256"] != fingerprint:
-                raise InvalidArgument.field(
-                    "request_id",
-                    f"request id {request_id!r} was already used for a different {method} request",
-                )
-            return response_type.FromString(row["response"])
+        while not await _claim(conn, method, request_id, fingerprint):
+            found = await replay(
+                conn,
+                method=method,
+                request_id=request_id,
+                fingerprint=fingerprint,
+                response_type=response_type,
+                checked=True,
+            )
+            if found is not None:  # else the row went in between: claim it after all
+                return found
         response = await work(conn)
         await conn.execute(
-            "INSERT INTO idempotency (method, request_id, request_sha256, response) VALUES "
-            "($1, $2, $3, $4)",
+            "UPDATE idempotency SET response = $3 WHERE method = $1 AND request_id = $2",
             method,
             request_id,
-            fingerprint,
             response.SerializeToString(deterministic=True),
         )
         return response
@@ -111,12 +121,20 @@ async def once(
 
 
 async def replay(
-    pool_or_conn, *, method: str, request_id: str, fingerprint: str, response_type: type[R]
+    pool_or_conn,
+    *,
+    method: str,
+    request_id: str,
+    fingerprint: str,
+    response_type: type[R],
+    checked: bool = False,
 ) -> R | None:
-    """The stored response of an earlier identical request, if any (checked before slow work)."""
+    """The stored response of an earlier identical request, if any (checked before slow work).
+    `checked`: the fingerprint already names its caller (run_once's)."""
     if not request_id:
         return None
-    fingerprint = _for_caller(fingerprint)
+    if not checked:
+        fingerprint = _for_caller(fingerprint)
     row = await pool_or_conn.fetchrow(
         "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
         method,

@@ -34,15 +34,21 @@ async def cycle_window(conn, cycle_code: str) -> model.Window:
     return window
 
 
-async def unit_window(conn, cycle_code: str, unit_code: str) -> model.Window | None:
-    """The window in force for one unit (its extension included), None before opening."""
-    found = await repo.unit_window(conn, cycle_code=cycle_code, unit_code=unit_code)
+async def unit_window(
+    conn, cycle_code: str, unit_code: str, *, lock_ask: str = ""
+) -> model.Window | None:
+    """The window in force for one unit (its extension included), None before opening;
+    `lock_ask`: see repo.unit_window."""
+    found = await repo.unit_window(
+        conn, cycle_code=cycle_code, unit_code=unit_code, lock_ask=lock_ask
+    )
     return model.unit_window(*found) if found else None
 
 
-async def require_collecting(conn, cycle_code: str, unit_code: str) -> None:
-    """Refuses an upload outside the unit's window."""
-    window = await unit_window(conn, cycle_code, unit_code)
+async def require_collecting(conn, cycle_code: str, unit_code: str, *, lock_ask: str = "") -> None:
+    """Refuses an upload outside the unit's window; `lock_ask` locks that ask of the unit
+    until the transaction ends, in the same round trip."""
+    window = await unit_window(conn, cycle_code, unit_code, lock_ask=lock_ask)
     model.require_collecting(cycle_code, unit_code, window, datetime.now(UTC))
 
 

@@ -91,18 +91,37 @@ async def put_window(conn, *, cycle_code: str, window: Window) -> None:
     )
 
 
+_WINDOW_COLUMNS = (
+    "w.opens_at, w.deadline, w.closes_at, e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
+)
+
+
 async def unit_window(
-    conn, *, cycle_code: str, unit_code: str
+    conn, *, cycle_code: str, unit_code: str, lock_ask: str = ""
 ) -> tuple[Window, tuple[datetime, datetime] | None] | None:
-    """The cycle's window and the unit's extension (deadline, closes_at), in one round trip."""
-    row = await conn.fetchrow(
-        "SELECT w.opens_at, w.deadline, w.closes_at,"
-        " e.deadline AS ext_deadline, e.closes_at AS ext_closes_at"
-        " FROM collection_windows w LEFT JOIN unit_extensions e"
-        " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
-        cycle_code,
-        unit_code,
-    )
+    """The cycle's window and the unit's extension (deadline, closes_at), in one round trip.
+    With `lock_ask` (an evidence key) the unit's ask is also locked until the transaction
+    ends, in the same round trip: its versions (and the check against the current version's
+    bytes) are decided one upload at a time, even for its first version."""
+    if lock_ask:
+        # One row whether or not a window exists, so the lock is always taken.
+        row = await conn.fetchrow(
+            f"SELECT {_WINDOW_COLUMNS}"
+            " FROM (SELECT pg_advisory_xact_lock(hashtext($3))) AS ask_lock"
+            " LEFT JOIN collection_windows w ON w.cycle_code = $1"
+            " LEFT JOIN unit_extensions e ON e.cycle_code = w.cycle_code AND e.unit_code = $2",
+            cycle_code,
+            unit_code,
+            f"oneassess.ask/{cycle_code}/{unit_code}/{lock_ask}",
+        )
+        row = row if row["opens_at"] is not None else None
+    else:
+        row = await conn.fetchrow(
+            f"SELECT {_WINDOW_COLUMNS} FROM collection_windows w LEFT JOIN unit_extensions e"
+            " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
+            cycle_code,
+            unit_code,
+        )
     if row is None:
         return None
     extension = (row["ext_deadline"], row["ext_closes_at"]) if row["ext_deadline"] else None
@@ -154,14 +173,11 @@ class AskRow:
     current_sha256: str
 
 
-async def lock_ask(conn, *, cycle_code: str, unit_code: str, evidence_key: str) -> AskRow | None:
-    """The ask's summary, with the ask locked until the transaction ends: its versions (and
-    the check against the current version's bytes) are decided one upload at a time, even
-    for its first version."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        f"oneassess.ask/{cycle_code}/{unit_code}/{evidence_key}",
-    )
+async def current_of_ask(
+    conn, *, cycle_code: str, unit_code: str, evidence_key: str
+) -> AskRow | None:
+    """The ask's summary with its current version's hash; read after taking the ask's lock
+    (`unit_window(lock_ask=...)`), so it is the summary the next version builds on."""
     row = await conn.fetchrow(
         f"SELECT {_ASK_COLUMNS}, s.sha256 AS current_sha256"
         " FROM asks a JOIN submissions s ON s.id = a.current_submission_id"
@@ -180,7 +196,7 @@ def _ask(row: asyncpg.Record) -> AskRow:
         current_submission_id=str(row["current_submission_id"]),
         first_submitted_at=row["first_submitted_at"],
         latest_submitted_at=row["latest_submitted_at"],
-        current_sha256=row.get("current_sha256", ""),  # only when asked for (lock_ask)
+        current_sha256=row.get("current_sha256", ""),  # only when asked for (current_of_ask)
     )
 
 
@@ -197,10 +213,14 @@ async def insert_submission(
     effective_date: date | None,
     submitted_at: datetime,
     submitted_by: str,
+    blob_lock_key: int,
 ) -> StoredSubmission:
-    """Store the next version of the ask (locked by `lock_ask`) and make it current."""
+    """Store the next version of the ask (locked by `unit_window(lock_ask=...)`) and make it
+    current. Takes the blob's shared lock (`blob_lock_key`) in the same round trip, held
+    until the transaction ends: the sweeper cannot remove the blob between the store's commit
+    (which may find it already there) and this row, which references it."""
     row = await conn.fetchrow(
-        "WITH ask AS ("
+        "WITH blob AS (SELECT pg_advisory_xact_lock_shared($12)), ask AS ("
         " INSERT INTO asks AS a (cycle_code, unit_code, evidence_key, versions,"
         " current_submission_id, first_submitted_at, latest_submitted_at)"
         " VALUES ($2, $3, $4, 1, $1, $11, $11)"
@@ -208,7 +228,7 @@ async def insert_submission(
         " SET versions = a.versions + 1, current_submission_id = $1, latest_submitted_at = $11"
         " RETURNING versions)"
         f" INSERT INTO submissions ({_SUBMISSION_FIELDS})"
-        " SELECT $1, $2, $3, $4, ask.versions, $5, $6, $7, $8, $9, $11, $10 FROM ask"
+        " SELECT $1, $2, $3, $4, ask.versions, $5, $6, $7, $8, $9, $11, $10 FROM ask, blob"
         f" RETURNING {_SUBMISSION_FIELDS}, true AS current",
         uuid.uuid4(),
         cycle_code,
@@ -221,6 +241,7 @@ async def insert_submission(
         effective_date,
         submitted_by,
         submitted_at,
+        blob_lock_key,
     )
     return _submission(row)
 

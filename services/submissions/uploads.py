@@ -27,8 +27,8 @@ async def commit_upload(
 ) -> tuple[repo.StoredSubmission, bool]:
     """(the ask's current submission, deduplicated): bytes equal to the current version's
     store nothing new; anything else becomes the next version."""
-    await require_collecting(conn, plan.cycle_code, plan.unit_code)
-    ask = await repo.lock_ask(
+    await require_collecting(conn, plan.cycle_code, plan.unit_code, lock_ask=evidence_key)
+    ask = await repo.current_of_ask(
         conn, cycle_code=plan.cycle_code, unit_code=plan.unit_code, evidence_key=evidence_key
     )
     if ask is not None and ask.current_sha256 == sha256:
@@ -45,10 +45,8 @@ async def commit_upload(
         effective_date=plan.effective_date,
         submitted_at=datetime.now(UTC),
         submitted_by=actor,
+        blob_lock_key=blob_lock_key(sha256),
     )
-    # Held until the transaction ends, so the sweeper cannot remove the blob between our
-    # commit() (which may find it already there) and the row that references it.
-    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", blob_lock_key(sha256))
     await blob.commit()  # a refused upload leaves no file
     # Queued after the blob is stored, so the row's created_at (the relay's lag counts from
     # it) is close to the commit, not the start of a transaction that waited on the store.

@@ -1,0 +1,101 @@
+"""The store primitives every service shares, under concurrency on a real PostgreSQL: the
+audit chain's appends and request-id claims (services.common.audit, .idempotency)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from google.protobuf.wrappers_pb2 import StringValue
+
+from services.common import audit, db, idempotency
+from services.common.errors import InvalidArgument
+from services.indicators.service import SPEC
+
+
+@pytest.fixture
+async def pool(database_url):
+    await db.migrate(database_url, "indicators", db.load_migrations("indicators", SPEC.migrations))
+    pool = await db.create_pool(database_url, "indicators", max_size=8)
+    yield pool
+    await pool.close()
+
+
+async def test_concurrent_appends_keep_one_chain(pool):
+    async def append(n: int) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await audit.append(conn, actor="test", action="t.n", subject=str(n), payload={"n": n})
+            await asyncio.sleep(0.01)  # hold the head: the others wait, then read the new one
+
+    await asyncio.gather(*(append(n) for n in range(40)))
+    check = await audit.verify(pool)
+    assert check.ok, check.reason
+    assert check.entries == 40
+    subjects = await pool.fetch("SELECT subject FROM audit_log")
+    assert sorted(int(r["subject"]) for r in subjects) == list(range(40))
+
+
+async def test_a_rolled_back_append_leaves_no_gap(pool):
+    with pytest.raises(RuntimeError):
+        async with pool.acquire() as conn, conn.transaction():
+            await audit.append(conn, actor="test", action="t", subject="gone", payload={})
+            raise RuntimeError("the work failed after its audit entry")
+    async with pool.acquire() as conn, conn.transaction():
+        await audit.append(conn, actor="test", action="t", subject="kept", payload={})
+    check = await audit.verify(pool)
+    assert check.ok and check.entries == 1, check
+
+
+async def test_concurrent_duplicates_run_the_work_once(pool):
+    runs = []
+
+    async def work(conn) -> StringValue:
+        runs.append(await conn.fetchval("SELECT txid_current()"))
+        await asyncio.sleep(0.05)  # the duplicates arrive while this one is open
+        return StringValue(value=f"made by {runs[-1]}")
+
+    async def call() -> StringValue:
+        return await idempotency.run_once(
+            pool, method="Make", request_id="once", fingerprint="f", response_type=StringValue,
+            work=work,
+        )  # fmt: skip
+
+    answers = await asyncio.gather(*(call() for _ in range(8)))
+    assert len(runs) == 1
+    assert {a.value for a in answers} == {f"made by {runs[0]}"}
+    stored = await pool.fetchval("SELECT response FROM idempotency WHERE request_id = 'once'")
+    assert StringValue.FromString(stored) == answers[0]  # never the claim's blank
+
+
+async def test_a_request_id_reused_for_other_content_is_refused(pool):
+    async def work(conn) -> StringValue:
+        return StringValue(value="first")
+
+    await idempotency.run_once(
+        pool, method="Make", request_id="r", fingerprint="a", response_type=StringValue, work=work
+    )
+    with pytest.raises(InvalidArgument) as refused:
+        await idempotency.run_once(
+            pool, method="Make", request_id="r", fingerprint="b", response_type=StringValue,
+            work=work,
+        )  # fmt: skip
+    assert "already used for a different Make request" in str(refused.value)
+
+
+async def test_failed_work_leaves_the_request_id_free(pool):
+    async def failing(conn) -> StringValue:
+        raise RuntimeError("refused half way")
+
+    async def working(conn) -> StringValue:
+        return StringValue(value="second try")
+
+    with pytest.raises(RuntimeError):
+        await idempotency.run_once(
+            pool, method="Make", request_id="x", fingerprint="f", response_type=StringValue,
+            work=failing,
+        )  # fmt: skip
+    answer = await idempotency.run_once(
+        pool, method="Make", request_id="x", fingerprint="f", response_type=StringValue,
+        work=working,
+    )  # fmt: skip
+    assert answer.value == "second try"
