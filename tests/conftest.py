@@ -310,10 +310,14 @@ async def start_stack(
 
 
 async def stop_stack(stack: Stack) -> None:
+    """Stops the stack; a shutdown step that hung (abandoned after STOP_STEP_SECONDS) fails
+    the test with the stacks of the tasks it waited on, instead of hanging the run."""
     for clients in stack._clients:
         await clients.close()
     for svc in stack.running.values():
         await svc.stop(grace=0.5)
+    stuck = [f"{name}: {step}" for name, svc in stack.running.items() for step in svc.stuck]
+    assert not stuck, "a service did not stop cleanly:\n" + "\n".join(stuck)
 
 
 def _specs() -> dict:

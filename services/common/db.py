@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -109,11 +109,13 @@ def service_role(schema: str) -> str:
     return f"oneassess_{schema}"
 
 
-def _role_password(admin_url: str, role: str) -> str:
-    """The role's password, derived from the administrative credentials and the server (not
-    the database), so every replica and every database of one cluster agree on it."""
+def role_password(admin_url: str, role: str) -> str:
+    """The role's password, derived from the administrative credentials alone, so every
+    replica agrees on it whatever address and database it reaches the cluster by (a role
+    belongs to the cluster): one reaching it through a proxy or PgBouncer, another directly,
+    must not reset the password under the other's pool."""
     parts = urlsplit(admin_url)
-    key = f"{parts.username}:{parts.password}@{parts.hostname}:{parts.port}".encode()
+    key = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
     return hmac.new(key, role.encode(), hashlib.sha256).hexdigest()
 
 
@@ -143,7 +145,7 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
     nothing). When the administrative role may not create roles (a managed database), the
     service keeps the given URL and says so."""
     role = service_role(schema)
-    password = _role_password(admin_url, role)
+    password = role_password(admin_url, role)
     conn = await asyncpg.connect(admin_url)
     try:
         # Replicas starting at once take turns: two ALTER SCHEMA ... OWNER of one schema fail

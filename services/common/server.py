@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 # two strikes and the connection goes; idle connections closed after 5 minutes; at most 100
 # concurrent streams on one connection.
 MAX_REQUEST_BYTES = 34 * 1024 * 1024
+# Each step of a shutdown (background work, resources, the pool) gets this long; a hung one
+# is abandoned and logged rather than keeping the process (or a test) alive forever.
+STOP_STEP_SECONDS = 15.0
 SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -105,22 +108,60 @@ class RunningService:
     runtime: Runtime
     health: health.aio.HealthServicer
     resources: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    stuck: list[str] = field(default_factory=list)  # shutdown steps abandoned (see _step)
 
     async def stop(self, grace: float | None = None) -> None:
         """Graceful: report NOT_SERVING, stop accepting, drain in-flight calls, close the pool."""
         started = time.monotonic()
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(
-            grace if grace is not None else self.runtime.settings.shutdown_grace_seconds
-        )
+        grace = grace if grace is not None else self.runtime.settings.shutdown_grace_seconds
+        # The grace is for calls to finish; past it they are cancelled, and a call whose
+        # clean-up then hangs is abandoned like any other step.
+        await self._step("in-flight calls", self.server.stop(grace), extra_seconds=grace)
         log.info("%s: calls drained after %.1fs", self.spec.name, time.monotonic() - started)
         for task in self.runtime.background:
             task.cancel()
-        await asyncio.gather(*self.runtime.background, return_exceptions=True)
-        await self.resources.aclose()
+        await self._step(
+            "background work", asyncio.gather(*self.runtime.background, return_exceptions=True)
+        )
+        await self._step("resources", self.resources.aclose())
         await self.runtime.peers.close()
-        await self.runtime.pool.close()
+        if not await self._step("database connections", self.runtime.pool.close()):
+            self.runtime.pool.terminate()
         log.info("%s: stopped after %.1fs", self.spec.name, time.monotonic() - started)
+
+    async def _step(self, what: str, step: Awaitable, extra_seconds: float = 0.0) -> bool:
+        """One step of the shutdown, bounded: a step still waiting after STOP_STEP_SECONDS is
+        abandoned, logged with the stack of every task still running (what it waited on),
+        and remembered in `stuck`; the shutdown goes on instead of hanging."""
+        task = asyncio.ensure_future(step)
+        # Not wait_for: on its timeout it waits for the cancelled step to finish, which a hung
+        # step never does.
+        done, _ = await asyncio.wait({task}, timeout=STOP_STEP_SECONDS + extra_seconds)
+        if task in done:
+            task.result()  # a step's own error still surfaces
+            return True
+        stacks = running_task_stacks()
+        self.stuck.append(f"{what}:\n{stacks}")
+        log.error(
+            "%s: %s still not stopped after %.0fs; going on. Tasks still running:\n%s",
+            self.spec.name, what, STOP_STEP_SECONDS, stacks,
+        )  # fmt: skip
+        task.cancel()  # asked once more, not waited for
+        return False
+
+
+def running_task_stacks(limit: int = 12) -> str:
+    """Every unfinished asyncio task of this loop with the frames it is suspended in."""
+    lines = []
+    for task in asyncio.all_tasks():
+        if task.done() or task is asyncio.current_task():
+            continue
+        lines.append(f"  task {task.get_name()}:")
+        for frame in task.get_stack(limit=limit):
+            code = frame.f_code
+            lines.append(f"    {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+    return "\n".join(lines) or "  (none)"
 
 
 def service_token(settings: Settings, name: str) -> Callable[[], Awaitable[str]]:

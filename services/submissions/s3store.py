@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # S3's minimum part is 5 MiB (but the last)
 IN_MEMORY_BYTES = 1024 * 1024  # hashed on the event loop: about 2 ms at most
+DISCARD_SECONDS = 10.0  # removing what a refused upload staged; the sweeper does it later
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -191,14 +192,17 @@ class _S3Writer:
             self._in_flight.cancel()
             await asyncio.gather(self._in_flight, return_exceptions=True)
         try:
-            if self._staged:
-                await self._remove_staging()
-            elif self._upload_id is not None:
-                await self._store.client.abort_multipart_upload(
-                    Bucket=self._store.bucket, Key=self._staging, UploadId=self._upload_id
-                )
-        except (ClientError, OSError) as error:  # the sweeper removes it later
-            log.warning("could not remove the staging upload %s: %s", self._staging, error)
+            # Bounded: a refused or cancelled upload (a stopping server cancels its calls)
+            # must not wait on a slow store for minutes of botocore retries.
+            async with asyncio.timeout(DISCARD_SECONDS):
+                if self._staged:
+                    await self._remove_staging()
+                elif self._upload_id is not None:
+                    await self._store.client.abort_multipart_upload(
+                        Bucket=self._store.bucket, Key=self._staging, UploadId=self._upload_id
+                    )
+        except (ClientError, OSError, TimeoutError) as error:  # the sweeper removes it later
+            log.warning("could not remove the staging upload %s: %r", self._staging, error)
 
 
 class S3BlobStore:

@@ -1,16 +1,20 @@
 """The store primitives every service shares, under concurrency on a real PostgreSQL: the
-audit chain's appends and request-id claims (services.common.audit, .idempotency)."""
+audit chain's appends, request-id claims and the services' database roles
+(services.common.audit, .idempotency, .db)."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from google.protobuf.wrappers_pb2 import StringValue
 
 from services.common import audit, db, idempotency
 from services.common.errors import InvalidArgument
 from services.indicators.service import SPEC
+from tests.support.proxy import TcpProxy
 
 
 @pytest.fixture
@@ -99,3 +103,21 @@ async def test_failed_work_leaves_the_request_id_free(pool):
         work=working,
     )  # fmt: skip
     assert answer.value == "second try"
+
+
+async def test_one_role_password_whatever_address_reaches_the_cluster(database_url, pool):
+    """A replica setting the role up through a proxy (or PgBouncer) must not change the
+    password under a replica that reaches the cluster directly: roles belong to the cluster."""
+    parts = urlsplit(database_url)
+    proxy = await TcpProxy.start(parts.hostname, parts.port)
+    try:
+        credentials = parts.netloc.rpartition("@")[0]
+        via_proxy = urlunsplit(parts._replace(netloc=f"{credentials}@{proxy.address}"))
+        direct = await db.ensure_service_role(database_url, "indicators")
+        proxied = await db.ensure_service_role(via_proxy, "indicators")
+        assert urlsplit(proxied).password == urlsplit(direct).password
+        conn = await asyncpg.connect(direct)  # still signs in after the proxied set-up
+        assert await conn.fetchval("SELECT current_user") == "oneassess_indicators"
+        await conn.close()
+    finally:
+        await proxy.close()

@@ -157,3 +157,30 @@ async def test_a_second_server_on_a_taken_port_fails_to_start_instead_of_sharing
     async with grpc.aio.insecure_channel(indicators.address("indicators")) as ch:
         reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest())
     assert reply.status == health_pb2.HealthCheckResponse.SERVING  # the first one, alone
+
+
+async def test_a_shutdown_step_that_hangs_is_abandoned_and_named(settings, monkeypatch):
+    from services.common import server
+
+    monkeypatch.setattr(server, "STOP_STEP_SECONDS", 1.0)
+    stack = await start_stack(settings, ("indicators",))
+    service = stack.running["indicators"]
+    release = asyncio.Event()
+
+    async def deaf_to_cancellation() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # the kind of bug a shutdown must survive
+
+    stubborn = asyncio.create_task(deaf_to_cancellation(), name="stubborn")
+    service.runtime.background.append(stubborn)
+    started = time.monotonic()
+    await service.stop(grace=0.1)
+    assert time.monotonic() - started < 60  # not forever; 1 s a step, on a busy machine more
+    assert len(service.stuck) == 1 and service.stuck[0].startswith("background work")
+    assert "task stubborn" in service.stuck[0] and "deaf_to_cancellation" in service.stuck[0]
+    assert service.runtime.pool.is_closing()  # the pool was still closed
+    release.set()
+    await stubborn
