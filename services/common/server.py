@@ -151,17 +151,41 @@ class RunningService:
         return False
 
 
-def running_task_stacks(limit: int = 12) -> str:
-    """Every unfinished asyncio task of this loop with the frames it is suspended in."""
-    lines = []
+def running_task_stacks(depth: int = 24) -> str:
+    """Every unfinished asyncio task of this loop with the chain of coroutines it is
+    suspended in, outermost first (Task.get_stack shows only the outermost one). Tasks
+    suspended in C code alone (gRPC's own) are counted, not listed."""
+    lines, bare = [], 0
     for task in asyncio.all_tasks():
         if task.done() or task is asyncio.current_task():
             continue
+        frames = list(_awaited_frames(task.get_coro(), depth))
+        if not any(frame.f_code.co_filename.endswith(".py") for frame in frames):
+            bare += 1
+            continue
         lines.append(f"  task {task.get_name()}:")
-        for frame in task.get_stack(limit=limit):
+        for frame in frames:
             code = frame.f_code
             lines.append(f"    {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+    if bare:
+        lines.append(f"  and {bare} tasks waiting in C code only (gRPC's server loop)")
     return "\n".join(lines) or "  (none)"
+
+
+def _awaited_frames(awaitable, depth: int):
+    """The frames of a coroutine and of what it awaits, down the await chain."""
+    for _ in range(depth):
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "ag_frame", None)
+        if frame is None:
+            frame = getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            return
+        yield frame
+        awaitable = (
+            getattr(awaitable, "cr_await", None)
+            or getattr(awaitable, "ag_await", None)
+            or getattr(awaitable, "gi_yieldfrom", None)
+        )
 
 
 def service_token(settings: Settings, name: str) -> Callable[[], Awaitable[str]]:

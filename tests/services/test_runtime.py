@@ -181,6 +181,7 @@ async def test_a_shutdown_step_that_hangs_is_abandoned_and_named(settings, monke
     assert time.monotonic() - started < 60  # not forever; 1 s a step, on a busy machine more
     assert len(service.stuck) == 1 and service.stuck[0].startswith("background work")
     assert "task stubborn" in service.stuck[0] and "deaf_to_cancellation" in service.stuck[0]
+    assert " in wait" in service.stuck[0]  # down the await chain: what it is waiting on
     assert service.runtime.pool.is_closing()  # the pool was still closed
     release.set()
     await stubborn
