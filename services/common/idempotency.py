@@ -71,14 +71,7 @@ async def run_once(
         if not request_id:
             return await work(conn)
         while not await _claim(conn, method, request_id, fingerprint):
-            found = await replay(
-                conn,
-                method=method,
-                request_id=request_id,
-                fingerprint=fingerprint,
-                response_type=response_type,
-                checked=True,
-            )
+            found = await _stored(conn, method, request_id, fingerprint, response_type)
             if found is not None:  # else the row went in between: claim it after all
                 return found
         response = await work(conn)
@@ -121,20 +114,19 @@ async def once(
 
 
 async def replay(
-    pool_or_conn,
-    *,
-    method: str,
-    request_id: str,
-    fingerprint: str,
-    response_type: type[R],
-    checked: bool = False,
+    pool_or_conn, *, method: str, request_id: str, fingerprint: str, response_type: type[R]
 ) -> R | None:
-    """The stored response of an earlier identical request, if any (checked before slow work).
-    `checked`: the fingerprint already names its caller (run_once's)."""
+    """The stored response of an earlier identical request, if any (checked before slow work)."""
     if not request_id:
         return None
-    if not checked:
-        fingerprint = _for_caller(fingerprint)
+    return await _stored(pool_or_conn, method, request_id, _for_caller(fingerprint), response_type)
+
+
+async def _stored(
+    pool_or_conn, method: str, request_id: str, fingerprint: str, response_type: type[R]
+) -> R | None:
+    """The stored response under (method, request id), if any; `fingerprint` already names
+    its caller. A different request under the same id is refused."""
     row = await pool_or_conn.fetchrow(
         "SELECT request_sha256, response FROM idempotency WHERE method = $1 AND request_id = $2",
         method,

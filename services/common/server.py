@@ -137,7 +137,8 @@ class RunningService:
         task = asyncio.ensure_future(step)
         # Not wait_for: on its timeout it waits for the cancelled step to finish, which a hung
         # step never does.
-        done, _ = await asyncio.wait({task}, timeout=STOP_STEP_SECONDS + extra_seconds)
+        limit = STOP_STEP_SECONDS + extra_seconds
+        done, _ = await asyncio.wait({task}, timeout=limit)
         if task in done:
             task.result()  # a step's own error still surfaces
             return True
@@ -145,7 +146,7 @@ class RunningService:
         self.stuck.append(f"{what}:\n{stacks}")
         log.error(
             "%s: %s still not stopped after %.0fs; going on. Tasks still running:\n%s",
-            self.spec.name, what, STOP_STEP_SECONDS, stacks,
+            self.spec.name, what, limit, stacks,
         )  # fmt: skip
         task.cancel()  # asked once more, not waited for
         return False
