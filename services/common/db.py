@@ -109,7 +109,7 @@ def service_role(schema: str) -> str:
     return f"oneassess_{schema}"
 
 
-def role_password(admin_url: str, role: str) -> str:
+def _role_password(admin_url: str, role: str) -> str:
     """The role's password, derived from the administrative credentials alone, so every
     replica agrees on it whatever address and database it reaches the cluster by (a role
     belongs to the cluster): one reaching it through a proxy or PgBouncer, another directly,
@@ -145,7 +145,7 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
     nothing). When the administrative role may not create roles (a managed database), the
     service keeps the given URL and says so."""
     role = service_role(schema)
-    password = role_password(admin_url, role)
+    password = _role_password(admin_url, role)
     conn = await asyncpg.connect(admin_url)
     try:
         # Replicas starting at once take turns: two ALTER SCHEMA ... OWNER of one schema fail
@@ -164,6 +164,14 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
                 # A table's sequences follow it to its new owner.
                 kind = {"v": "VIEW", "m": "MATERIALIZED VIEW"}.get(row["relkind"], "TABLE")
                 await conn.execute(f'ALTER {kind} "{schema}"."{row["relname"]}" OWNER TO "{role}"')
+            # Functions too (the audit chain's lock-and-head): an owner may always execute
+            # them, so a database that revokes the default EXECUTE from PUBLIC still works.
+            for function in await conn.fetch(
+                "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p"
+                " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1",
+                schema,
+            ):
+                await conn.execute(f'ALTER ROUTINE {function["signature"]} OWNER TO "{role}"')
     except asyncpg.InsufficientPrivilegeError as err:
         log.warning(
             "%s: cannot create the database role %s (%s); using DATABASE_URL's role", schema,

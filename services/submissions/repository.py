@@ -103,26 +103,18 @@ async def unit_window(
     With `lock_ask` (an evidence key) the unit's ask is also locked until the transaction
     ends, in the same round trip: its versions (and the check against the current version's
     bytes) are decided one upload at a time, even for its first version."""
+    # One row whether or not a window exists, so the lock (when asked for) is always taken.
+    anchor, args = "(SELECT)", [cycle_code, unit_code]
     if lock_ask:
-        # One row whether or not a window exists, so the lock is always taken.
-        row = await conn.fetchrow(
-            f"SELECT {_WINDOW_COLUMNS}"
-            " FROM (SELECT pg_advisory_xact_lock(hashtext($3))) AS ask_lock"
-            " LEFT JOIN collection_windows w ON w.cycle_code = $1"
-            " LEFT JOIN unit_extensions e ON e.cycle_code = w.cycle_code AND e.unit_code = $2",
-            cycle_code,
-            unit_code,
-            f"oneassess.ask/{cycle_code}/{unit_code}/{lock_ask}",
-        )
-        row = row if row["opens_at"] is not None else None
-    else:
-        row = await conn.fetchrow(
-            f"SELECT {_WINDOW_COLUMNS} FROM collection_windows w LEFT JOIN unit_extensions e"
-            " ON e.cycle_code = w.cycle_code AND e.unit_code = $2 WHERE w.cycle_code = $1",
-            cycle_code,
-            unit_code,
-        )
-    if row is None:
+        anchor = "(SELECT pg_advisory_xact_lock(hashtext($3)))"
+        args.append(f"oneassess.ask/{cycle_code}/{unit_code}/{lock_ask}")
+    row = await conn.fetchrow(
+        f"SELECT {_WINDOW_COLUMNS} FROM {anchor} AS anchor"
+        " LEFT JOIN collection_windows w ON w.cycle_code = $1"
+        " LEFT JOIN unit_extensions e ON e.cycle_code = w.cycle_code AND e.unit_code = $2",
+        *args,
+    )
+    if row["opens_at"] is None:
         return None
     extension = (row["ext_deadline"], row["ext_closes_at"]) if row["ext_deadline"] else None
     return Window(row["opens_at"], row["deadline"], row["closes_at"]), extension
