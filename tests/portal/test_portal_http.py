@@ -4,6 +4,7 @@ separation, both languages, the streamed upload, and the catalogues complete."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ import httpx
 import pytest
 
 from oneassess.i18n.__main__ import missing
+from oneassess.indicators.v1 import indicators_service_pb2 as ipb
+from oneassess.scoring.v1 import scoring_service_pb2 as spb
 from oneassess.submissions.v1 import submissions_service_pb2 as pb
 from tests.portal.conftest import (
     ASSESSOR,
@@ -295,3 +298,88 @@ async def test_the_office_sees_completion_by_day_from_the_opening_to_today(porta
     assert [d for d, _ in after] == [d for d, _ in before]
     assert after[-1][1] == before[-1][1] + 1
     assert [n for _, n in after] == sorted(n for _, n in after)
+
+
+async def _published_with_an_appeal(portal: Portal) -> int:
+    """The unit's work-safety ws-02 reviewed at 0.90, scores published, and the unit appealing
+    that score; returns the appeal's id."""
+    assessor = portal.stack.as_("assessor", department="emergency-bureau").scoring
+    await assessor.RecordReview(
+        spb.RecordReviewRequest(
+            request_id=str(uuid.uuid4()), cycle_code="haizhou-2026", unit_code=UNIT,
+            special_assessment_code="work-safety", indicator_code="ws-02",
+            input=spb.ReviewInput(value=0.90),
+        )
+    )  # fmt: skip
+    admin = portal.admin.scoring
+    await admin.ComputeScores(
+        spb.ComputeScoresRequest(request_id=str(uuid.uuid4()), cycle_code="haizhou-2026")
+    )
+    deadline = spb.PublishScoresRequest().appeal_deadline
+    deadline.FromDatetime(datetime.now(ZoneInfo("UTC")) + timedelta(days=7))
+    await admin.PublishScores(
+        spb.PublishScoresRequest(
+            request_id=str(uuid.uuid4()), cycle_code="haizhou-2026", appeal_deadline=deadline
+        )
+    )
+    filed = await portal.stack.as_("unit", unit=UNIT).scoring.FileAppeal(
+        spb.FileAppealRequest(
+            request_id=str(uuid.uuid4()), cycle_code="haizhou-2026", unit_code=UNIT,
+            indicator=ipb.IndicatorRef(
+                special_assessment_code="work-safety", indicator_code="ws-02"
+            ),
+            reason="台账显示完成率98%",
+        )
+    )  # fmt: skip
+    return filed.appeal.appeal_id
+
+
+async def test_the_assessor_adjusts_a_score_on_appeal_in_the_browser(portal: Portal):
+    appeal_id = await _published_with_an_appeal(portal)
+
+    async def state() -> tuple[spb.Appeal, list[tuple[float, int]]]:
+        appeals = await portal.admin.scoring.ListAppeals(
+            spb.ListAppealsRequest(cycle_code="haizhou-2026", unit_code=UNIT)
+        )
+        reviews = await portal.admin.scoring.ListReviews(
+            spb.ListReviewsRequest(
+                cycle_code="haizhou-2026", unit_code=UNIT,
+                special_assessment_code="work-safety", indicator_code="ws-02",
+            )
+        )  # fmt: skip
+        (appeal,) = [a for a in appeals.appeals if a.appeal_id == appeal_id]
+        return appeal, [(r.input.value, r.revision) for r in reviews.reviews]
+
+    form_url = f"/review/work-safety/ws-02/{UNIT}?appeal={appeal_id}"
+    async with httpx.AsyncClient(base_url=portal.url) as client:
+        await sign_in(client, ASSESSOR)
+        decisions = (await client.get("/review/decisions")).text
+        assert f'href="{form_url}"' in decisions.replace("&amp;", "&")
+        form = await client.get(form_url)
+        assert "申诉改分" in form.text and "台账显示完成率98%" in form.text
+        csrf = csrf_of(form.text)
+
+        # Not a number: refused with a notice, nothing decided.
+        refused = await client.post(form_url, data={"csrf": csrf, "value": "九成八", "reason": "x"})
+        assert refused.status_code == 303 and refused.headers["location"].endswith(form_url)
+        assert "请以数字填写评审结果" in (await client.get(form_url)).text
+        appeal, values = await state()
+        assert appeal.state == spb.APPEAL_STATE_PENDING and values == [(0.90, 1)]
+
+        adjusted = await client.post(
+            form_url, data={"csrf": csrf, "value": "0.98", "reason": "复核台账属实"}
+        )
+        assert adjusted.status_code == 303
+        assert adjusted.headers["location"].endswith("/review/decisions")
+        assert "申诉已处理" in (await client.get("/review/decisions")).text
+        appeal, values = await state()
+        assert appeal.state == spb.APPEAL_STATE_ADJUSTED
+        assert appeal.decision_reason == "复核台账属实" and appeal.decided_by
+        assert appeal.run > 0  # the adjustment's new run (its scores: test_scoring_appeals)
+        assert values == [(0.98, 2)]  # the adjustment is the review's next revision
+
+        # The same form again, once decided: refused, no third revision.
+        again = await client.post(form_url, data={"csrf": csrf, "value": "0.5", "reason": "y"})
+        assert again.status_code == 303 and again.headers["location"].endswith("/review/decisions")
+        assert "没有这条待处理的申诉" in (await client.get("/review/decisions")).text
+        assert (await state())[1] == [(0.98, 2)]

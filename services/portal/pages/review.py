@@ -125,8 +125,19 @@ def routes(ctx: Context) -> list[Route]:
             from services.portal.render import forbidden
 
             return forbidden(request)
+        appeal = await appeal_to_adjust(request, sa, code, unit_code)
+        if appeal is None and "appeal" in request.query_params:
+            flash(request, _("That appeal is not pending on this indicator."), "error")
+            return RedirectResponse("/review/decisions", status_code=303)
         if request.method == "POST":
             form = await request.form()
+            try:
+                judged = review_input(ind.indicator.method, form)
+            except ValueError:
+                flash(request, _("Enter the judgement as a number."), "error")
+                return RedirectResponse(str(request.url), status_code=303)
+            if appeal is not None:
+                return await adjust_appeal(request, appeal, judged, form)
             await clients.scoring.RecordReview(
                 spb.RecordReviewRequest(
                     request_id=request_id(),
@@ -134,7 +145,7 @@ def routes(ctx: Context) -> list[Route]:
                     unit_code=unit_code,
                     special_assessment_code=sa,
                     indicator_code=code,
-                    input=review_input(ind.indicator.method, form),
+                    input=judged,
                     comment=str(form.get("comment", ""))[:2000],
                 )
             )
@@ -178,7 +189,46 @@ def routes(ctx: Context) -> list[Route]:
             missing_keys=sorted(keys - {s.evidence_key for s in submissions}),
             names=names,
             review=existing[-1] if existing else None,
+            appeal=appeal,
+            flash=take_flash(request),
         )
+
+    async def appeal_to_adjust(
+        request: Request, sa: str, code: str, unit_code: str
+    ) -> spb.Appeal | None:
+        """The pending appeal on this indicator and unit that `?appeal=<id>` names, if any:
+        the form then adjusts the score on appeal instead of recording a plain review."""
+        wanted = request.query_params.get("appeal", "")
+        if not wanted.isdigit() or len(wanted) > 18:
+            return None
+        for a in await every(
+            clients.scoring.ListAppeals,
+            spb.ListAppealsRequest(
+                cycle_code=ctx.cycle, unit_code=unit_code, state=spb.APPEAL_STATE_PENDING
+            ),
+            "appeals",
+        ):
+            ref = a.indicator
+            here = (ref.special_assessment_code, ref.indicator_code) == (sa, code)
+            if a.appeal_id == int(wanted) and here:
+                return a
+        return None
+
+    async def adjust_appeal(request: Request, appeal: spb.Appeal, judged, form) -> Response:
+        """Decide the appeal by adjusting: the corrected review becomes a new revision and
+        the scoring service recomputes and publishes a new run."""
+        await clients.scoring.DecideAppeal(
+            spb.DecideAppealRequest(
+                request_id=request_id(),
+                cycle_code=ctx.cycle,
+                appeal_id=appeal.appeal_id,
+                decision=spb.APPEAL_DECISION_ADJUST,
+                reason=str(form.get("reason", ""))[:2000],
+                adjustment=judged,
+            )
+        )
+        flash(request, _("Appeal decided: the score is adjusted and republished."))
+        return RedirectResponse("/review/decisions", status_code=303)
 
     async def sheet_download(request: Request):
         person = request.state.person
