@@ -44,17 +44,15 @@ async def connect(
     address = settings.temporal_address
     extra = {"runtime": runtime} if runtime is not None else {}
     try:
-        return await asyncio.wait_for(
-            Client.connect(
+        async with asyncio.timeout(within_seconds):
+            return await Client.connect(
                 address,
                 namespace=settings.temporal_namespace,
                 interceptors=telemetry.temporal_interceptors(),
                 tls=tls_config(settings),
                 api_key=settings.temporal_api_key or None,
                 **extra,
-            ),
-            timeout=within_seconds,
-        )
+            )
     except TimeoutError:
         raise TemporalUnreachable(
             f"Temporal at {address} did not answer within {within_seconds:.0f}s"

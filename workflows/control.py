@@ -221,7 +221,8 @@ async def wait_until_closed(
         return ClosedCycle(final, exports)
 
     try:
-        return await asyncio.wait_for(closed(), within_seconds)
+        async with asyncio.timeout(within_seconds):
+            return await closed()
     except TimeoutError:
         raise TimeoutError(
             f"cycle {cycle_code} not closed with its history stored after {within_seconds:.0f}s"

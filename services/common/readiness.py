@@ -105,7 +105,8 @@ class Readiness:
         if self.database_problem is None:
             for name, probe in self.probes.items():
                 try:
-                    details[name] = await asyncio.wait_for(probe(self.pool), self.timeout_seconds)
+                    async with asyncio.timeout(self.timeout_seconds):
+                        details[name] = await probe(self.pool)
                 except Exception as error:  # a probe never makes the service unready by itself
                     details[name] = {"error": outage_cause(error) or repr(error)}
         self.details = details

@@ -32,7 +32,7 @@ from services.common.delegation import CachedCheck, DelegationCheck
 from services.common.interceptors import Policy, RequestContextInterceptor
 from services.common.metrics import MetricsInterceptor
 from services.common.readiness import Readiness, ReadinessHealthServicer
-from services.common.supervisor import Supervisor
+from services.common.supervisor import Supervisor, cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,7 @@ class RunningService:
         # clean-up then hangs is abandoned like any other step.
         await self._step("in-flight calls", self.server.stop(grace), extra_seconds=grace)
         log.info("%s: calls drained after %.1fs", self.spec.name, time.monotonic() - started)
-        for task in self.runtime.background:
-            task.cancel()
-        await self._step(
-            "background work", asyncio.gather(*self.runtime.background, return_exceptions=True)
-        )
+        await self._step("background work", cancel_and_wait(self.runtime.background))
         await self._step("resources", self.resources.aclose())
         await self.runtime.peers.close()
         if not await self._step("database connections", self.runtime.pool.close()):

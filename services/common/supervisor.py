@@ -18,6 +18,23 @@ from dataclasses import dataclass
 from services.common.outage import outage_cause
 
 log = logging.getLogger(__name__)
+# Longer than the clean-ups a cancelled job runs (closing its LISTEN connection: 2 s at most),
+# so a second cancel interrupts only a job that lost the first.
+RECANCEL_SECONDS = 3.0
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task]) -> None:
+    """Cancel the tasks and wait until they have ended, cancelling again every
+    RECANCEL_SECONDS: code that swallows a cancellation (Python 3.11's asyncio.wait_for does
+    when its result lands in the same loop turn) must not keep a stopping service waiting."""
+    pending = {t for t in tasks if not t.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=RECANCEL_SECONDS)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved (a supervised job's errors were logged already)
 
 
 @dataclass(frozen=True)
@@ -79,8 +96,7 @@ class Supervisor:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_and_wait([self._task])
 
     async def __aenter__(self) -> Supervisor:
         self.start()

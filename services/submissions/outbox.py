@@ -273,16 +273,14 @@ class OutboxRelay:
     async def _connected(self) -> Client | None:
         if self._client is None:
             try:
-                self._client = await asyncio.wait_for(
-                    Client.connect(
+                async with asyncio.timeout(self.options.signal_timeout_seconds):
+                    self._client = await Client.connect(
                         self.temporal_address,
                         namespace=self.namespace,
                         interceptors=telemetry.temporal_interceptors(),
                         tls=self.tls,
                         api_key=self.api_key,
-                    ),
-                    timeout=self.options.signal_timeout_seconds,
-                )
+                    )
             except (TimeoutError, RuntimeError, OSError, RPCError) as err:
                 level = logging.DEBUG if self._reported_unreachable else logging.WARNING
                 log.log(
@@ -305,7 +303,8 @@ class OutboxRelay:
             log.warning("outbox: lost the LISTEN connection; listening again")
             await self._stop_listening()
         try:
-            conn = await asyncio.wait_for(asyncpg.connect(self.database_url), timeout=10)
+            async with asyncio.timeout(10):
+                conn = await asyncpg.connect(self.database_url)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
             _database_errors.warning(
                 "listen", f"outbox: cannot LISTEN ({err!r}); polling until the database is back"
@@ -328,7 +327,8 @@ class OutboxRelay:
         self.listening = False
         if listener is not None and not listener.is_closed():
             try:
-                await asyncio.wait_for(listener.close(), timeout=2)
+                async with asyncio.timeout(2):
+                    await listener.close()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
                 listener.terminate()
 
@@ -351,7 +351,8 @@ class OutboxRelay:
 
     async def _idle(self, seconds: float) -> None:
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         except TimeoutError:
             return
         # Woken by a commit: let a burst's other commits land, to send them in one batch.

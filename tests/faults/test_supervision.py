@@ -43,6 +43,40 @@ async def test_a_failing_job_is_logged_and_started_again(caplog):
     assert len(failures) == 2 and all(r.exc_info for r in failures)  # a bug: its traceback
 
 
+async def test_a_cancel_that_lands_with_a_wake_up_still_stops_the_relay():
+    """Python 3.11's asyncio.wait_for returns the inner result when a cancellation arrives in
+    the same loop turn as that result, swallowing the cancel: a relay woken by a commit as its
+    service stopped kept running, and the shutdown waited on it."""
+    relay = OutboxRelay(None, database_url="", temporal_address="", namespace="")
+    idling = asyncio.create_task(relay._idle(30))
+    for _ in range(3):
+        await asyncio.sleep(0)  # inside the idle wait
+    relay._wake.set()
+    idling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await idling
+
+
+async def test_stop_cancels_again_a_job_that_swallowed_the_first_cancel():
+    cancels = 0
+
+    async def job(supervisor: Supervisor) -> None:
+        nonlocal cancels
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancels += 1
+                if cancels > 1:
+                    raise  # the first one is lost, as in a library that swallows it
+
+    supervised = Supervisor("job", job, backoff=FAST)
+    supervised.start()
+    await asyncio.sleep(0)
+    await asyncio.wait_for(supervised.stop(), timeout=30)
+    assert cancels == 2 and supervised.problem == "job stopped"
+
+
 async def test_an_outage_is_one_line_and_a_hung_job_is_stuck(caplog):
     caplog.set_level(logging.WARNING)
     calls = 0
