@@ -378,6 +378,10 @@ async def test_the_assessor_adjusts_a_score_on_appeal_in_the_browser(portal: Por
         assert appeal.run > 0  # the adjustment's new run (its scores: test_scoring_appeals)
         assert values == [(0.98, 2)]  # the adjustment is the review's next revision
 
+        # A forged appeal id (a superscript digit passes str.isdigit): refused, not a 500.
+        forged = await client.get(f"/review/work-safety/ws-02/{UNIT}?appeal=²")
+        assert forged.status_code == 303 and forged.headers["location"].endswith("/decisions")
+
         # The same form again, once decided: refused, no third revision.
         again = await client.post(form_url, data={"csrf": csrf, "value": "0.5", "reason": "y"})
         assert again.status_code == 303 and again.headers["location"].endswith("/review/decisions")

@@ -199,7 +199,7 @@ def routes(ctx: Context) -> list[Route]:
         """The pending appeal on this indicator and unit that `?appeal=<id>` names, if any:
         the form then adjusts the score on appeal instead of recording a plain review."""
         wanted = request.query_params.get("appeal", "")
-        if not wanted.isdigit() or len(wanted) > 18:
+        if not (wanted.isascii() and wanted.isdigit()) or len(wanted) > 18:
             return None
         for a in await every(
             clients.scoring.ListAppeals,
