@@ -135,7 +135,8 @@ def routes(ctx: Context) -> list[Route]:
                 judged = review_input(ind.indicator.method, form)
             except ValueError:
                 flash(request, _("Enter the judgement as a number."), "error")
-                return RedirectResponse(str(request.url), status_code=303)
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(back, status_code=303)  # same page, never another host
             if appeal is not None:
                 return await adjust_appeal(request, appeal, judged, form)
             await clients.scoring.RecordReview(
