@@ -168,7 +168,9 @@ async def ensure_service_role(admin_url: str, schema: str) -> str:
             # them, so a database that revokes the default EXECUTE from PUBLIC still works.
             for function in await conn.fetch(
                 "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p"
-                " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1",
+                " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1"
+                " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
+                " AND d.objid = p.oid AND d.deptype = 'e')",  # an extension's stay its own
                 schema,
             ):
                 await conn.execute(f'ALTER ROUTINE {function["signature"]} OWNER TO "{role}"')

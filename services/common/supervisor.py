@@ -27,6 +27,7 @@ async def cancel_and_wait(tasks: list[asyncio.Task]) -> None:
     """Cancel the tasks and wait until they have ended, cancelling again every
     RECANCEL_SECONDS: code that swallows a cancellation (Python 3.11's asyncio.wait_for does
     when its result lands in the same loop turn) must not keep a stopping service waiting."""
+    tasks = list(tasks)  # the caller's list may grow meanwhile
     pending = {t for t in tasks if not t.done()}
     while pending:
         for task in pending:

@@ -11,6 +11,7 @@ import pytest
 
 from oneassess.client.channels import channel
 from oneassess.client.health import check
+from services.common import supervisor
 from services.common.supervisor import Backoff, Supervisor
 from services.submissions.outbox import OutboxRelay
 from tests.conftest import start_stack, stop_stack
@@ -57,7 +58,8 @@ async def test_a_cancel_that_lands_with_a_wake_up_still_stops_the_relay():
         await idling
 
 
-async def test_stop_cancels_again_a_job_that_swallowed_the_first_cancel():
+async def test_stop_cancels_again_a_job_that_swallowed_the_first_cancel(monkeypatch):
+    monkeypatch.setattr(supervisor, "RECANCEL_SECONDS", 0.05)
     cancels = 0
 
     async def job(supervisor: Supervisor) -> None:

@@ -359,10 +359,19 @@ async def test_the_assessor_adjusts_a_score_on_appeal_in_the_browser(portal: Por
         assert "申诉改分" in form.text and "台账显示完成率98%" in form.text
         csrf = csrf_of(form.text)
 
-        # Not a number: refused with a notice, nothing decided.
-        refused = await client.post(form_url, data={"csrf": csrf, "value": "九成八", "reason": "x"})
-        assert refused.status_code == 303 and refused.headers["location"].endswith(form_url)
-        assert "请以数字填写评审结果" in (await client.get(form_url)).text
+        # Not a (finite) number: refused with a notice, nothing decided.
+        for value in ("九成八", "inf", "1e999", "nan"):
+            refused = await client.post(
+                form_url, data={"csrf": csrf, "value": value, "reason": "x"}
+            )
+            assert refused.status_code == 303 and refused.headers["location"].endswith(form_url)
+            assert "请以数字填写评审结果" in (await client.get(form_url)).text, value
+        # A blank reason: the scoring service refuses it, the form says why.
+        blank = await client.post(form_url, data={"csrf": csrf, "value": "0.97", "reason": " "})
+        assert blank.status_code == 303 and blank.headers["location"].endswith(form_url)
+        assert "调整未被接受" in (await client.get(form_url)).text
+        appeal, values = await state()
+        assert appeal.state == spb.APPEAL_STATE_PENDING and values == [(0.90, 1)]
         appeal, values = await state()
         assert appeal.state == spb.APPEAL_STATE_PENDING and values == [(0.90, 1)]
 

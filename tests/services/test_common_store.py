@@ -126,12 +126,12 @@ async def test_one_role_password_whatever_address_reaches_the_cluster(database_u
 async def test_the_service_role_owns_its_functions(database_url, pool):
     """The audit chain's lock-and-head is a function: the service role must run it even where
     the database revokes the default EXECUTE from PUBLIC (a hardened or managed cluster)."""
-    role_url = await db.ensure_service_role(database_url, "indicators")
     admin = await asyncpg.connect(database_url)
-    try:
+    try:  # as its owner, before the service takes the schema over
         await admin.execute("REVOKE EXECUTE ON FUNCTION indicators.audit_lock_head() FROM PUBLIC")
     finally:
         await admin.close()
+    role_url = await db.ensure_service_role(database_url, "indicators")
     as_service = await db.create_pool(role_url, "indicators", max_size=1)
     try:
         async with as_service.acquire() as conn, conn.transaction():

@@ -4,6 +4,8 @@ tolerance claims and appeals on its indicators to decide."""
 
 from __future__ import annotations
 
+import math
+
 import grpc
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -42,8 +44,13 @@ def review_input(method: int, form) -> spb.ReviewInput:
     """The judgement the form gives, by the indicator's method."""
 
     def number(name: str) -> float | None:
-        raw = str(form.get(name, "")).strip()
-        return float(raw) if raw else None
+        raw = str(form.get(name, "")).strip()[:64]
+        if not raw:
+            return None
+        value = float(raw)  # ValueError for what is not a number
+        if not math.isfinite(value):
+            raise ValueError(f"{name} is not finite")
+        return value
 
     if method == ipb.SCORING_METHOD_RATIO:
         return spb.ReviewInput(value=number("value"))
@@ -57,6 +64,11 @@ def review_input(method: int, form) -> spb.ReviewInput:
     if method == ipb.SCORING_METHOD_BONUS:
         return spb.ReviewInput(claimed=number("claimed"))
     return spb.ReviewInput(failed=form.get("failed") == "on")
+
+
+def own_path(request: Request) -> str:
+    """The page's own path and query, to come back to: never the Host header's host."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def routes(ctx: Context) -> list[Route]:
@@ -133,10 +145,9 @@ def routes(ctx: Context) -> list[Route]:
             form = await request.form()
             try:
                 judged = review_input(ind.indicator.method, form)
-            except ValueError:
+            except (ValueError, OverflowError):
                 flash(request, _("Enter the judgement as a number."), "error")
-                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(back, status_code=303)  # same page, never another host
+                return RedirectResponse(own_path(request), status_code=303)
             if appeal is not None:
                 return await adjust_appeal(request, appeal, judged, form)
             await clients.scoring.RecordReview(
@@ -217,17 +228,30 @@ def routes(ctx: Context) -> list[Route]:
 
     async def adjust_appeal(request: Request, appeal: spb.Appeal, judged, form) -> Response:
         """Decide the appeal by adjusting: the corrected review becomes a new revision and
-        the scoring service recomputes and publishes a new run."""
-        await clients.scoring.DecideAppeal(
-            spb.DecideAppealRequest(
-                request_id=request_id(),
-                cycle_code=ctx.cycle,
-                appeal_id=appeal.appeal_id,
-                decision=spb.APPEAL_DECISION_ADJUST,
-                reason=str(form.get("reason", ""))[:2000],
-                adjustment=judged,
+        the scoring service recomputes and publishes a new run. What the service refuses (a
+        blank reason, a judgement out of range, an appeal decided meanwhile) comes back as a
+        notice on the form."""
+        try:
+            await clients.scoring.DecideAppeal(
+                spb.DecideAppealRequest(
+                    request_id=request_id(),
+                    cycle_code=ctx.cycle,
+                    appeal_id=appeal.appeal_id,
+                    decision=spb.APPEAL_DECISION_ADJUST,
+                    reason=str(form.get("reason", ""))[:2000],
+                    adjustment=judged,
+                )
             )
-        )
+        except grpc.RpcError as err:
+            if err.code() not in (
+                grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.FAILED_PRECONDITION,
+            ):
+                raise
+            flash(
+                request, _("The adjustment was refused: %(why)s") % {"why": err.details()}, "error"
+            )
+            return RedirectResponse(own_path(request), status_code=303)
         flash(request, _("Appeal decided: the score is adjusted and republished."))
         return RedirectResponse("/review/decisions", status_code=303)
 
