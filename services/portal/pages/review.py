@@ -213,6 +213,7 @@ def routes(ctx: Context) -> list[Route]:
         wanted = request.query_params.get("appeal", "")
         if not (wanted.isascii() and wanted.isdigit()) or len(wanted) > 18:
             return None
+        appeal_id = int(wanted)
         for a in await every(
             clients.scoring.ListAppeals,
             spb.ListAppealsRequest(
@@ -221,8 +222,11 @@ def routes(ctx: Context) -> list[Route]:
             "appeals",
         ):
             ref = a.indicator
-            here = (ref.special_assessment_code, ref.indicator_code) == (sa, code)
-            if a.appeal_id == int(wanted) and here:
+            if (a.appeal_id, ref.special_assessment_code, ref.indicator_code) == (
+                appeal_id,
+                sa,
+                code,
+            ):
                 return a
         return None
 
